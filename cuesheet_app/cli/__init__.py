@@ -1,0 +1,1 @@
+"""The ``cuesheet`` command: one entry point, subcommands usable headless."""

@@ -1,0 +1,1 @@
+"""Exporters: the cue sheet as Excel, PDF and CSV files for networks and PROs."""

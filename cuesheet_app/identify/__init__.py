@@ -1,0 +1,1 @@
+"""Identification engines behind one interface (see ``base.Engine``)."""

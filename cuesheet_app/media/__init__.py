@@ -1,0 +1,1 @@
+"""Media files: probing, audio decoding (PyAV), waveform peaks."""

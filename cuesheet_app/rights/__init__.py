@@ -1,0 +1,1 @@
+"""Rights catalogue: works, recordings, parties (SQLite)."""

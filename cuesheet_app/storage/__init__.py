@@ -1,0 +1,1 @@
+"""Files on disk: projects, atomic writes, autosave."""

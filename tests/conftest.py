@@ -1,0 +1,61 @@
+"""Test-wide set-up: headless Qt, a private app home, and a keyring that is never the real one."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia*=false")
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+os.environ.pop("AUDIOSHAKE_API_KEY", None)
+os.environ.pop("AUDIOSHAKE_BASE_URL", None)
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(autouse=True)
+def app_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own settings, data and cache folders."""
+    home = tmp_path_factory.mktemp("cuesheet-home")
+    monkeypatch.setenv("CUESHEET_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def memory_keyring():
+    """An in-memory keyring backend, installed for the test and removed after."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1
+        store: dict[tuple[str, str], str] = {}
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.store = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.store.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.store[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            import keyring.errors
+
+            if (service, username) not in self.store:
+                raise keyring.errors.PasswordDeleteError(username)
+            del self.store[(service, username)]
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
