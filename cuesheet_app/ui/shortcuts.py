@@ -1,0 +1,101 @@
+"""Every keyboard shortcut of the app, as data: one list, shown in the menus and in docs/editing.md.
+
+Actions are built from this table (``make_action``) so a key is defined once; the
+workspace adds its File/Transport entries here too. ``scope`` tells where a key
+works: "window" anywhere in the main window, "editor" while the focus is in the
+editor area (single-letter keys must not fire while typing in the header form).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    action_id: str
+    keys: tuple[str, ...]  # QKeySequence portable text, first one is shown in menus
+    label: str
+    menu: str  # "File", "Edit", "Cue", "View", "Transport", ...
+    scope: str = "window"  # "window" or "editor"
+    tip: str = ""
+
+
+SHORTCUTS: list[Shortcut] = [
+    # Edit
+    Shortcut("edit.undo", ("Ctrl+Z",), "&Undo", "Edit"),
+    Shortcut("edit.redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "&Redo", "Edit"),
+    Shortcut("edit.find_replace", ("Ctrl+H",), "Find and &Replace…", "Edit"),
+    Shortcut("edit.undo_history", ("Ctrl+Alt+Z",), "Undo &History", "Edit"),
+    Shortcut("edit.select_all", ("Ctrl+A",), "Select &All Cues", "Edit", "editor"),
+    # Cue
+    Shortcut("cue.add", ("Ctrl+Shift+N",), "&Add Cue at Playhead", "Cue", "editor",
+             "New cue from the playhead, 10 seconds long"),
+    Shortcut("cue.split", ("S",), "&Split at Playhead", "Cue", "editor"),
+    Shortcut("cue.merge", ("M",), "&Merge Selected", "Cue", "editor"),
+    Shortcut("cue.deactivate", ("Del",), "&Deactivate (again: Remove)", "Cue", "editor",
+             "Inactive cues stay in the project, struck through, and are left out of exports"),
+    Shortcut("cue.remove", ("Shift+Del",), "&Remove", "Cue", "editor"),
+    Shortcut("cue.set_in", ("I",), "Set &In from Playhead", "Cue", "editor"),
+    Shortcut("cue.set_out", ("O",), "Set &Out from Playhead", "Cue", "editor"),
+    Shortcut("cue.nudge_left", (",",), "Nudge Edge Left 1 Frame", "Cue", "editor"),
+    Shortcut("cue.nudge_right", (".",), "Nudge Edge Right 1 Frame", "Cue", "editor"),
+    Shortcut("cue.nudge_left_big", ("Shift+,", "<"), "Nudge Edge Left 1 Second", "Cue", "editor"),
+    Shortcut("cue.nudge_right_big", ("Shift+.", ">"), "Nudge Edge Right 1 Second", "Cue", "editor"),
+    Shortcut("cue.previous", ("Left",), "Select &Previous Cue", "Cue", "editor"),
+    Shortcut("cue.next", ("Right",), "Select &Next Cue", "Cue", "editor"),
+    Shortcut("cue.edit", ("Return", "Enter"), "&Edit Cue", "Cue", "editor"),
+    Shortcut("cue.play", ("P",), "&Play Cue (with pre/post-roll)", "Cue", "editor"),
+    Shortcut("cue.parties", ("Ctrl+Shift+P",), "Edit &Parties…", "Cue", "editor"),
+    # View
+    Shortcut("view.zoom_in", ("Ctrl+=", "Ctrl++"), "Zoom &In", "View", "editor"),
+    Shortcut("view.zoom_out", ("Ctrl+-",), "Zoom &Out", "View", "editor"),
+    Shortcut("view.zoom_fit", ("Ctrl+0",), "Zoom to &Fit", "View", "editor"),
+    Shortcut("view.snapping", ("Ctrl+Shift+S",), "S&napping", "View", "editor",
+             "Snap to cue edges, the playhead and engine events (hold Shift to invert)"),
+]
+
+_BY_ID = {s.action_id: s for s in SHORTCUTS}
+
+
+def shortcut(action_id: str) -> Shortcut:
+    """The entry for an action id (KeyError names the id when it is not in the table)."""
+    try:
+        return _BY_ID[action_id]
+    except KeyError:
+        raise KeyError(f"no shortcut entry {action_id!r} in ui/shortcuts.py") from None
+
+
+def register(entry: Shortcut) -> None:
+    """Add an entry at import time of another module (e.g. the workspace's transport keys)."""
+    if entry.action_id in _BY_ID:
+        raise ValueError(f"shortcut {entry.action_id!r} is defined twice")
+    SHORTCUTS.append(entry)
+    _BY_ID[entry.action_id] = entry
+
+
+def make_action(action_id: str, parent: QObject, slot: Callable[[], object] | None = None,
+                checkable: bool = False) -> QAction:
+    """A QAction labelled and keyed from the table; its object name is the action id."""
+    entry = shortcut(action_id)
+    action = QAction(entry.label, parent)
+    action.setObjectName(action_id)
+    action.setShortcuts([QKeySequence(k) for k in entry.keys])
+    if entry.scope == "editor":
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    if entry.tip:
+        action.setToolTip(entry.tip)
+        action.setStatusTip(entry.tip)
+    action.setCheckable(checkable)
+    if slot is not None:
+        action.triggered.connect(lambda _checked=False: slot())
+    return action
+
+
+def table_rows() -> list[tuple[str, str, str]]:
+    """(menu, label, keys) rows for help screens and docs."""
+    return [(s.menu, s.label.replace("&", ""), ", ".join(s.keys)) for s in SHORTCUTS]
