@@ -1,0 +1,239 @@
+"""Streaming audio decode with PyAV: any container in, mono float32 blocks at one analysis rate out.
+
+Why streaming: a two-hour episode at 48 kHz stereo is ~2.7 GB as float32; the engines only
+need a mono signal at a low rate, so we decode packet by packet, downmix and resample on the
+fly (FFmpeg's swresample, which applies the standard 5.1 downmix matrix), and hand out fixed
+size blocks. Memory stays bounded whatever the episode length.
+
+Why the timeline is kept exact: event times are seconds from the start of the file, so a
+corrupt packet that FFmpeg cannot decode is replaced by silence of the right length (found
+from the next good frame's timestamp) rather than silently shifting everything after it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from cuesheet_app.identify.base import CancelToken
+from cuesheet_app.media.errors import MediaError
+from cuesheet_app.media.probe import check_readable_file
+
+log = logging.getLogger(__name__)
+
+ANALYSIS_RATE = 11025
+"""The one analysis format: mono float32 at 11.025 kHz (enough for landmarks up to ~5 kHz)."""
+
+_MAX_GAP_FILL_S = 6 * 3600  # a timestamp jump larger than this is a broken pts, not lost audio
+_MAX_BAD_PACKETS = 200  # consecutive undecodable packets before we call the file unreadable
+
+WarningSink = Callable[[str], None]
+
+
+@dataclass
+class DecodeStats:
+    """What happened while decoding: filled by ``decode_blocks`` as it goes."""
+
+    samples: int = 0
+    skipped_packets: int = 0
+    filled_s: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AudioSource:
+    """An opened-and-checked audio stream: what a caller needs to plan progress."""
+
+    path: Path
+    stream_index: int  # among the file's audio streams
+    duration_s: float  # 0.0 when the container does not say
+    channels: int
+    source_rate: int
+
+
+def _open(path: Path):  # type: ignore[no-untyped-def]
+    import av
+
+    check_readable_file(path)
+    try:
+        return av.open(str(path))
+    except av.error.InvalidDataError:
+        raise MediaError(f"{path}: not a media file FFmpeg can read (unsupported or corrupt)") from None
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"{path}: cannot open ({exc.strerror or exc})") from None
+
+
+def _pick_stream(container, path: Path, audio_stream: int | None):  # type: ignore[no-untyped-def]
+    streams = list(container.streams.audio)
+    if not streams:
+        raise MediaError(f"{path}: has no audio stream")
+    index = 0 if audio_stream is None else audio_stream
+    if not 0 <= index < len(streams):
+        raise MediaError(f"{path}: has {len(streams)} audio stream(s); stream {index} does not exist "
+                         f"(0 is the first)")
+    return index, streams[index]
+
+
+def _duration(container, stream) -> float:  # type: ignore[no-untyped-def]
+    import av
+
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration and container.duration > 0:
+        return container.duration / av.time_base
+    return 0.0
+
+
+def open_audio(path: str | os.PathLike[str], audio_stream: int | None = None) -> AudioSource:
+    """Check that ``path`` has the requested audio stream; raises MediaError naming the file."""
+    p = Path(path)
+    container = _open(p)
+    with container:
+        index, stream = _pick_stream(container, p, audio_stream)
+        cc = stream.codec_context
+        return AudioSource(path=p, stream_index=index, duration_s=_duration(container, stream),
+                           channels=cc.channels or 0, source_rate=cc.sample_rate or 0)
+
+
+def decode_blocks(
+    path: str | os.PathLike[str],
+    audio_stream: int | None = None,
+    rate: int = ANALYSIS_RATE,
+    block_s: float = 10.0,
+    cancel: CancelToken | None = None,
+    stats: DecodeStats | None = None,
+    on_warning: WarningSink | None = None,
+) -> Iterator[np.ndarray]:
+    """Yield mono float32 blocks of ``block_s`` seconds (the last one shorter).
+
+    Raises MediaError when the file cannot be opened, has no (such) audio stream, or yields
+    no audio at all (truncated/corrupt). Undecodable packets in the middle are skipped with a
+    warning and replaced by silence so later times stay right.
+    """
+    import av
+
+    p = Path(path)
+    stats = stats if stats is not None else DecodeStats()
+
+    def warn(text: str) -> None:
+        stats.warnings.append(text)
+        log.warning("%s", text)
+        if on_warning:
+            on_warning(text)
+
+    container = _open(p)
+    with container:
+        _, stream = _pick_stream(container, p, audio_stream)
+        stream.thread_type = "AUTO"
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        block = max(1, int(round(block_s * rate)))
+        pending: list[np.ndarray] = []
+        pending_n = 0
+        bad_run = 0
+        origin: float | None = None
+
+        def push(samples: np.ndarray) -> Iterator[np.ndarray]:
+            nonlocal pending_n
+            if samples.size == 0:
+                return
+            pending.append(samples)
+            pending_n += samples.size
+            stats.samples += samples.size
+            while pending_n >= block:
+                joined = np.concatenate(pending) if len(pending) > 1 else pending[0]
+                yield joined[:block]
+                rest = joined[block:]
+                pending.clear()
+                if rest.size:
+                    pending.append(rest)
+                pending_n = rest.size
+
+        def resampled(frame) -> Iterator[np.ndarray]:  # type: ignore[no-untyped-def]
+            for out in resampler.resample(frame):
+                yield out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+
+        try:
+            packets = container.demux(stream)
+            while True:
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                try:
+                    packet = next(packets)
+                except StopIteration:
+                    break
+                except av.error.FFmpegError as exc:
+                    warn(f"{p}: stopped reading at {stats.samples / rate:.1f} s "
+                         f"(truncated or corrupt: {exc.strerror or exc})")
+                    break
+                try:
+                    frames = packet.decode()
+                except av.error.FFmpegError as exc:
+                    stats.skipped_packets += 1
+                    bad_run += 1
+                    if bad_run == 1:
+                        warn(f"{p}: skipped undecodable audio near {stats.samples / rate:.1f} s "
+                             f"({exc.strerror or exc})")
+                    if bad_run > _MAX_BAD_PACKETS:
+                        if stats.samples == 0:
+                            raise MediaError(f"{p}: the audio cannot be decoded (corrupt)") from None
+                        warn(f"{p}: gave up after {bad_run} undecodable packets at "
+                             f"{stats.samples / rate:.1f} s")
+                        break
+                    continue
+                bad_run = 0
+                for frame in frames:
+                    if frame.pts is not None and frame.time_base is not None:
+                        t = float(frame.pts * frame.time_base)
+                        if origin is None:
+                            start = stream.start_time
+                            origin = 0.0 if start is None else float(start * stream.time_base)
+                            origin = min(origin, t)
+                        expected = stats.samples / rate  # swresample's few-ms buffer is within tolerance
+                        gap = (t - origin) - expected
+                        if 0.05 < gap < _MAX_GAP_FILL_S:
+                            warn(f"{p}: {gap:.2f} s of audio missing at {expected:.1f} s "
+                                 "(corrupt or dropped packets); filled with silence")
+                            stats.filled_s += gap
+                            yield from push(np.zeros(int(round(gap * rate)), dtype=np.float32))
+                    frame.pts = None  # we keep time ourselves; lets the resampler accept any jump
+                    for samples in resampled(frame):
+                        yield from push(samples)
+            for samples in resampled(None):
+                yield from push(samples)
+        except av.error.FFmpegError as exc:
+            if stats.samples == 0:
+                raise MediaError(f"{p}: cannot decode audio ({exc.strerror or exc})") from None
+            warn(f"{p}: stopped decoding at {stats.samples / rate:.1f} s ({exc.strerror or exc})")
+        if pending_n:
+            yield np.concatenate(pending) if len(pending) > 1 else pending[0]
+        if stats.samples == 0:
+            raise MediaError(f"{p}: no audio could be decoded (truncated, empty or corrupt)")
+        declared = _duration(container, stream)
+        if declared and stats.samples / rate < declared - max(1.0, 0.02 * declared):
+            warn(f"{p}: audio ends at {stats.samples / rate:.1f} s but the file says "
+                 f"{declared:.1f} s (truncated?)")
+
+
+def decode_all(
+    path: str | os.PathLike[str],
+    audio_stream: int | None = None,
+    rate: int = ANALYSIS_RATE,
+    cancel: CancelToken | None = None,
+    max_seconds: float | None = None,
+) -> np.ndarray:
+    """Whole signal of a (short) file, e.g. one reference track; ``max_seconds`` caps memory."""
+    out: list[np.ndarray] = []
+    total = 0
+    limit = None if max_seconds is None else int(max_seconds * rate)
+    for block in decode_blocks(path, audio_stream, rate=rate, block_s=30.0, cancel=cancel):
+        out.append(block)
+        total += block.size
+        if limit is not None and total >= limit:
+            break
+    signal = np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+    return signal if limit is None else signal[:limit]
