@@ -48,6 +48,17 @@ COLUMN_ALIASES: dict[str, str] = {
     "track number": "track_number", "track no": "track_number", "track": "track_number",
     "composers": "composers", "composer": "composers", "writers": "composers",
     "publishers": "publishers", "publisher": "publishers",
+    # Production-music "standard template" spellings (rights catalogue import/export).
+    "album code": "catalogue_number", "cd code": "catalogue_number", "catalogue code": "catalogue_number",
+    "catalog code": "catalogue_number", "album number": "catalogue_number",
+    "composer(s)": "composers", "publisher(s)": "publishers", "artist(s)": "artists",
+    "isrc code": "isrc", "iswc code": "iswc", "track title(s)": "title",
+    "alt titles": "alt_titles", "alternative titles": "alt_titles", "alternate title(s)": "alt_titles",
+    "alternate titles": "alt_titles", "aka": "alt_titles",
+    "duration": "duration", "length": "duration", "time": "duration",
+    "authors": "authors", "lyricists": "authors", "lyricist(s)": "authors", "lyricist": "authors",
+    "composer authors": "composer_authors", "arrangers": "arrangers", "arranger(s)": "arrangers",
+    "sub publishers": "sub_publishers", "administrators": "administrators",
 }
 FIELDS = ("file", "title", "artists", "album", "label", "release_date", "isrc", "iswc", "library",
           "catalogue_number", "track_number", "composers", "publishers")
@@ -159,9 +170,9 @@ def _read_xlsx(path: Path) -> list[list[str]]:
         wb.close()
 
 
-def _check(values: dict[str, str]) -> list[str]:
+def _check(values: dict[str, str], require_audio_key: bool = True) -> list[str]:
     errors: list[str] = []
-    if not values.get("file") and not values.get("isrc"):
+    if require_audio_key and not values.get("file") and not values.get("isrc"):
         errors.append("needs a 'file' or an 'isrc' to find its audio")
     if values.get("isrc") and not is_valid_isrc(values["isrc"]):
         errors.append(f"isrc {values['isrc']!r} is not a valid ISRC (CC-XXX-YY-NNNNN)")
@@ -180,8 +191,12 @@ def _check(values: dict[str, str]) -> list[str]:
     return errors
 
 
-def read_metadata_sheet(path: str | os.PathLike[str]) -> MetadataSheet:
-    """Read a .csv or .xlsx sheet. Raises MetadataSheetError only for whole-sheet problems."""
+def read_metadata_sheet(path: str | os.PathLike[str], require_audio_key: bool = True) -> MetadataSheet:
+    """Read a .csv or .xlsx sheet. Raises MetadataSheetError only for whole-sheet problems.
+
+    ``require_audio_key=False`` (the rights catalogue) accepts rows without file/ISRC, since a
+    catalogue entry can be found by library + catalogue number or title instead.
+    """
     p = Path(path)
     if not p.is_file():
         raise MetadataSheetError(f"{p}: metadata sheet not found")
@@ -209,7 +224,7 @@ def read_metadata_sheet(path: str | os.PathLike[str]) -> MetadataSheet:
             columns[name] = fieldname
         elif name:
             ignored.append(name)
-    if "file" not in positions and "isrc" not in positions:
+    if require_audio_key and "file" not in positions and "isrc" not in positions:
         raise MetadataSheetError(f"{p}: needs a 'file' or 'isrc' column (found: {', '.join(h for h in header if h)})")
     rows: list[SheetRow] = []
     for offset, raw in enumerate(table[header_at + 1:], start=header_at + 2):
@@ -221,5 +236,5 @@ def read_metadata_sheet(path: str | os.PathLike[str]) -> MetadataSheet:
             values["isrc"] = normalize_isrc(values["isrc"])
         if values.get("iswc") and is_valid_iswc(values["iswc"]):
             values["iswc"] = normalize_iswc(values["iswc"])
-        rows.append(SheetRow(row=offset, values=values, errors=_check(values)))
+        rows.append(SheetRow(row=offset, values=values, errors=_check(values, require_audio_key)))
     return MetadataSheet(path=p, rows=rows, columns=columns, ignored_columns=ignored)
