@@ -1,0 +1,112 @@
+"""Fill a cue's rights from the catalogue without ever overwriting what a user typed.
+
+Only empty fields are filled. Parties are filled per group: a cue without writers gets the
+catalogue's writers, one without publishers gets its publishers; a party already on the cue
+(same name) only gets its empty PRO/IPI/share completed.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cuesheet_app.domain.model import Cue, CueSheet, Party
+from cuesheet_app.rights.catalogue import Catalogue, CatalogueError, SchemaError
+from cuesheet_app.rights.lookup import Match, find_recording
+from cuesheet_app.rights.normalize import norm_party_name
+
+log = logging.getLogger(__name__)
+
+_TEXT_FIELDS = ("isrc", "album", "label", "release_date", "library", "catalogue_number", "track_number")
+
+
+@dataclass
+class FillReport:
+    matched: int = 0
+    filled: dict[str, list[str]] = field(default_factory=dict)  # cue id -> field names filled
+
+
+def fill_cue(cue: Cue, match: Match) -> list[str]:
+    """Fill empty fields of ``cue`` in place from ``match``; returns the names of fields filled."""
+    filled: list[str] = []
+    rec, work = match.recording, match.work
+    for name in _TEXT_FIELDS:
+        value = getattr(rec, name)
+        if value and not getattr(cue, name):
+            setattr(cue, name, value)
+            filled.append(name)
+    if rec.artists and not cue.artists:
+        cue.artists = list(rec.artists)
+        filled.append("artists")
+    if not cue.title and (rec.title or (work and work.title)):
+        cue.title = rec.title or (work.title if work else "")
+        filled.append("title")
+    if cue.library and cue.origin == "unknown":
+        cue.origin = "library"
+        filled.append("origin")
+    if work is not None:
+        if work.iswc and not cue.iswc:
+            cue.iswc = work.iswc
+            filled.append("iswc")
+        if _fill_parties(cue, work.parties):
+            filled.append("parties")
+    if filled:
+        cue.provenance.filled_from_catalogue = True
+        cue.provenance.catalogue_ref = match.ref
+    return filled
+
+
+def _fill_parties(cue: Cue, known: list[Party]) -> bool:
+    changed = False
+    for group in ("is_writer", "is_publisher"):
+        ours = [p for p in cue.parties if getattr(p, group)]
+        theirs = [p for p in known if getattr(p, group)]
+        if not theirs:
+            continue
+        if not ours:
+            cue.parties.extend(Party.from_dict(p.to_dict()) for p in theirs)
+            changed = True
+            continue
+        by_name = {norm_party_name(p.first_name, p.last_name, p.company): p for p in theirs}
+        for p in ours:
+            source = by_name.get(norm_party_name(p.first_name, p.last_name, p.company))
+            if source is None:
+                continue
+            for attr in ("pro", "ipi"):
+                if not getattr(p, attr) and getattr(source, attr):
+                    setattr(p, attr, getattr(source, attr))
+                    changed = True
+            if not p.share and source.share:
+                p.share = source.share
+                changed = True
+    return changed
+
+
+def fill_cues(cat: Catalogue, cues: list[Cue]) -> FillReport:
+    report = FillReport()
+    for cue in cues:
+        match = find_recording(cat, cue)
+        if match is None:
+            continue
+        report.matched += 1
+        filled = fill_cue(cue, match)
+        if filled:
+            report.filled[cue.id] = filled
+    return report
+
+
+def fill_sheet_from_path(sheet: CueSheet, path: Path, cues: list[Cue] | None = None) -> FillReport | None:
+    """Auto-fill at project creation: quietly nothing when there is no catalogue yet or it fails.
+
+    Identification must never fail because of the catalogue, so problems are logged, not raised.
+    """
+    if not path.exists():
+        return None
+    try:
+        with Catalogue(path) as cat:
+            return fill_cues(cat, sheet.cues if cues is None else cues)
+    except (CatalogueError, SchemaError, OSError, sqlite3.Error) as exc:
+        log.warning("Rights catalogue not used: %s", exc)
+        return None
