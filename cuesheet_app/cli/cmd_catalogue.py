@@ -26,7 +26,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from cuesheet_app.rights import catalogue_cli
+        from cuesheet_app.cli import catalogue_cli
     except ModuleNotFoundError:
         raise CliError("The rights catalogue is not available in this build") from None
     return catalogue_cli.run(args)

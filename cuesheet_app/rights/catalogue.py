@@ -83,6 +83,19 @@ class Catalogue:
         self._depth = 0
         self._conn.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def savepoint(self, name: str = "item") -> Iterator[None]:
+        """A part of the open transaction that fails alone: one bad import row is undone whole."""
+        with self.transaction():
+            self._conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException:
+                self._conn.execute(f"ROLLBACK TO {name}")
+                self._conn.execute(f"RELEASE {name}")
+                raise
+            self._conn.execute(f"RELEASE {name}")
+
     # --- works ------------------------------------------------------------
     def get_work(self, work_id: int) -> Work | None:
         row = self._conn.execute("SELECT id, title, iswc, notes FROM works WHERE id = ?", (work_id,)).fetchone()

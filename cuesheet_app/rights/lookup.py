@@ -48,10 +48,11 @@ def find_recording(cat: Catalogue, cue: Cue) -> Match | None:
 
 
 def _unique(candidates: list[Recording], cue: Cue) -> Recording | None:
-    """One catalogue code can hold several mixes: narrow by track number when there are many."""
-    if len(candidates) > 1 and cue.track_number:
-        same_track = [r for r in candidates if r.track_number.lstrip("0") == cue.track_number.lstrip("0")]
-        candidates = same_track or candidates
+    """A library code usually names a whole album (CD): the track number, when both sides
+    have one, must agree; what remains must be one recording."""
+    track = cue.track_number.lstrip("0")
+    if track:
+        candidates = [r for r in candidates if not r.track_number or r.track_number.lstrip("0") == track]
     return candidates[0] if len(candidates) == 1 else None
 
 

@@ -12,6 +12,7 @@ from cuesheet_app.domain.events import EventsDocument
 from cuesheet_app.domain.model import CueSheet, MediaRef
 from cuesheet_app.media.identity import quick_fingerprint
 from cuesheet_app.media.probe import MediaInfo, probe
+from cuesheet_app.rights.autofill import fill_sheet_from_path
 from cuesheet_app.settings.store import Settings
 
 
@@ -70,7 +71,9 @@ def new_sheet_for_media(path: str | Path, settings: Settings, info: MediaInfo | 
 
 def add_engine_results(sheet: CueSheet, doc: EventsDocument, engine: str, settings: Settings) -> None:
     sheet.engine = {"name": engine, "merge_gap_s": settings.merge_gap_s, "min_cue_length_s": settings.min_cue_length_s}
-    apply_events(sheet, doc, conversion_settings(settings), engine=engine)
+    cues = apply_events(sheet, doc, conversion_settings(settings), engine=engine)
+    # Rights the user taught the catalogue in earlier episodes; quietly nothing without one.
+    fill_sheet_from_path(sheet, settings.catalogue(), cues)
 
 
 def _program_start(ref: MediaRef, default_start: str, rate: tc.FrameRate, duration_s: Fraction) -> str:

@@ -1,0 +1,341 @@
+"""Import metadata sheets and audio-file tags into the catalogue, with a preview first.
+
+The preview is the real import run inside a transaction that is rolled back, so what it
+shows is exactly what applying will do (including rows of one sheet that share a work).
+Each row is written in its own savepoint: a bad row is undone whole, reported with its
+row number and reason, and the others go in. Re-importing a sheet finds its recordings
+again (ISRC, then library + catalogue number, then title + artist) and updates them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from cuesheet_app.domain.identifiers import normalize_ipi, normalize_isrc, normalize_iswc
+from cuesheet_app.domain.model import Cue, Party
+from cuesheet_app.domain.parties import PartyNotationError, format_parties, parse_parties
+from cuesheet_app.rights.catalogue import Catalogue, CatalogueError
+from cuesheet_app.rights.checks import recording_problems, work_problems
+from cuesheet_app.rights.lookup import find_recording
+from cuesheet_app.rights.metadata_sheet import MetadataSheetError, read_metadata_sheet
+from cuesheet_app.rights.normalize import norm_party_name, norm_text
+from cuesheet_app.rights.records import Recording, Work
+
+AUDIO_SUFFIXES = frozenset({".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac", ".wav",
+                            ".aif", ".aiff", ".wma", ".wv"})
+SHEET_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx", ".xlsm"})
+
+# Sheet column -> role of the parties it lists (``Name [PRO] [IPI] share%; ...``).
+PARTY_COLUMNS: dict[str, str] = {
+    "composers": "C", "authors": "A", "composer_authors": "CA", "arrangers": "AR",
+    "publishers": "E", "sub_publishers": "SE", "administrators": "AM",
+}
+# Any of these makes a row describe a recording; a row with none of them is a work only.
+RECORDING_KEYS = ("file", "isrc", "artists", "album", "label", "release_date", "library",
+                  "catalogue_number", "track_number", "duration")
+
+
+class ImportSourceError(ValueError):
+    """The source as a whole cannot be imported (missing file, unreadable sheet)."""
+
+
+@dataclass
+class SourceRow:
+    """One item to import: ``where`` is how a person finds it ('sheet.csv row 7', 'track.mp3')."""
+
+    where: str
+    values: dict[str, str]
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RowOutcome:
+    where: str
+    action: str  # "add", "update", "unchanged" or "skip"
+    title: str = ""
+    changes: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass
+class ImportReport:
+    source: str
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    applied: bool = False
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+    @property
+    def skipped(self) -> list[RowOutcome]:
+        return [o for o in self.outcomes if o.action == "skip"]
+
+    def summary(self) -> str:
+        verb = "imported" if self.applied else "would import"
+        return (f"{self.source}: {verb} {self.count('add')} new, {self.count('update')} updated, "
+                f"{self.count('unchanged')} unchanged, {self.count('skip')} skipped")
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "source": self.source, "applied": self.applied,
+            "added": self.count("add"), "updated": self.count("update"),
+            "unchanged": self.count("unchanged"), "skipped": self.count("skip"),
+            "rows": [o.__dict__ for o in self.outcomes],
+        }
+
+
+# --- reading sources -------------------------------------------------------
+def read_source(path: str | Path) -> list[SourceRow]:
+    """Rows of a metadata sheet, or one row per audio file (a file or a folder of them)."""
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in AUDIO_SUFFIXES)
+        if not files:
+            raise ImportSourceError(f"{p}: no audio files found to import")
+        return [tag_row(f) for f in files]
+    if not p.is_file():
+        raise ImportSourceError(f"{p}: file not found")
+    suffix = p.suffix.lower()
+    if suffix in SHEET_SUFFIXES:
+        try:
+            sheet = read_metadata_sheet(p, require_audio_key=False)
+        except MetadataSheetError as exc:
+            raise ImportSourceError(str(exc)) from None
+        return [SourceRow(f"{p.name} row {r.row}", dict(r.values), list(r.errors)) for r in sheet.rows]
+    if suffix in AUDIO_SUFFIXES:
+        return [tag_row(p)]
+    raise ImportSourceError(f"{p}: cannot import {suffix or 'this file'}: use a .csv/.xlsx sheet or audio files")
+
+
+def tag_row(path: Path) -> SourceRow:
+    """The catalogue fields an audio file's tags carry (ID3 TCOM/TPUB/TSRC, Vorbis comments, MP4)."""
+    import mutagen
+
+    where = path.name
+    try:
+        audio = mutagen.File(path, easy=True)
+    except Exception as exc:  # noqa: BLE001 - mutagen raises many types for damaged files
+        return SourceRow(where, {}, [f"cannot read tags ({type(exc).__name__}: {exc})"])
+    if audio is None:
+        return SourceRow(where, {}, ["not an audio file with readable tags"])
+    tags = audio.tags or {}
+
+    def get(*keys: str, sep: str = "; ") -> str:
+        for key in keys:
+            try:
+                values = [str(v).strip() for v in tags.get(key, []) if str(v).strip()]
+            except (KeyError, ValueError):
+                values = []
+            if values:
+                return sep.join(values)
+        return ""
+
+    values = {
+        "file": str(path),
+        "title": get("title") or path.stem,
+        "artists": get("artist", "albumartist"),
+        "album": get("album"),
+        "label": get("label"),
+        "isrc": get("isrc"),
+        "composers": _as_list(get("composer")),
+        "publishers": _as_list(get("organization", "publisher", "copyright")),
+        "release_date": get("date", "originaldate")[:10],
+        "track_number": get("tracknumber").split("/")[0].strip(),
+        "catalogue_number": get("catalognumber"),
+    }
+    length = getattr(getattr(audio, "info", None), "length", None)
+    if length:
+        values["duration"] = str(round(float(length), 3))
+    return SourceRow(where, {k: v for k, v in values.items() if v}, [])
+
+
+def _as_list(text: str) -> str:
+    """Tags list several names as 'A / B' or 'A, B & C'; the sheet notation separates with ';'."""
+    return "; ".join(p.strip() for p in re.split(r"\s+/\s+|;", text) if p.strip())
+
+
+# --- turning a row into catalogue records ---------------------------------------
+def _parse_duration(text: str) -> str:
+    """'3:05', '0:03:05', '185', '185.5' -> exact seconds as text."""
+    t = text.strip()
+    if not t:
+        return ""
+    parts = t.split(":")
+    if len(parts) > 3 or not all(re.fullmatch(r"\d+(\.\d+)?", x) for x in parts):
+        raise ValueError(f"duration {text!r} is not seconds, M:SS or H:MM:SS")
+    total = Fraction(0)
+    for part in parts:
+        total = total * 60 + Fraction(part)
+    return str(total.numerator) if total.denominator == 1 else str(float(total))
+
+
+def _row_records(row: SourceRow) -> tuple[Recording | None, Work, list[str]]:
+    v = row.values
+    problems: list[str] = []
+    parties: list[Party] = []
+    for column, role in PARTY_COLUMNS.items():
+        if v.get(column):
+            try:
+                parties += parse_parties(v[column], role)
+            except PartyNotationError as exc:
+                problems.append(f"{column}: {exc}")
+    work = Work(title=v.get("title", ""), iswc=normalize_iswc(v.get("iswc", "")),
+                alt_titles=[t.strip() for t in v.get("alt_titles", "").split(";") if t.strip()],
+                parties=parties)
+    rec: Recording | None = None
+    if any(v.get(k) for k in RECORDING_KEYS):
+        try:
+            duration = _parse_duration(v.get("duration", ""))
+        except ValueError as exc:
+            problems.append(str(exc))
+            duration = ""
+        rec = Recording(isrc=normalize_isrc(v.get("isrc", "")), title=v.get("title", ""),
+                        artists=[a.strip() for a in v.get("artists", "").split(";") if a.strip()],
+                        album=v.get("album", ""), label=v.get("label", ""),
+                        release_date=v.get("release_date", ""), library=v.get("library", ""),
+                        catalogue_number=v.get("catalogue_number", ""),
+                        track_number=v.get("track_number", ""), duration_s=duration,
+                        source_file=v.get("file", ""))
+        problems += recording_problems(rec)
+    if not work.title.strip() and rec is not None:
+        work.title = rec.title or rec.catalogue_number or rec.isrc
+    problems += work_problems(work)
+    return rec, work, problems
+
+
+def _apply_row(cat: Catalogue, row: SourceRow) -> RowOutcome:
+    """Write one row (the caller holds a savepoint). Raises CatalogueError to skip it."""
+    rec, work, problems = _row_records(row)
+    if problems:
+        raise CatalogueError("; ".join(problems))
+    changes: list[str] = []
+    existing_rec: Recording | None = None
+    if rec is not None:
+        probe = Cue(title=rec.title, isrc=rec.isrc, artists=rec.artists, library=rec.library,
+                    catalogue_number=rec.catalogue_number, track_number=rec.track_number)
+        match = find_recording(cat, probe)
+        existing_rec = match.recording if match else None
+    existing_work = None
+    if work.iswc:
+        existing_work = cat.work_by_iswc(work.iswc)
+    if existing_work is None and existing_rec is not None and existing_rec.work_id is not None:
+        existing_work = cat.get_work(existing_rec.work_id)
+    if existing_work is None and rec is None:
+        same_title = cat.works_by_title(work.title)
+        existing_work = same_title[0] if len(same_title) == 1 else None
+
+    if existing_work is None:
+        changes.append("new work")
+        target_work = work
+    else:
+        target_work = existing_work
+        if work.iswc and work.iswc != target_work.iswc:
+            changes.append(f"iswc: {target_work.iswc or '—'} → {work.iswc}")
+            target_work.iswc = work.iswc
+        if work.title and norm_text(work.title) != norm_text(target_work.title):
+            work.alt_titles.insert(0, work.title)
+        for alt in work.alt_titles:
+            known = {norm_text(t) for t in [target_work.title, *target_work.alt_titles]}
+            if norm_text(alt) not in known:
+                target_work.alt_titles.append(alt)
+                changes.append(f"alternative title: + {alt}")
+        if work.parties and not _same_credits(work.parties, target_work.parties):
+            changes.append(f"parties: {format_parties(target_work.parties) or '—'} → "
+                           f"{format_parties(work.parties)}")
+            target_work.parties = work.parties
+    if existing_work is None or changes:
+        cat.save_work(target_work)
+
+    if rec is not None:
+        if existing_rec is None:
+            changes.append("new recording")
+            rec.work_id = target_work.id
+            cat.save_recording(rec)
+        else:
+            rec_changes = _merge_recording(existing_rec, rec)
+            if existing_rec.work_id != target_work.id:
+                existing_rec.work_id = target_work.id
+                rec_changes.append(f"work: → {target_work.title}")
+            if rec_changes:
+                cat.save_recording(existing_rec)
+                changes += rec_changes
+    new = "new work" in changes if rec is None else "new recording" in changes
+    action = "add" if new else ("update" if changes else "unchanged")
+    return RowOutcome(row.where, action, title=work.title, changes=changes)
+
+
+def _same_credits(incoming: list[Party], stored: list[Party]) -> bool:
+    """The sheet says nothing new: same people, roles and shares; PRO/IPI the sheet leaves out
+    are ones the directory already completed, not a change."""
+    if len(incoming) != len(stored):
+        return False
+    for a, b in zip(incoming, stored, strict=True):
+        if (a.role, norm_party_name(a.first_name, a.last_name, a.company), Fraction(a.share)) != (
+                b.role, norm_party_name(b.first_name, b.last_name, b.company), Fraction(b.share)):
+            return False
+        if (a.pro and a.pro.upper() != b.pro) or (a.ipi and normalize_ipi(a.ipi) != b.ipi):
+            return False
+    return True
+
+
+def _merge_recording(old: Recording, new: Recording) -> list[str]:
+    """Values the sheet gives replace the catalogue's; empty cells leave them alone."""
+    changes = []
+    for name in ("isrc", "title", "album", "label", "release_date", "library", "catalogue_number",
+                 "track_number", "duration_s", "source_file"):
+        value = getattr(new, name)
+        if value and value != getattr(old, name):
+            changes.append(f"{name}: {getattr(old, name) or '—'} → {value}")
+            setattr(old, name, value)
+    if new.artists and new.artists != old.artists:
+        changes.append(f"artists: {'; '.join(old.artists) or '—'} → {'; '.join(new.artists)}")
+        old.artists = list(new.artists)
+    return changes
+
+
+class _Preview(Exception):
+    """Raised to roll the whole import back after a preview."""
+
+
+def import_rows(cat: Catalogue, rows: Iterable[SourceRow], source: str, dry_run: bool = False) -> ImportReport:
+    """Import rows in one transaction (rolled back when ``dry_run``): the preview and the real thing."""
+    report = ImportReport(source=source)
+    seen_isrc: dict[str, str] = {}
+    try:
+        with cat.transaction():
+            for row in rows:
+                isrc = normalize_isrc(row.values.get("isrc", ""))
+                if row.errors:
+                    report.outcomes.append(RowOutcome(row.where, "skip", row.values.get("title", ""),
+                                                      reason="; ".join(row.errors)))
+                    continue
+                if isrc and isrc in seen_isrc:
+                    report.outcomes.append(RowOutcome(
+                        row.where, "skip", row.values.get("title", ""),
+                        reason=f"duplicate ISRC {isrc}: already in {seen_isrc[isrc]}"))
+                    continue
+                try:
+                    with cat.savepoint():
+                        outcome = _apply_row(cat, row)
+                except CatalogueError as exc:
+                    report.outcomes.append(RowOutcome(row.where, "skip", row.values.get("title", ""),
+                                                      reason=str(exc)))
+                    continue
+                if isrc:
+                    seen_isrc[isrc] = row.where
+                report.outcomes.append(outcome)
+            if dry_run:
+                raise _Preview
+    except _Preview:
+        return report
+    report.applied = True
+    return report
+
+
+def import_file(cat: Catalogue, path: str | Path, dry_run: bool = False) -> ImportReport:
+    """Preview (``dry_run``) or import a sheet, an audio file or a folder of audio files."""
+    return import_rows(cat, read_source(path), str(path), dry_run=dry_run)
