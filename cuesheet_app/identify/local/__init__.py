@@ -1,0 +1,1 @@
+"""The offline engine: music detection and landmark identification against a local library."""

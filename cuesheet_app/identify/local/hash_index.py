@@ -1,0 +1,115 @@
+"""The on-disk landmark index: postings sorted by hash, memory-mapped, looked up in bulk.
+
+Layout (one folder): ``offsets.npy`` (int64, 2**20 + 1 entries: postings of hash ``h`` are
+``offsets[h]:offsets[h+1]``), ``tracks.npy`` and ``times.npy`` (uint32 track id and anchor
+frame per posting, sorted by hash), ``meta.json`` (the generation it was built for).
+
+Why this shape: it is the sorted-array index (the same as a sorted hash array searched with
+``searchsorted``, with the search precomputed into ``offsets``), so opening it is three
+``np.load(mmap_mode="r")`` calls, whatever the library size, and one episode's lookups are a
+handful of vectorised gathers instead of a database query per hash.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cuesheet_app.identify.local.landmarks import HASH_BITS
+from cuesheet_app.storage.atomic import atomic_write_bytes
+
+N_HASHES = 1 << HASH_BITS
+MAX_POSTINGS = 2000  # a hash this common says nothing about which track it is
+FORMAT = 1
+
+
+@dataclass
+class Matches:
+    """Every (query time, track, reference time) where a query hash met a reference hash."""
+
+    query_frames: np.ndarray  # int64
+    tracks: np.ndarray  # int64
+    ref_frames: np.ndarray  # int64
+
+
+class HashIndex:
+    def __init__(self, offsets: np.ndarray, tracks: np.ndarray, times: np.ndarray) -> None:
+        self.offsets, self.tracks, self.times = offsets, tracks, times
+
+    @property
+    def size(self) -> int:
+        return int(self.tracks.size)
+
+    @classmethod
+    def empty(cls) -> HashIndex:
+        return cls(np.zeros(N_HASHES + 1, np.int64), np.zeros(0, np.uint32), np.zeros(0, np.uint32))
+
+    @classmethod
+    def load(cls, folder: Path) -> HashIndex:
+        return cls(np.load(folder / "offsets.npy", mmap_mode="r"),
+                   np.load(folder / "tracks.npy", mmap_mode="r"),
+                   np.load(folder / "times.npy", mmap_mode="r"))
+
+    def lookup(self, hashes: np.ndarray, query_frames: np.ndarray) -> Matches:
+        h = hashes.astype(np.int64)
+        starts = np.asarray(self.offsets[h])
+        counts = np.asarray(self.offsets[h + 1]) - starts
+        counts[counts > MAX_POSTINGS] = 0
+        total = int(counts.sum())
+        if total == 0:
+            z = np.zeros(0, np.int64)
+            return Matches(z, z, z)
+        first = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        idx = first + np.arange(total)
+        return Matches(query_frames=np.repeat(query_frames.astype(np.int64), counts),
+                       tracks=np.asarray(self.tracks[idx]).astype(np.int64),
+                       ref_frames=np.asarray(self.times[idx]).astype(np.int64))
+
+
+def build_index(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarray]], generation: str) -> None:
+    """Write the index of ``parts`` = [(track id, hashes, anchor frames)] into ``folder``.
+
+    Built beside the target and swapped in with renames, so a reader never sees half an index.
+    """
+    total = sum(int(h.size) for _, h, _ in parts)
+    hashes = np.empty(total, np.uint32)
+    tracks = np.empty(total, np.uint32)
+    times = np.empty(total, np.uint32)
+    at = 0
+    for track_id, h, t in parts:
+        n = int(h.size)
+        hashes[at:at + n], tracks[at:at + n], times[at:at + n] = h, track_id, t
+        at += n
+    order = np.argsort(hashes, kind="stable")
+    counts = np.bincount(hashes, minlength=N_HASHES)
+    del hashes
+    offsets = np.zeros(N_HASHES + 1, np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    tmp = folder.with_name(folder.name + ".new")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    np.save(tmp / "offsets.npy", offsets)
+    np.save(tmp / "tracks.npy", tracks[order])
+    np.save(tmp / "times.npy", times[order])
+    atomic_write_bytes(tmp / "meta.json", json.dumps({"format": FORMAT, "generation": generation,
+                                                      "postings": total}).encode())
+    old = folder.with_name(folder.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    tmp.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def index_generation(folder: Path) -> str | None:
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        return None
+    return str(meta.get("generation"))

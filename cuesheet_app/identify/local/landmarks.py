@@ -1,0 +1,129 @@
+"""Landmark fingerprints (Wang 2003, as in Shazam and audfprint), on numpy/scipy.
+
+A landmark is a pair of prominent spectral peaks: (frequency of the first, frequency step to
+the second, time step between them). Pairs survive added speech and noise far better than
+whole spectra because speech rarely hides *both* peaks, and a pair's time offset in the
+episode minus its offset in the reference is the same for every pair of one excerpt: that
+agreement, not any single hash, is what identifies a track.
+
+Why two densities: reference tracks keep few, strong peaks (a small index); a query keeps
+more peaks and more pairs per anchor, so that enough of the reference's pairs are still found
+when dialogue sits on top of the music.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import maximum_filter, uniform_filter
+
+from cuesheet_app.identify.local.spectro import SpecChunk
+
+MAX_BIN = 256  # bins 1..255 (up to ~5.5 kHz at 11.025 kHz)
+DT_MAX = 63  # frames (~1.46 s)
+DF_MAX = 31  # bins
+HASH_BITS = 20
+
+
+@dataclass(frozen=True)
+class PeakParams:
+    freq_radius: int  # neighbourhood half-size in bins
+    time_radius: int  # and in frames
+    per_frame: int  # at most this many peaks per frame
+    margin: float  # natural-log units above the local mean
+    fan_out: int  # pairs per anchor
+
+
+REFERENCE = PeakParams(freq_radius=9, time_radius=4, per_frame=2, margin=1.2, fan_out=4)
+QUERY = PeakParams(freq_radius=6, time_radius=3, per_frame=4, margin=0.9, fan_out=8)
+
+
+def find_peaks(spec: np.ndarray, params: PeakParams, lo: int = 0, hi: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Peaks of ``spec[:, lo:hi]`` (frames relative to ``lo``) using the whole array as context.
+
+    Returns (frames int64, bins int64), sorted by frame then bin.
+    """
+    hi = spec.shape[1] if hi is None else hi
+    s = spec[1:MAX_BIN]
+    if s.shape[1] == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    local_max = maximum_filter(s, size=(2 * params.freq_radius + 1, 2 * params.time_radius + 1),
+                               mode="nearest")
+    local_mean = uniform_filter(s, size=(31, 2 * params.time_radius + 1), mode="nearest")
+    prominence = s - local_mean
+    cand = (s == local_max) & (prominence > params.margin)
+    cand[:, :lo] = False
+    cand[:, hi:] = False
+    bins, frames = np.nonzero(cand)
+    if bins.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    score = prominence[bins, frames]
+    # keep the ``per_frame`` most prominent peaks of each frame
+    order = np.lexsort((-score, frames))
+    frames, bins = frames[order], bins[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(frames)) + 1]
+    rank = np.arange(frames.size) - np.repeat(starts, np.diff(np.r_[starts, frames.size]))
+    keep = rank < params.per_frame
+    frames, bins = frames[keep], bins[keep] + 1
+    order = np.lexsort((bins, frames))
+    return (frames[order] - lo).astype(np.int64), bins[order].astype(np.int64)
+
+
+def pair_hashes(frames: np.ndarray, bins: np.ndarray, fan_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """Landmark hashes (uint32, 20 bits) and their anchor frames, from peaks sorted by frame."""
+    n = frames.size
+    if n < 2:
+        return np.zeros(0, np.uint32), np.zeros(0, np.int64)
+    taken = np.zeros(n, dtype=np.int64)
+    out_h: list[np.ndarray] = []
+    out_t: list[np.ndarray] = []
+    anchors = np.arange(n)
+    for k in range(1, 64):
+        j = anchors + k
+        live = j < n
+        if not live.any():
+            break
+        a, j = anchors[live], j[live]
+        dt = frames[j] - frames[a]
+        if dt.min(initial=DT_MAX + 1) > DT_MAX:
+            break
+        df = bins[j] - bins[a]
+        ok = (dt >= 1) & (dt <= DT_MAX) & (np.abs(df) <= DF_MAX) & (taken[a] < fan_out)
+        a, dt, df = a[ok], dt[ok], df[ok]
+        taken[a] += 1
+        h = (bins[a] << 12) | ((df + 32) << 6) | dt
+        out_h.append(h.astype(np.uint32))
+        out_t.append(frames[a])
+    if not out_h:
+        return np.zeros(0, np.uint32), np.zeros(0, np.int64)
+    hashes, times = np.concatenate(out_h), np.concatenate(out_t)
+    order = np.argsort(times, kind="stable")
+    return hashes[order], times[order]
+
+
+class PeakCollector:
+    """Peaks of a chunked spectrogram, in global frame numbers."""
+
+    def __init__(self, params: PeakParams) -> None:
+        self.params = params
+        self.frames: list[np.ndarray] = []
+        self.bins: list[np.ndarray] = []
+
+    def add(self, chunk: SpecChunk) -> None:
+        f, b = find_peaks(chunk.spec, self.params, chunk.before, chunk.before + chunk.core)
+        self.frames.append(f + chunk.first)
+        self.bins.append(b)
+
+    def hashes(self) -> tuple[np.ndarray, np.ndarray]:
+        if not self.frames:
+            return np.zeros(0, np.uint32), np.zeros(0, np.int64)
+        return pair_hashes(np.concatenate(self.frames), np.concatenate(self.bins), self.params.fan_out)
+
+
+def fingerprint_chunks(chunks: Iterable[SpecChunk], params: PeakParams = REFERENCE) -> tuple[np.ndarray, np.ndarray]:
+    collector = PeakCollector(params)
+    for chunk in chunks:
+        collector.add(chunk)
+    return collector.hashes()

@@ -1,0 +1,392 @@
+"""The reference library: audio files indexed for identification, with their rights metadata.
+
+Python API (the CLI, the GUI worker and the demo use exactly this)::
+
+    from cuesheet_app.identify.local.library import Library
+    lib = Library(Path("~/my-library"))            # the folder is created on first add
+    report = lib.add([Path("/music/APM")], metadata=Path("apm.xlsx"),
+                     progress=callback, cancel=token)   # -> AddReport
+    report.added, report.updated, report.unchanged, report.dropped, report.failed
+    lib.remove([Path("/music/APM/old")])           # -> list of removed TrackRecord
+    lib.tracks()                                   # -> list[TrackRecord] (path, metadata...)
+    lib.stats()                                    # -> LibraryStats
+    lib.load_index()                               # -> HashIndex (memory-mapped) for the engine
+
+Indexing is incremental: a file whose size and modification time are unchanged is skipped
+(its metadata is still refreshed from a new sheet), a changed one is fingerprinted again,
+and tracks whose files disappeared from a folder being added are dropped.
+
+Folder layout: ``library.json`` (the track list: path, size, mtime, duration, metadata),
+``fp/<id>.npz`` (each track's landmarks: the source the index is built from) and
+``index/`` (the merged, memory-mapped hash index, rebuilt after every change). The index
+records the generation of ``library.json`` it was built for; a stale one is rebuilt on
+load, so a crash between the two never yields wrong answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cuesheet_app.identify.base import CancelToken, Progress, ProgressCallback, ignore_progress
+from cuesheet_app.identify.local.hash_index import HashIndex, build_index, index_generation
+from cuesheet_app.identify.local.landmarks import REFERENCE, fingerprint_chunks
+from cuesheet_app.identify.local.spectro import spectrogram_chunks
+from cuesheet_app.identify.local.tags import read_tags
+from cuesheet_app.media.decode import ANALYSIS_RATE, decode_blocks
+from cuesheet_app.media.errors import MediaError
+from cuesheet_app.rights.metadata_sheet import MetadataSheet, read_metadata_sheet
+from cuesheet_app.storage.atomic import atomic_write_bytes
+
+AUDIO_SUFFIXES = frozenset({
+    ".wav", ".bwf", ".aif", ".aiff", ".aifc", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".mov",
+    ".ogg", ".oga", ".opus", ".wma", ".mka", ".mkv", ".mxf", ".ac3", ".caf", ".wv", ".ape",
+})
+MAX_TRACK_S = 30 * 60  # longer "tracks" are fingerprinted up to here (bounded memory and index)
+METADATA_KEYS = ("title", "artists", "album", "label", "release_date", "isrc", "iswc", "library",
+                 "catalogue_number", "track_number", "composers", "publishers")
+LIBRARY_FORMAT = 1
+
+
+class LibraryError(Exception):
+    """The library folder itself is unusable; the message names it."""
+
+
+@dataclass
+class TrackRecord:
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+    duration_s: float
+    hashes: int
+    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata_source: str = "tags"  # tags | sheet | tags+sheet
+
+    @property
+    def title(self) -> str:
+        return str(self.metadata.get("title") or Path(self.path).stem)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrackRecord:
+        return cls(id=int(d["id"]), path=str(d["path"]), size=int(d["size"]),
+                   mtime_ns=int(d["mtime_ns"]), duration_s=float(d["duration_s"]),
+                   hashes=int(d.get("hashes", 0)), metadata=dict(d.get("metadata") or {}),
+                   metadata_source=str(d.get("metadata_source", "tags")))
+
+
+@dataclass
+class AddReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # gone from a folder that was re-added
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
+    sheet_errors: list[str] = field(default_factory=list)  # "sheet.csv row 7: ..."
+    unmatched_rows: list[int] = field(default_factory=list)  # good sheet rows that found no file
+    seconds_indexed: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["failed"] = [{"path": p, "error": e} for p, e in self.failed]
+        return d
+
+
+@dataclass
+class LibraryStats:
+    folder: str
+    tracks: int
+    total_duration_s: float
+    postings: int
+    index_bytes: int
+    with_rights: int  # tracks with composers or publishers
+    missing_files: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def fingerprint_file(path: str, cancel: CancelToken | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    """(hashes, anchor frames, seconds) of one reference file. Raises MediaError."""
+    seen = 0
+
+    def blocks() -> Iterable[np.ndarray]:
+        nonlocal seen
+        for block in decode_blocks(path, block_s=30.0, cancel=cancel):
+            yield block
+            seen += block.size
+            if seen >= MAX_TRACK_S * ANALYSIS_RATE:
+                return
+
+    hashes, frames = fingerprint_chunks(spectrogram_chunks(blocks()), REFERENCE)
+    return hashes, frames.astype(np.uint32), seen / ANALYSIS_RATE
+
+
+def _fingerprint_job(path: str) -> tuple[str, Any]:
+    """Process-pool entry: never raises, so one bad file cannot stop a batch."""
+    try:
+        return "ok", fingerprint_file(path)
+    except MediaError as exc:
+        return "error", str(exc)
+    except Exception as exc:  # FFmpeg/numpy surprises on a hostile file: report, go on
+        return "error", f"{path}: cannot index ({type(exc).__name__}: {exc})"
+
+
+def _iter_audio(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[tuple[str, str]]]:
+    """(files, folders, problems) for the given files and folders (folders walked, sorted)."""
+    files: list[Path] = []
+    folders: list[Path] = []
+    problems: list[tuple[str, str]] = []
+    for raw in paths:
+        p = Path(raw).expanduser()
+        with contextlib.suppress(OSError):
+            p = p.resolve()
+        if p.is_dir():
+            folders.append(p)
+            for root, dirs, names in os.walk(p):
+                dirs.sort()
+                for name in sorted(names):
+                    if Path(name).suffix.lower() in AUDIO_SUFFIXES and not name.startswith("."):
+                        files.append(Path(root) / name)
+        elif p.is_file():
+            files.append(p)
+        else:
+            problems.append((str(p), f"{p}: file not found"))
+    seen: set[Path] = set()
+    unique = [f for f in files if not (f in seen or seen.add(f))]
+    return unique, folders, problems
+
+
+def _merge_metadata(tags: dict[str, Any], row: dict[str, str] | None) -> tuple[dict[str, Any], str]:
+    meta = {k: v for k, v in tags.items() if k in METADATA_KEYS and v not in ("", [], None)}
+    if not row:
+        return meta, "tags"
+    for key in METADATA_KEYS:
+        value = row.get(key, "")
+        if not value:
+            continue
+        meta[key] = [a.strip() for a in value.split(";") if a.strip()] if key == "artists" else value
+    return meta, ("tags+sheet" if tags else "sheet")
+
+
+class Library:
+    """A reference library folder. Not thread-safe: one writer at a time."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder).expanduser()
+
+    # ----- stored state -------------------------------------------------------------------
+    @property
+    def _manifest_path(self) -> Path:
+        return self.folder / "library.json"
+
+    @property
+    def _index_dir(self) -> Path:
+        return self.folder / "index"
+
+    def _fp_path(self, track_id: int) -> Path:
+        return self.folder / "fp" / f"{track_id}.npz"
+
+    def _load(self) -> dict[str, Any]:
+        if self.folder.exists() and not self.folder.is_dir():
+            raise LibraryError(f"{self.folder}: is a file, not a library folder")
+        try:
+            data = json.loads(self._manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {"format": LIBRARY_FORMAT, "next_id": 1, "tracks": []}
+        except (OSError, ValueError) as exc:
+            raise LibraryError(f"{self._manifest_path}: unreadable library list ({exc})") from None
+        if not isinstance(data, dict) or data.get("format") != LIBRARY_FORMAT:
+            raise LibraryError(f"{self._manifest_path}: not a library list this version understands")
+        return data
+
+    def _records(self, data: dict[str, Any]) -> dict[str, TrackRecord]:
+        return {t["path"]: TrackRecord.from_dict(t) for t in data.get("tracks", [])}
+
+    def _save(self, data: dict[str, Any], records: dict[str, TrackRecord]) -> None:
+        data["tracks"] = [asdict(r) for r in sorted(records.values(), key=lambda r: r.id)]
+        (self.folder / "fp").mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(self._manifest_path,
+                           json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8"))
+
+    @staticmethod
+    def _generation(records: Iterable[TrackRecord]) -> str:
+        h = hashlib.sha256()
+        for r in sorted(records, key=lambda r: r.id):
+            h.update(f"{r.id}|{r.size}|{r.mtime_ns}|{r.hashes};".encode())
+        return h.hexdigest()[:24]
+
+    def _rebuild_index(self, records: dict[str, TrackRecord]) -> None:
+        parts = []
+        for r in records.values():
+            try:
+                with np.load(self._fp_path(r.id)) as z:
+                    parts.append((r.id, z["hashes"], z["frames"]))
+            except (OSError, KeyError, ValueError) as exc:
+                raise LibraryError(f"{self._fp_path(r.id)}: fingerprint file damaged ({exc}); "
+                                   f"remove and re-add {r.path}") from None
+        build_index(self._index_dir, parts, self._generation(records.values()))
+
+    # ----- public API -----------------------------------------------------------------------
+    def tracks(self) -> list[TrackRecord]:
+        return sorted(self._records(self._load()).values(), key=lambda r: r.path)
+
+    def track_map(self) -> dict[int, TrackRecord]:
+        return {r.id: r for r in self._records(self._load()).values()}
+
+    def load_index(self) -> HashIndex:
+        """The memory-mapped index, rebuilt first if it is missing or stale."""
+        records = self._records(self._load())
+        if not records:
+            return HashIndex.empty()
+        if index_generation(self._index_dir) != self._generation(records.values()):
+            self._rebuild_index(records)
+        return HashIndex.load(self._index_dir)
+
+    def add(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        metadata: str | os.PathLike[str] | MetadataSheet | None = None,
+        progress: ProgressCallback = ignore_progress,
+        cancel: CancelToken | None = None,
+        workers: int | None = None,
+    ) -> AddReport:
+        """Index files and folders (incrementally). Raises LibraryError / MetadataSheetError.
+
+        Work done before a cancel is kept: the library is saved and the index rebuilt.
+        """
+        report = AddReport()
+        sheet = metadata if isinstance(metadata, MetadataSheet) or metadata is None \
+            else read_metadata_sheet(metadata)
+        if sheet is not None:
+            report.sheet_errors = sheet.error_lines()
+        data = self._load()
+        records = self._records(data)
+        files, folders, problems = _iter_audio(Path(p) for p in paths)
+        report.failed.extend(problems)
+        todo: list[Path] = []
+        matched_rows: set[int] = set()
+        for f in files:
+            st = f.stat()
+            old = records.get(str(f))
+            if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
+                row = sheet.match(f, str(old.metadata.get("isrc", ""))) if sheet else None
+                if row:
+                    matched_rows.add(row.row)
+                    old.metadata, old.metadata_source = _merge_metadata(read_tags(f), row.values)
+                report.unchanged.append(str(f))
+            else:
+                todo.append(f)
+        for folder in folders:
+            prefix = str(folder) + os.sep
+            for path in [p for p in records if p.startswith(prefix) and not Path(p).exists()]:
+                self._drop(records.pop(path))
+                report.dropped.append(path)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "fp").mkdir(exist_ok=True)
+        progress(Progress("Indexing", 0.0, f"{len(todo)} file(s) to index"))
+        workers = workers if workers is not None else min(2, os.cpu_count() or 1, max(1, len(todo)))
+        try:
+            for done, (f, (status, result)) in enumerate(self._fingerprints(todo, workers, cancel), 1):
+                if status == "error":
+                    report.failed.append((str(f), str(result)))
+                else:
+                    hashes, frames, seconds = result
+                    self._store(records, data, f, hashes, frames, seconds, sheet, matched_rows, report)
+                progress(Progress("Indexing", done / max(1, len(todo)), f.name))
+        finally:
+            if sheet is not None:
+                report.unmatched_rows = [r.row for r in sheet.rows if r.ok and r.row not in matched_rows]
+            self._save(data, records)
+            progress(Progress("Building index", None))
+            self._rebuild_index(records)
+        return report
+
+    def _fingerprints(self, todo: list[Path], workers: int, cancel: CancelToken | None):  # type: ignore[no-untyped-def]
+        if workers <= 1 or len(todo) < 2:
+            for f in todo:
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                yield f, _fingerprint_job(str(f))
+            return
+        # spawn, not fork: the GUI calls this from a worker thread of a Qt process
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            pending = [(f, pool.submit(_fingerprint_job, str(f))) for f in todo]
+            try:
+                for f, fut in pending:
+                    if cancel is not None:
+                        cancel.raise_if_cancelled()
+                    yield f, fut.result()
+            finally:
+                for _, fut in pending:
+                    fut.cancel()
+
+    def _store(self, records: dict[str, TrackRecord], data: dict[str, Any], f: Path,
+               hashes: np.ndarray, frames: np.ndarray, seconds: float,
+               sheet: MetadataSheet | None, matched_rows: set[int], report: AddReport) -> None:
+        st = f.stat()
+        tags = read_tags(f)
+        row = sheet.match(f, str(tags.get("isrc", ""))) if sheet else None
+        if row:
+            matched_rows.add(row.row)
+        meta, source = _merge_metadata(tags, row.values if row else None)
+        old = records.get(str(f))
+        track_id = old.id if old else int(data["next_id"])
+        if not old:
+            data["next_id"] = track_id + 1
+        target = self._fp_path(track_id)
+        buf = io.BytesIO()
+        np.savez(buf, hashes=hashes, frames=frames)
+        atomic_write_bytes(target, buf.getvalue())
+        records[str(f)] = TrackRecord(id=track_id, path=str(f), size=st.st_size, mtime_ns=st.st_mtime_ns,
+                                      duration_s=round(seconds, 3), hashes=int(hashes.size),
+                                      metadata=meta, metadata_source=source)
+        (report.updated if old else report.added).append(str(f))
+        report.seconds_indexed += seconds
+
+    def _drop(self, record: TrackRecord) -> None:
+        self._fp_path(record.id).unlink(missing_ok=True)
+
+    def remove(self, paths: Iterable[str | os.PathLike[str]]) -> list[TrackRecord]:
+        """Drop tracks by file path, or every track under a folder path."""
+        data = self._load()
+        records = self._records(data)
+        removed: list[TrackRecord] = []
+        for raw in paths:
+            p = Path(raw).expanduser()
+            with_abs = {str(p), str(p.absolute())}
+            with contextlib.suppress(OSError):
+                with_abs.add(str(p.resolve()))
+            for key in list(records):
+                if key in with_abs or any(key.startswith(a.rstrip(os.sep) + os.sep) for a in with_abs):
+                    removed.append(records.pop(key))
+        if removed:
+            for r in removed:
+                self._drop(r)
+            self._save(data, records)
+            self._rebuild_index(records)
+        return removed
+
+    def stats(self) -> LibraryStats:
+        records = self._records(self._load())
+        size = sum(f.stat().st_size for f in self._index_dir.glob("*.npy")) if self._index_dir.exists() else 0
+        return LibraryStats(
+            folder=str(self.folder), tracks=len(records),
+            total_duration_s=round(sum(r.duration_s for r in records.values()), 3),
+            postings=sum(r.hashes for r in records.values()), index_bytes=size,
+            with_rights=sum(1 for r in records.values()
+                            if r.metadata.get("composers") or r.metadata.get("publishers")),
+            missing_files=sum(1 for r in records.values() if not Path(r.path).exists()),
+        )
