@@ -3,7 +3,9 @@
 Actions are built from this table (``make_action``) so a key is defined once; the
 workspace adds its File/Transport entries here too. ``scope`` tells where a key
 works: "window" anywhere in the main window, "editor" while the focus is in the
-editor area (single-letter keys must not fire while typing in the header form).
+editor area (single-letter keys must not fire while typing in the header form),
+"timeline" only while the timeline has the focus (arrow keys keep moving through
+table cells).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ class Shortcut:
     keys: tuple[str, ...]  # QKeySequence portable text, first one is shown in menus
     label: str
     menu: str  # "File", "Edit", "Cue", "View", "Transport", ...
-    scope: str = "window"  # "window" or "editor"
+    scope: str = "window"  # "window", "editor" (editor area has focus) or "timeline" (timeline has focus)
     tip: str = ""
 
 
@@ -46,9 +48,9 @@ SHORTCUTS: list[Shortcut] = [
     Shortcut("cue.nudge_right", (".",), "Nudge Edge Right 1 Frame", "Cue", "editor"),
     Shortcut("cue.nudge_left_big", ("Shift+,", "<"), "Nudge Edge Left 1 Second", "Cue", "editor"),
     Shortcut("cue.nudge_right_big", ("Shift+.", ">"), "Nudge Edge Right 1 Second", "Cue", "editor"),
-    Shortcut("cue.previous", ("Left",), "Select &Previous Cue", "Cue", "editor"),
-    Shortcut("cue.next", ("Right",), "Select &Next Cue", "Cue", "editor"),
-    Shortcut("cue.edit", ("Return", "Enter"), "&Edit Cue", "Cue", "editor"),
+    Shortcut("cue.previous", ("Left",), "Select &Previous Cue", "Cue", "timeline"),
+    Shortcut("cue.next", ("Right",), "Select &Next Cue", "Cue", "timeline"),
+    Shortcut("cue.edit", ("Return", "Enter"), "&Edit Cue", "Cue", "timeline"),
     Shortcut("cue.play", ("P",), "&Play Cue (with pre/post-roll)", "Cue", "editor"),
     Shortcut("cue.parties", ("Ctrl+Shift+P",), "Edit &Parties…", "Cue", "editor"),
     # View
@@ -87,6 +89,8 @@ def make_action(action_id: str, parent: QObject, slot: Callable[[], object] | No
     action.setShortcuts([QKeySequence(k) for k in entry.keys])
     if entry.scope == "editor":
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    elif entry.scope == "timeline":
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
     if entry.tip:
         action.setToolTip(entry.tip)
         action.setStatusTip(entry.tip)
@@ -94,6 +98,12 @@ def make_action(action_id: str, parent: QObject, slot: Callable[[], object] | No
     if slot is not None:
         action.triggered.connect(lambda _checked=False: slot())
     return action
+
+
+def matches(action_id: str, key_combination: QKeySequence) -> bool:
+    """Whether a pressed key (as a one-key QKeySequence) is one of the action's keys."""
+    return any(QKeySequence(k).matches(key_combination) == QKeySequence.SequenceMatch.ExactMatch
+               for k in shortcut(action_id).keys)
 
 
 def table_rows() -> list[tuple[str, str, str]]:
