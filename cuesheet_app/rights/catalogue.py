@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -20,7 +21,7 @@ from cuesheet_app.rights.checks import recording_problems, work_problems
 from cuesheet_app.rights.normalize import norm_artists, norm_code, norm_party_name, norm_text
 from cuesheet_app.rights.party_rows import party_id_for
 from cuesheet_app.rights.records import DirectoryParty, Recording, SearchHit, Work
-from cuesheet_app.rights.schema import SchemaError, migrate
+from cuesheet_app.rights.schema import SchemaError, check_version, migrate
 
 __all__ = ["Catalogue", "CatalogueError", "SchemaError"]
 
@@ -42,7 +43,8 @@ class Catalogue:
         self._depth = 0
         try:
             self._conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
-            self._conn.execute("PRAGMA journal_mode = WAL")
+            check_version(self._conn, str(self.path))
+            self._use_wal(timeout_s)
             self._conn.execute("PRAGMA foreign_keys = ON")
             migrate(self._conn, str(self.path))
         except sqlite3.DatabaseError as exc:
@@ -51,6 +53,24 @@ class Catalogue:
         except SchemaError:
             self._conn.close()
             raise
+
+    def _use_wal(self, timeout_s: float) -> None:
+        """WAL lets readers and one writer work at once; it is stored in the file, so set it once.
+
+        Switching to WAL needs the file to itself and SQLite does not call the busy handler
+        for it, so a second process opening a brand-new catalogue retries here.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                if self._conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                    return
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     # --- lifetime ---------------------------------------------------------
     def close(self) -> None:

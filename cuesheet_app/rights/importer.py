@@ -114,6 +114,7 @@ def read_source(path: str | Path) -> list[SourceRow]:
 def tag_row(path: Path) -> SourceRow:
     """The catalogue fields an audio file's tags carry (ID3 TCOM/TPUB/TSRC, Vorbis comments, MP4)."""
     import mutagen
+    from mutagen.id3 import ID3
 
     where = path.name
     try:
@@ -123,13 +124,19 @@ def tag_row(path: Path) -> SourceRow:
     if audio is None:
         return SourceRow(where, {}, ["not an audio file with readable tags"])
     tags = audio.tags or {}
+    id3 = isinstance(tags, ID3)  # WAV/AIFF carry raw ID3 frames even when asked for easy tags
 
     def get(*keys: str, sep: str = "; ") -> str:
         for key in keys:
             try:
-                values = [str(v).strip() for v in tags.get(key, []) if str(v).strip()]
+                if id3:
+                    frame = tags.get(_ID3_FRAMES.get(key, ""))
+                    raw = list(getattr(frame, "text", [])) if frame is not None else []
+                else:
+                    raw = list(tags.get(key, []))
             except (KeyError, ValueError):
-                values = []
+                raw = []
+            values = [str(v).strip() for v in raw if str(v).strip()]
             if values:
                 return sep.join(values)
         return ""
@@ -151,6 +158,13 @@ def tag_row(path: Path) -> SourceRow:
     if length:
         values["duration"] = str(round(float(length), 3))
     return SourceRow(where, {k: v for k, v in values.items() if v}, [])
+
+
+# Easy tag names -> ID3 frames (TCOM composer, TPUB publisher, TSRC ISRC, ...).
+_ID3_FRAMES = {"title": "TIT2", "artist": "TPE1", "albumartist": "TPE2", "album": "TALB",
+               "composer": "TCOM", "organization": "TPUB", "isrc": "TSRC", "date": "TDRC",
+               "originaldate": "TDOR", "tracknumber": "TRCK", "label": "TXXX:LABEL",
+               "catalognumber": "TXXX:CATALOGNUMBER"}
 
 
 def _as_list(text: str) -> str:

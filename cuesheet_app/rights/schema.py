@@ -204,6 +204,17 @@ def user_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+def check_version(conn: sqlite3.Connection, where: str) -> int:
+    """Refuse a file from a newer app before anything (even the journal mode) touches it."""
+    version = user_version(conn)
+    if version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"{where}: catalogue schema version {version} is newer than this app supports "
+            f"({SCHEMA_VERSION}); update the app"
+        )
+    return version
+
+
 def migrate(conn: sqlite3.Connection, where: str) -> int:
     """Bring the open catalogue to ``SCHEMA_VERSION`` in one transaction; returns the old version.
 
@@ -214,12 +225,7 @@ def migrate(conn: sqlite3.Connection, where: str) -> int:
         return SCHEMA_VERSION
     conn.execute("BEGIN IMMEDIATE")
     try:
-        old = user_version(conn)
-        if old > SCHEMA_VERSION:
-            raise SchemaError(
-                f"{where}: catalogue schema version {old} is newer than this app supports "
-                f"({SCHEMA_VERSION}); update the app"
-            )
+        old = check_version(conn, where)
         for version in range(old, SCHEMA_VERSION):
             MIGRATIONS[version](conn)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
