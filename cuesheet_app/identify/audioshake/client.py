@@ -97,7 +97,6 @@ class AudioShakeClient:
         self.cancel = cancel or CancelToken()
         self._api = requests.Session()
         self._api.headers.update({"x-api-key": self._key, "User-Agent": f"cuesheet/{__version__}"})
-        self._api.trust_env = False  # a .netrc or proxy env must not add credentials or reroute the key
         self._files = requests.Session()  # output links: signed URLs, never the key
         self._files.headers.update({"User-Agent": f"cuesheet/{__version__}"})
 
