@@ -17,6 +17,7 @@ from cuesheet_app.domain.parties import format_parties, format_share
 from cuesheet_app.domain.vocab import ORIGINS, label_of
 from cuesheet_app.export import rows as rows_mod
 from cuesheet_app.export.options import ExportOptions
+from cuesheet_app.export.registry import ExportError
 from cuesheet_app.export.rows import CueRow, ExportData, csv_safe
 from cuesheet_app.storage.atomic import atomic_write_bytes
 
@@ -32,8 +33,8 @@ PARTY_COLUMNS = [
 VARIANTS = ("cues", "parties")
 
 
-class CsvVariantError(ValueError):
-    pass
+class CsvVariantError(ExportError):
+    """The project asks for a CSV layout we do not have."""
 
 
 def write(sheet: CueSheet, path: Path, options: ExportOptions) -> None:

@@ -19,6 +19,8 @@ from xml.sax.saxutils import escape
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
+from cuesheet_app.export.registry import ExportError
+
 FONT_DIR = Path(__file__).resolve().parents[2] / "resources" / "fonts"
 REGULAR = "CueSans"
 BOLD = "CueSans-Bold"
@@ -38,7 +40,7 @@ CJK_CANDIDATES: tuple[str, ...] = (
 )
 
 
-class FontError(RuntimeError):
+class FontError(ExportError):
     """The shipped fonts are missing or broken (an installation problem)."""
 
 
