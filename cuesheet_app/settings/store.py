@@ -22,6 +22,7 @@ class Settings:
     audioshake_base_url: str = AUDIOSHAKE_DEFAULT_URL
     audioshake_timeout_s: int = 3600
     library_dirs: list[str] = field(default_factory=list)  # empty: paths.default_library_dir()
+    library_sources: list[str] = field(default_factory=list)  # music folders "Index now" adds to it
     catalogue_path: str = ""  # empty: paths.default_catalogue_path()
     default_frame_rate: str = "25"
     default_program_start: str = "01:00:00:00"
