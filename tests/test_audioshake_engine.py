@@ -257,8 +257,10 @@ def test_cancel_mid_upload_stops_sending(fake, tmp_path) -> None:
         if p.phase == "uploading" and (p.fraction or 0) > 0.1:
             cancel.cancel()
 
+    engine = fast_engine(fake.url)
+    engine.progress_interval_s = 0  # every chunk reported, so the cancel lands at 10 %
     with pytest.raises(Cancelled):
-        fast_engine(fake.url).identify(IdentifyRequest(episode), on_progress, cancel)
+        engine.identify(IdentifyRequest(episode), on_progress, cancel)
     assert fake.assets == {} and fake.count("POST /tasks") == 0
     (upload,) = fake.calls("POST /assets")
     assert upload.body_size < int(upload.headers["content-length"]) / 2  # it stopped sending early

@@ -69,6 +69,7 @@ class AudioShakeEngine:
 
     name = "audioshake"
     version = "1.0"
+    progress_interval_s = 0.1  # upload progress: at most ten reports a second
 
     def __init__(
         self,
@@ -216,7 +217,16 @@ class AudioShakeEngine:
             total = plan.path.stat().st_size
             progress(Progress(UPLOADING, 0.0, f"0 / {_mb(total)}"))
 
+            last = 0.0
+
             def sent(done: int, length: int) -> None:
+                # The encoder calls back every 8-16 KB: 100k+ times for 2 GB. A GUI progress row
+                # needs ten updates a second, not a signal flood on its event loop.
+                nonlocal last
+                now = time.monotonic()
+                if done < length and now - last < self.progress_interval_s:
+                    return
+                last = now
                 progress(Progress(UPLOADING, done / length if length else None, f"{_mb(done)} / {_mb(length)}"))
 
             return client.upload_asset(plan.path, progress=sent)
