@@ -1,28 +1,92 @@
-"""Starting the desktop app (a minimal window until the workspace lands)."""
+"""Starting the desktop app: ``cuesheet gui [PROJECT_OR_MEDIA...] [--screenshot FILE.png] [--demo]``.
+
+With ``--screenshot`` the window is rendered offscreen once everything asked for
+has loaded (identification jobs, waveform peaks, the demo) and laid out, saved
+as a PNG, and the app exits 0; used for the README pictures and for review.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SCREENSHOT_TIMEOUT_S = 600.0
+_SETTLE_MS = 400
+
+
+def _size(text: str) -> tuple[int, int]:
+    w, _, h = (text or "1400x900").lower().partition("x")
+    try:
+        return max(320, int(w)), max(240, int(h))
+    except ValueError:
+        raise SystemExit(f"cuesheet: error: --size must be WIDTHxHEIGHT, not {text!r}") from None
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    screenshot = getattr(args, "screenshot", None)
+    if screenshot and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # render without a display
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia*=false")
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
 
     from cuesheet_app import __version__
+    from cuesheet_app.resources import app_icon_path
+    from cuesheet_app.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = QMainWindow()
-    window.setWindowTitle(f"Cue Sheet {__version__}")
-    window.setCentralWidget(QLabel("Drop episodes here"))
-    w, _, h = args.size.partition("x")
-    window.resize(int(w), int(h))
+    app.setApplicationName("Cue Sheet")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("cuesheet")
+    icon = app_icon_path()
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    window = MainWindow()
+    width, height = _size(getattr(args, "size", "1400x900"))
+    window.resize(width, height)
     window.show()
-    if args.screenshot:
-        def shoot() -> None:
-            window.grab().save(args.screenshot)
-            app.quit()
 
-        QTimer.singleShot(200, shoot)
+    paths = [Path(p) for p in getattr(args, "paths", []) or []]
+    if paths:
+        window.add_paths(paths)
+    if getattr(args, "demo", False):
+        window.run_demo()
+    elif not screenshot:
+        QTimer.singleShot(0, window.offer_recovery)
+
+    if screenshot:
+        started = time.monotonic()
+        out = Path(screenshot)
+
+        def poll() -> None:
+            waiting = not window.is_idle() or getattr(window, "demo_running", False)
+            if waiting and time.monotonic() - started < SCREENSHOT_TIMEOUT_S:
+                QTimer.singleShot(100, poll)
+                return
+            if waiting:
+                log.warning("Screenshot taken before background work finished (timeout)")
+            QTimer.singleShot(_SETTLE_MS, shoot)
+
+        def shoot() -> None:
+            if not window.is_idle():  # results arriving started more work (e.g. peaks): wait again
+                QTimer.singleShot(100, poll)
+                return
+            app.processEvents()
+            ok = window.grab().save(str(out))
+            window.document.undo_stack.setClean()  # nothing to ask when a screenshot run closes
+            for ep in window.bin.model.episodes:
+                ep.unsaved = False
+            window.close()
+            if not ok:
+                print(f"cuesheet: error: cannot write {out}", file=sys.stderr)
+            app.exit(0 if ok else 2)
+
+        QTimer.singleShot(200, poll)
     return app.exec()
