@@ -310,3 +310,25 @@ def test_redirects_are_not_followed_with_the_key(fake, episode) -> None:
 def test_the_default_events_round_trip(fake, episode) -> None:
     doc = fast_engine(fake.url).identify(IdentifyRequest(episode))
     assert doc.to_dict() == DEFAULT_EVENTS
+
+
+def test_an_outage_while_waiting_does_not_abandon_the_task(fake, episode) -> None:
+    fake.polls_until_done = 2
+    retry = RecordingRetry(attempts=2)
+    fake.fail("GET /tasks", *[Fault(drop=True)] * 4)  # two whole polls lost, retries included
+    reports: list[Progress] = []
+    doc = fast_engine(fake.url, retry=retry).identify(IdentifyRequest(episode), reports.append)
+    assert len(doc.events) == 2
+    assert fake.count("POST /tasks") == 1 and fake.count("GET /tasks") == 6
+    assert any("unreachable, retrying" in p.detail for p in reports)
+
+
+def test_hash_matches_the_media_identity_digest(tmp_path) -> None:
+    from cuesheet_app.identify.audioshake.engine import _content_hash
+
+    path = make_episode(tmp_path, seconds=30)  # > 1 MiB: several chunks
+    assert _content_hash(path, lambda p: None, CancelToken()) == content_hash(path)
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        _content_hash(path, lambda p: None, token)

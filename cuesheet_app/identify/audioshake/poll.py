@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from cuesheet_app.identify.audioshake.client import MODEL, AudioShakeClient
-from cuesheet_app.identify.audioshake.errors import ApiError, TaskFailed, TaskTimeout
+from cuesheet_app.identify.audioshake.errors import (
+    ApiError,
+    TaskFailed,
+    TaskTimeout,
+    UnreachableError,
+)
 from cuesheet_app.identify.base import Cancelled
 
 FAILED = frozenset({"error", "failed"})
@@ -88,6 +93,7 @@ def wait_for_target(
     task_id = str(task.get("id"))
     started = time.monotonic()
     intervals = schedule.intervals()
+    note = ""
     while True:
         target = find_target(task)
         status = target_status(target)
@@ -102,11 +108,19 @@ def wait_for_target(
                 f"AudioShake task {task_id} was still {status} after {_minutes(timeout_s)} (the timeout "
                 "setting). It keeps running: identify again later to pick up its result without paying again."
             )
-        on_wait(status, elapsed)
+        on_wait(note or status, elapsed)
         delay = min(next(intervals), max(0.0, timeout_s - elapsed))
         if client.cancel.wait(delay):
             raise Cancelled()
-        task = client.get_task(task_id)
+        try:
+            task = client.get_task(task_id)
+            note = ""
+        except UnreachableError:
+            # Wi-Fi gone, laptop asleep, API down for a while: the task runs on regardless,
+            # so keep waiting (within the total timeout) rather than abandon a paid job.
+            if time.monotonic() - started >= timeout_s:
+                raise
+            note = f"{status}; AudioShake unreachable, retrying"
 
 
 def _minutes(seconds: float) -> str:
