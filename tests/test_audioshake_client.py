@@ -109,3 +109,24 @@ def test_check_connection_unreachable_and_insecure() -> None:
     assert message.startswith("Cannot reach AudioShake") and "Connection refused" in message
     assert "must use https://" in check_connection("http://api.audioshake.ai", KEY)
     assert KEY not in message
+
+
+def test_transport_errors_are_not_chained_into_ours() -> None:
+    """A requests exception carries the prepared request, headers and key included: a crash
+    reporter walking ``__context__`` must not find it."""
+    from cuesheet_app.identify.audioshake.errors import UnreachableError
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = AudioShakeClient(f"http://127.0.0.1:{port}", KEY, retry=RetryPolicy(attempts=1))
+    with pytest.raises(UnreachableError) as info:
+        client.list_models()
+    assert info.value.__context__ is None and info.value.__cause__ is None
+    with FakeAudioShake(KEY) as fake:
+        fake.fail("GET /models", Fault(403, body={"message": "Forbidden"}))
+        client = AudioShakeClient(fake.url, KEY)
+        with pytest.raises(Exception) as info:
+            client.list_models()
+    assert "Forbidden (HTTP 403" in str(info.value)
+    assert info.value.__context__ is None and info.value.__cause__ is None
