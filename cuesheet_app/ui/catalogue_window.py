@@ -1,0 +1,505 @@
+"""The rights catalogue window: search, edit a work's rights, tidy the party directory,
+import with a preview, back up.
+
+It opens its own connection to the catalogue file, so it can stay open beside project
+windows and the CLI; it re-reads when it is activated, so edits made elsewhere show up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cuesheet_app.domain.identifiers import format_isrc, format_iswc
+from cuesheet_app.domain.model import Party
+from cuesheet_app.domain.parties import format_parties
+from cuesheet_app.domain.vocab import ROLES
+from cuesheet_app.rights.backup import BackupError, export_catalogue
+from cuesheet_app.rights.catalogue import Catalogue, CatalogueError
+from cuesheet_app.rights.importer import ImportReport, ImportSourceError, import_file
+from cuesheet_app.rights.records import DirectoryParty, SearchHit, Work
+from cuesheet_app.storage.atomic import WriteError
+from cuesheet_app.ui.parties_editor import PartiesEditor
+
+_Index = QModelIndex | QPersistentModelIndex
+HIT_COLUMNS = ("Title", "Artists", "Library / code", "ISRC", "ISWC", "Writers", "Publishers")
+
+
+class HitsModel(QAbstractTableModel):
+    """Search results: one row per recording (or recording-less work)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hits: list[SearchHit] = []
+
+    def set_hits(self, hits: list[SearchHit]) -> None:
+        self.beginResetModel()
+        self.hits = hits
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.hits)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HIT_COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return HIT_COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        hit = self.hits[index.row()]
+        rec, work = hit.recording, hit.work
+        col = index.column()
+        if col == 0:
+            return hit.title
+        if col == 1:
+            return ", ".join(rec.artists) if rec else ""
+        if col == 2:
+            return " ".join(x for x in (rec.library, rec.catalogue_number,
+                                        rec.track_number and f"#{rec.track_number}") if x) if rec else ""
+        if col == 3:
+            return format_isrc(rec.isrc) if rec and rec.isrc else ""
+        if col == 4:
+            return format_iswc(work.iswc) if work and work.iswc else ""
+        if work is None:
+            return "—"
+        group = [p for p in work.parties if (p.is_writer if col == 5 else p.is_publisher)]
+        return format_parties(group)
+
+
+class ImportPreviewDialog(QDialog):
+    """What an import would add, change and skip, before anything is written."""
+
+    def __init__(self, report: ImportReport, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Import preview")
+        self.report = report
+        self.summary = QLabel(report.summary(), self)
+        self.table = QTableWidget(len(report.outcomes), 4, self)
+        self.table.setHorizontalHeaderLabels(["Row", "Action", "Title", "Changes / reason"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        labels = {"add": "Add", "update": "Update", "unchanged": "Unchanged", "skip": "Skipped"}
+        for r, o in enumerate(report.outcomes):
+            detail = o.reason if o.action == "skip" else "; ".join(o.changes)
+            for c, text in enumerate((o.where, labels.get(o.action, o.action), o.title, detail)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                if o.action == "skip":
+                    item.setForeground(Qt.GlobalColor.darkRed)
+                self.table.setItem(r, c, item)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.resizeColumnsToContents()
+        writes = report.count("add") + report.count("update")
+        buttons = QDialogButtonBox(self)
+        self.import_button = buttons.addButton(f"Import {writes} row(s)", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.import_button.setEnabled(writes > 0)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+        self.resize(900, 420)
+
+
+class WorkEditor(QWidget):
+    """A work's title, ISWC, alternative titles and credits; saved explicitly."""
+
+    saveRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.heading = QLabel("Select a track or work", self)
+        self.heading.setObjectName("workHeading")
+        self.heading.setStyleSheet("font-weight: bold;")
+        self.recording_info = QLabel(self)
+        self.recording_info.setWordWrap(True)
+        self.title = QLineEdit(self)
+        self.iswc = QLineEdit(self)
+        self.iswc.setPlaceholderText("T-DDD.DDD.DDD-C")
+        self.alt_titles = QLineEdit(self)
+        self.alt_titles.setPlaceholderText("other titles, separated by ;")
+        form = QFormLayout()
+        form.addRow("Work title", self.title)
+        form.addRow("ISWC", self.iswc)
+        form.addRow("Also known as", self.alt_titles)
+        self.parties = PartiesEditor(self)
+        self.parties.copy_button.setVisible(False)  # copying from other cues means nothing here
+        self.directory = QComboBox(self)
+        self.directory.setEditable(True)
+        self.directory.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.directory.lineEdit().setPlaceholderText("Pick a writer or publisher from the directory…")
+        self.directory_role = QComboBox(self)
+        for term in ROLES:
+            self.directory_role.addItem(f"{term.code} – {term.label}", term.code)
+        self.add_from_directory = QPushButton("Add", self)
+        pick = QHBoxLayout()
+        pick.addWidget(self.directory, 1)
+        pick.addWidget(self.directory_role)
+        pick.addWidget(self.add_from_directory)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.save_button = QPushButton("Save work", self)
+        self.revert_button = QPushButton("Revert", self)
+        actions = QHBoxLayout()
+        actions.addWidget(self.status, 1)
+        actions.addWidget(self.revert_button)
+        actions.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.recording_info)
+        layout.addLayout(form)
+        layout.addWidget(self.parties, 1)
+        layout.addLayout(pick)
+        layout.addLayout(actions)
+        self.save_button.clicked.connect(self.saveRequested)
+        self.add_from_directory.clicked.connect(self._add_from_directory)
+        self._entries: list[DirectoryParty] = []
+        self.set_enabled(False)
+
+    def set_enabled(self, enabled: bool) -> None:
+        for w in (self.title, self.iswc, self.alt_titles, self.parties, self.directory, self.directory_role,
+                  self.add_from_directory, self.save_button, self.revert_button):
+            w.setEnabled(enabled)
+
+    def set_directory(self, entries: list[DirectoryParty]) -> None:
+        self._entries = entries
+        self.directory.clear()
+        for e in entries:
+            label = e.display_name + "".join(f" [{x}]" for x in (e.pro, e.ipi) if x)
+            self.directory.addItem(label, e.id)
+        self.directory.setCurrentIndex(-1)
+
+    def _add_from_directory(self) -> None:
+        i = self.directory.currentIndex()
+        if i < 0 or i >= len(self._entries):
+            return
+        party = self._entries[i].as_party(self.directory_role.currentData())
+        self.parties.set_parties([*self.parties.parties(), party])
+        self.parties.partiesEdited.emit(self.parties.parties())
+
+    def show_hit(self, hit: SearchHit | None) -> None:
+        self.status.clear()
+        if hit is None:
+            self.heading.setText("Select a track or work")
+            self.recording_info.clear()
+            for w in (self.title, self.iswc, self.alt_titles):
+                w.clear()
+            self.parties.set_parties([])
+            self.set_enabled(False)
+            return
+        rec, work = hit.recording, hit.work
+        self.heading.setText(hit.title)
+        if rec:
+            bits = [", ".join(rec.artists), rec.album, " ".join(x for x in (rec.library, rec.catalogue_number) if x),
+                    rec.track_number and f"track {rec.track_number}", rec.isrc and f"ISRC {format_isrc(rec.isrc)}"]
+            self.recording_info.setText("Recording: " + " · ".join(b for b in bits if b))
+        else:
+            self.recording_info.setText("A work without recordings in the catalogue")
+        self.title.setText(work.title if work else hit.title)
+        self.iswc.setText(format_iswc(work.iswc) if work and work.iswc else "")
+        self.alt_titles.setText("; ".join(work.alt_titles) if work else "")
+        self.parties.set_parties([Party.from_dict(p.to_dict()) for p in work.parties] if work else [])
+        self.set_enabled(True)
+
+    def work(self, work_id: int) -> Work:
+        return Work(id=work_id, title=self.title.text().strip(), iswc=self.iswc.text().strip(),
+                    alt_titles=[t.strip() for t in self.alt_titles.text().split(";") if t.strip()],
+                    parties=self.parties.parties())
+
+    def show_status(self, text: str, error: bool) -> None:
+        self.status.setStyleSheet("color: #a00000;" if error else "color: #006000;")
+        self.status.setText(text)
+
+
+class DirectoryPanel(QWidget):
+    """The party directory: find duplicates by name, merge them, correct PRO/IPI once for all works."""
+
+    COLUMNS = ("Name", "PRO", "IPI", "Credits", "Id")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Find a writer or publisher (name or IPI)")
+        self.search.setClearButtonEnabled(True)
+        self.table = QTableWidget(0, len(self.COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.merge_button = QPushButton("Merge selected into current", self)
+        self.merge_button.setToolTip("Every credit of the other selected entries moves to the current one; "
+                                     "they are then removed")
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.merge_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(bottom)
+        self.entries: list[DirectoryParty] = []
+
+    def set_entries(self, entries: list[DirectoryParty]) -> None:
+        self.entries = entries
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(entries))
+        for r, e in enumerate(entries):
+            values = (e.display_name, e.pro, e.ipi, str(e.uses), str(e.id))
+            for c, text in enumerate(values):
+                item = QTableWidgetItem(text)
+                if c in (0, 3, 4):
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                self.table.setItem(r, c, item)
+        self.table.blockSignals(False)
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.entries[r].id for r in rows]
+
+    def current_id(self) -> int | None:
+        row = self.table.currentRow()
+        return self.entries[row].id if 0 <= row < len(self.entries) else None
+
+
+class CatalogueWindow(QMainWindow):
+    """Browse and edit the rights catalogue at ``path`` (created when missing)."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.path = Path(path)
+        self.catalogue = Catalogue(self.path)
+        self.setWindowTitle(f"Rights catalogue — {self.path.name}")
+        self.resize(1280, 720)
+
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search title, writer, publisher, artist, ISRC, ISWC, catalogue code")
+        self.search.setClearButtonEnabled(True)
+        self.hits = HitsModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.hits)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for col, width in enumerate((170, 110, 140, 120, 120, 220)):
+            self.table.setColumnWidth(col, width)
+        self.count_label = QLabel(self)
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.search)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.count_label)
+        self.editor = WorkEditor(self)
+        split = QSplitter(self)
+        split.addWidget(left)
+        split.addWidget(self.editor)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.directory = DirectoryPanel(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(split, "Tracks and works")
+        self.tabs.addTab(self.directory, "Party directory")
+        self.setCentralWidget(self.tabs)
+
+        toolbar = self.addToolBar("Catalogue")
+        toolbar.setObjectName("catalogueToolbar")
+        self.import_action = QAction("Import…", self)
+        self.import_action.setToolTip("Import a metadata sheet (.csv/.xlsx) or audio files' tags, with a preview")
+        self.export_action = QAction("Export / back up…", self)
+        self.refresh_action = QAction("Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        for a in (self.import_action, self.export_action, self.refresh_action):
+            toolbar.addAction(a)
+        self.import_action.triggered.connect(self._choose_import)
+        self.export_action.triggered.connect(self._choose_export)
+        self.refresh_action.triggered.connect(self.refresh)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(200)
+        self._search_timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show_row(cur.row()))
+        self.editor.saveRequested.connect(self.save_current)
+        self.editor.revert_button.clicked.connect(lambda: self._show_row(self.table.currentIndex().row()))
+        self.directory.search.textChanged.connect(lambda _t: self.refresh_directory())
+        self.directory.merge_button.clicked.connect(self.merge_selected_parties)
+        self.directory.table.itemChanged.connect(self._directory_edited)
+        self._current: SearchHit | None = None
+        self.refresh()
+
+    # --- reading ------------------------------------------------------------
+    def refresh(self) -> None:
+        """Run the search again, keeping the selected entry selected when it still matches."""
+        keep = self._key(self._current)
+        self.hits.set_hits(self.catalogue.search(self.search.text()))
+        n = len(self.hits.hits)
+        counts = self.catalogue.counts()
+        self.count_label.setText(f"{n} shown · {counts['works']} work(s), {counts['recordings']} recording(s), "
+                                 f"{counts['parties']} part{'y' if counts['parties'] == 1 else 'ies'} in the directory")
+        row = next((i for i, h in enumerate(self.hits.hits) if self._key(h) == keep), -1) if keep else -1
+        if row >= 0:
+            self.table.selectRow(row)
+        else:
+            self._current = None
+            self.editor.show_hit(None)
+        self.editor.set_directory(self.catalogue.parties())
+        self.refresh_directory()
+
+    @staticmethod
+    def _key(hit: SearchHit | None) -> tuple[int, int] | None:
+        if hit is None:
+            return None
+        return (hit.recording.id if hit.recording else 0, hit.work.id if hit.work else 0)
+
+    def refresh_directory(self) -> None:
+        self.directory.set_entries(self.catalogue.parties(self.directory.search.text()))
+
+    def _show_row(self, row: int) -> None:
+        self._current = self.hits.hits[row] if 0 <= row < len(self.hits.hits) else None
+        self.editor.show_hit(self._current)
+
+    def select_first(self) -> None:
+        if self.hits.hits:
+            self.table.selectRow(0)
+
+    # --- writing ------------------------------------------------------------
+    def save_current(self) -> bool:
+        """Store the edited work; a recording without a work gets one."""
+        hit = self._current
+        if hit is None:
+            return False
+        work = self.editor.work(hit.work.id if hit.work else 0)
+        try:
+            with self.catalogue.transaction():
+                self.catalogue.save_work(work)
+                if hit.recording is not None and hit.recording.work_id != work.id:
+                    hit.recording.work_id = work.id
+                    self.catalogue.save_recording(hit.recording)
+        except CatalogueError as exc:
+            self.editor.show_status(str(exc), error=True)
+            return False
+        self._current = SearchHit(work=work, recording=hit.recording)
+        self.refresh()
+        self.editor.show_status("Saved.", error=False)
+        return True
+
+    def merge_selected_parties(self) -> int:
+        keep = self.directory.current_id()
+        others = [i for i in self.directory.selected_ids() if i != keep]
+        if keep is None or not others:
+            self.directory.status.setText("Select the entries to merge; the current one is kept.")
+            return 0
+        try:
+            moved = self.catalogue.merge_parties(keep, others)
+        except CatalogueError as exc:
+            self.directory.status.setText(str(exc))
+            return 0
+        self.directory.status.setText(f"Merged {len(others)} entr{'y' if len(others) == 1 else 'ies'}; "
+                                      f"{moved} credit(s) moved.")
+        self.refresh()
+        return moved
+
+    def _directory_edited(self, item: QTableWidgetItem) -> None:
+        entry = self.directory.entries[item.row()]
+        if item.column() == 1:
+            entry.pro = item.text().strip().upper()
+        elif item.column() == 2:
+            entry.ipi = item.text().strip()
+        try:
+            self.catalogue.update_party(entry)
+        except CatalogueError as exc:
+            self.directory.status.setText(str(exc))
+        self.refresh()
+
+    def import_path(self, path: Path, confirm=None) -> ImportReport | None:
+        """Preview, ask (``confirm(report) -> bool``; a dialog by default), then import."""
+        try:
+            preview = import_file(self.catalogue, path, dry_run=True)
+        except (ImportSourceError, CatalogueError) as exc:
+            QMessageBox.warning(self, "Import", str(exc))
+            return None
+        confirm = confirm or (lambda report: ImportPreviewDialog(report, self).exec() == QDialog.DialogCode.Accepted)
+        if not confirm(preview):
+            return None
+        report = import_file(self.catalogue, path)
+        self.refresh()
+        self.statusBar().showMessage(report.summary(), 8000)
+        return report
+
+    def export_path(self, path: Path) -> int | None:
+        try:
+            rows = export_catalogue(self.catalogue, path)
+        except (BackupError, WriteError) as exc:
+            QMessageBox.warning(self, "Export", str(exc))
+            return None
+        self.statusBar().showMessage(f"Backed up {rows} row(s) to {path}", 8000)
+        return rows
+
+    def _choose_import(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Import into the catalogue", "",
+            "Metadata sheets and audio (*.csv *.xlsx *.mp3 *.flac *.wav *.aif *.aiff *.m4a *.ogg);;All files (*)")
+        if name:
+            self.import_path(Path(name))
+
+    def _choose_export(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Back up the catalogue", "catalogue-backup.xlsx",
+                                              "Excel workbook (*.xlsx);;CSV (*.csv)")
+        if name:
+            self.export_path(Path(name))
+
+    # --- Qt -----------------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:
+        # Another window or the CLI may have written meanwhile.
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.refresh()
+        super().changeEvent(event)
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001 - Qt's QCloseEvent
+        self.catalogue.close()
+        super().closeEvent(event)
