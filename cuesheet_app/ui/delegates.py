@@ -1,0 +1,93 @@
+"""Cell editors of the cue table: vocabulary combos and a timecode editor that refuses the impossible."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLineEdit,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from cuesheet_app.domain import timecode as tc
+from cuesheet_app.domain.vocab import ORIGINS, USAGES, Term
+from cuesheet_app.ui.cue_table_model import COLUMNS
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class TimecodeValidator(QValidator):
+    """Acceptable only for a timecode that exists at the rate (e.g. no 00:01:00;00 in 29.97 DF)."""
+
+    def __init__(self, rate: Callable[[], tc.FrameRate], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rate = rate
+
+    def validate(self, text: str, pos: int) -> object:
+        if " " in text or len(text.strip()) < 11:
+            return QValidator.State.Intermediate, text, pos
+        if tc.is_valid_timecode(text, self._rate()):
+            return QValidator.State.Acceptable, text, pos
+        return QValidator.State.Intermediate, text, pos  # typed in full, but impossible: not committed
+
+
+class TimecodeEdit(QLineEdit):
+    """HH:MM:SS:FF (HH:MM:SS;FF at drop-frame rates) with a mask; turns red when impossible."""
+
+    def __init__(self, rate: Callable[[], tc.FrameRate], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        sep = rate().separator
+        self.setInputMask(f"99:99:99{sep}99;_")
+        self.setValidator(TimecodeValidator(rate, self))
+        self.textChanged.connect(self._mark)
+
+    def _mark(self) -> None:
+        complete = "_" not in self.text()
+        bad = complete and not self.hasAcceptableInput()
+        self.setStyleSheet("background: #ffd2d2;" if bad else "")
+        self.setToolTip("This timecode does not exist at the project's frame rate" if bad else "")
+
+
+def _combo(parent: QWidget, terms: tuple[Term, ...]) -> QComboBox:
+    combo = QComboBox(parent)
+    for term in terms:
+        combo.addItem(f"{term.code} – {term.label}" if term.code.isupper() else term.label, term.code)
+    return combo
+
+
+class CueDelegate(QStyledItemDelegate):
+    """Picks the editor by column: usage/origin combos, timecode editors, free text elsewhere."""
+
+    def __init__(self, rate: Callable[[], tc.FrameRate], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rate = rate
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
+        key = COLUMNS[index.column()].key
+        if key == "usage":
+            return _combo(parent, USAGES)
+        if key == "origin":
+            return _combo(parent, ORIGINS)
+        if key in ("start", "end"):
+            return TimecodeEdit(self._rate, parent)
+        return super().createEditor(parent, option, index)
+
+    def setEditorData(self, editor: QWidget, index: _Index) -> None:
+        if isinstance(editor, QComboBox):
+            i = editor.findData(index.data(Qt.ItemDataRole.EditRole))
+            editor.setCurrentIndex(max(i, 0))
+            return
+        super().setEditorData(editor, index)
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: _Index) -> None:
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+            return
+        if isinstance(editor, TimecodeEdit) and not editor.hasAcceptableInput():
+            return  # an impossible timecode is never written
+        super().setModelData(editor, model, index)

@@ -1,0 +1,366 @@
+"""The cue editor: timeline on top, cue table below, parties / problems / find & replace / history beside.
+
+``EditorArea(document)`` is what the main window puts in its centre. All views
+share the document's selection, and every change goes through the document's
+undo stack. ``menu_actions()`` gives the Edit/Cue/View actions with the keys of
+``ui/shortcuts.py``; the main window adds them to its menus.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cuesheet_app.domain import edits
+from cuesheet_app.domain.model import Cue, Party
+from cuesheet_app.settings.store import Settings, load_settings
+from cuesheet_app.ui import shortcuts
+from cuesheet_app.ui.cue_table_model import COLUMN_INDEX, COLUMNS, CueTableModel
+from cuesheet_app.ui.delegates import CueDelegate
+from cuesheet_app.ui.document import ProjectDocument
+from cuesheet_app.ui.find_replace import CueFilterProxy, FindReplacePanel
+from cuesheet_app.ui.findings_view import FindingsView
+from cuesheet_app.ui.parties_editor import PartiesEditor
+from cuesheet_app.ui.timeline import CueOperations, TimelineWidget
+from cuesheet_app.ui.undo_history import UndoHistoryView
+
+MAX_COPY_SOURCES = 40
+
+
+class EditorArea(QWidget):
+    seekRequested = Signal(float)
+    playRangeRequested = Signal(float, float)
+    message = Signal(str)  # one-line feedback for the status bar (also shown in the area)
+
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None,
+                 settings: Settings | None = None) -> None:
+        super().__init__(parent)
+        self.doc = document
+        settings = settings or load_settings()
+        self.ops = CueOperations(document, self)
+        self.ops.preroll_s = settings.preroll_s
+        self.ops.postroll_s = settings.postroll_s
+        document.set_validation_profile(settings.validation_profile)
+
+        self.timeline = TimelineWidget(document, self.ops, self)
+        self.timeline.snapping = settings.snapping
+        self.model = CueTableModel(document, self)
+        self.proxy = CueFilterProxy(self.model, self)
+        self.table = QTableView(self)
+        self.table.setObjectName("cueTable")
+        self.table.setModel(self.proxy)
+        self.table.setItemDelegate(CueDelegate(lambda: self.doc.sheet.rate, self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed
+                                   | QAbstractItemView.EditTrigger.SelectedClicked)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+        for key, width in (("seq", 36), ("cue_number", 60), ("title", 200), ("usage", 50), ("start", 92),
+                           ("end", 92), ("duration", 70), ("composers", 180), ("publishers", 160),
+                           ("origin", 90), ("isrc", 110), ("label", 110), ("library", 130), ("confidence", 70)):
+            self.table.setColumnWidth(COLUMN_INDEX[key], width)
+
+        self.parties = PartiesEditor(self)
+        self.parties.set_track_apply_visible(False)
+        self.findings = FindingsView(document, self)
+        self.find_replace = FindReplacePanel(document, self.proxy, self)
+        self.history = UndoHistoryView(document, self)
+        self.tabs = QTabWidget(self)
+        self.parties_title = QLabel(self)
+        parties_page = QWidget(self)
+        pl = QVBoxLayout(parties_page)
+        pl.addWidget(self.parties_title)
+        pl.addWidget(self.parties, 1)
+        self.tabs.addTab(parties_page, "Parties")
+        self.tabs.addTab(self.findings, "Problems")
+        self.tabs.addTab(self.find_replace, "Find && Replace")
+        self.tabs.addTab(self.history, "History")
+        self.status = QLabel(self)
+        self.status.setObjectName("editorStatus")
+
+        lower = QSplitter(Qt.Orientation.Horizontal, self)
+        lower.addWidget(self.table)
+        lower.addWidget(self.tabs)
+        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(1, 2)
+        outer = QSplitter(Qt.Orientation.Vertical, self)
+        outer.addWidget(self.timeline)
+        outer.addWidget(lower)
+        outer.setStretchFactor(0, 2)
+        outer.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(outer, 1)
+        layout.addWidget(self.status)
+
+        self._syncing = False
+        self._parties_cue: str | None = None
+        self._applying_parties = False
+        self._actions: list[QAction] = []
+        self._build_actions()
+
+        self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
+        document.selectionChanged.connect(self._doc_selection_changed)
+        document.cueFieldsChanged.connect(self._fields_changed)
+        document.cuesChanged.connect(lambda: self._show_parties_of_selection(force=False))
+        document.sheetReplaced.connect(lambda: self._show_parties_of_selection(force=True))
+        self.parties.partiesEdited.connect(self._parties_edited)
+        self.parties.applyToTrackRequested.connect(self._apply_to_track)
+        self.findings.findingActivated.connect(self._finding_activated)
+        self.timeline.seekRequested.connect(self.seekRequested)
+        self.ops.playRangeRequested.connect(self.playRangeRequested)
+        self.ops.editRequested.connect(self.edit_cue)
+        for source in (self.ops.message, self.model.editRejected, self.find_replace.message):
+            source.connect(self._say)
+        self._show_parties_of_selection(force=True)
+
+    # --- API for the main window ------------------------------------------
+    def set_peaks(self, peaks: Any) -> None:
+        self.timeline.set_peaks(peaks)
+
+    def set_playhead(self, seconds: float) -> None:
+        self.timeline.set_playhead(seconds)
+
+    def menu_actions(self) -> list[QAction]:
+        """Edit, Cue and View actions; each action's ``objectName`` is its id in ui/shortcuts.py."""
+        return list(self._actions)
+
+    def action(self, action_id: str) -> QAction:
+        for a in self._actions:
+            if a.objectName() == action_id:
+                return a
+        raise KeyError(action_id)
+
+    def edit_cue(self, cue_id: str, column: str = "title") -> None:
+        """Open the cue's cell for typing (Enter / double-click in the timeline)."""
+        row = self.model.row_of(cue_id)
+        if row < 0:
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, COLUMN_INDEX[column]))
+        if not index.isValid():  # filtered out: show everything again
+            self.find_replace.filter_edit.clear()
+            self.proxy.set_filter(text="", status="all", usage="")
+            index = self.proxy.mapFromSource(self.model.index(row, COLUMN_INDEX[column]))
+        self.table.scrollTo(index)
+        self.table.setCurrentIndex(index)
+        self.table.setFocus()
+        self.table.edit(index)
+
+    # --- actions ------------------------------------------------------------
+    def _build_actions(self) -> None:
+        ops = self.ops
+        undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
+        redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
+        for action, action_id in ((undo, "edit.undo"), (redo, "edit.redo")):
+            entry = shortcuts.shortcut(action_id)
+            action.setObjectName(action_id)
+            action.setShortcuts([QKeySequence(k) for k in entry.keys])
+            self._actions.append(action)
+        table: list[tuple[str, Any, bool]] = [
+            ("edit.find_replace", self._show_find_replace, False),
+            ("edit.undo_history", lambda: self.tabs.setCurrentWidget(self.history), False),
+            ("edit.select_all", ops.select_all, False),
+            ("cue.add", ops.add_at_playhead, False),
+            ("cue.split", ops.split_at_playhead, False),
+            ("cue.merge", ops.merge_selected, False),
+            ("cue.deactivate", ops.delete_selected, False),
+            ("cue.remove", ops.remove_selected, False),
+            ("cue.set_in", ops.set_in_from_playhead, False),
+            ("cue.set_out", ops.set_out_from_playhead, False),
+            ("cue.nudge_left", lambda: ops.nudge(-1), False),
+            ("cue.nudge_right", lambda: ops.nudge(1), False),
+            ("cue.nudge_left_big", lambda: ops.nudge(-1, big=True), False),
+            ("cue.nudge_right_big", lambda: ops.nudge(1, big=True), False),
+            ("cue.previous", lambda: ops.select_adjacent(-1), False),
+            ("cue.next", lambda: ops.select_adjacent(1), False),
+            ("cue.edit", ops.edit_selected, False),
+            ("cue.play", ops.play_selected, False),
+            ("cue.parties", lambda: self.tabs.setCurrentIndex(0), False),
+            ("view.zoom_in", lambda: self.timeline.zoom(1.5), False),
+            ("view.zoom_out", lambda: self.timeline.zoom(1 / 1.5), False),
+            ("view.zoom_fit", self.timeline.zoom_to_fit, False),
+            ("view.snapping", None, True),
+        ]
+        for action_id, slot, checkable in table:
+            action = shortcuts.make_action(action_id, self, slot, checkable=checkable)
+            scope = shortcuts.shortcut(action_id).scope
+            (self.timeline if scope == "timeline" else self).addAction(action)
+            self._actions.append(action)
+        snapping = self.action("view.snapping")
+        snapping.setChecked(self.timeline.snapping)
+        snapping.toggled.connect(lambda on: setattr(self.timeline, "snapping", on))
+        self.addAction(undo)
+        self.addAction(redo)
+
+    def _show_find_replace(self) -> None:
+        self.tabs.setCurrentWidget(self.find_replace)
+        self.find_replace.focus_find()
+
+    # --- selection sync ---------------------------------------------------
+    def _table_selection_changed(self, *_args: object) -> None:
+        if self._syncing:
+            return
+        rows = sorted({self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()})
+        ids = [self.model.cue_at(r).id for r in rows if 0 <= r < self.model.rowCount()]
+        self._syncing = True
+        try:
+            self.ops.active_edge = None
+            self.ops.end_nudge_run()
+            self.doc.set_selection(ids)
+        finally:
+            self._syncing = False
+        self._show_parties_of_selection()
+
+    def _doc_selection_changed(self, ids: list[str]) -> None:
+        self._show_parties_of_selection()
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            selection = QItemSelection()
+            last = QModelIndex()
+            for cue_id in ids:
+                row = self.model.row_of(cue_id)
+                if row < 0:
+                    continue
+                left = self.proxy.mapFromSource(self.model.index(row, 0))
+                if left.isValid():
+                    right = left.siblingAtColumn(len(COLUMNS) - 1)
+                    selection.select(left, right)
+                    last = left
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
+            self.table.selectionModel().select(selection, flags)
+            if last.isValid():
+                self.table.scrollTo(last)
+        finally:
+            self._syncing = False
+
+    # --- parties ------------------------------------------------------------
+    def _selected_cue(self) -> Cue | None:
+        sel = self.doc.selection
+        if not sel:
+            return None
+        try:
+            return self.doc.sheet.cue_by_id(sel[0])
+        except KeyError:
+            return None
+
+    def _show_parties_of_selection(self, force: bool = False) -> None:
+        cue = self._selected_cue()
+        cue_id = cue.id if cue else None
+        if cue_id == self._parties_cue and not force:
+            return
+        self._parties_cue = cue_id
+        self.parties.setEnabled(cue is not None)
+        if cue is None:
+            self.parties.set_parties([])
+            self.parties_title.setText("Select a cue to edit its composers and publishers")
+            self.parties.set_copy_sources([])
+            self.parties.set_track_apply_visible(False)
+            return
+        self.parties.set_parties(cue.parties)
+        self.parties_title.setText(f"Cue {cue.seq or '–'} {cue.cue_number}  <b>{cue.title}</b>")
+        self._refresh_party_helpers(cue)
+
+    def _refresh_party_helpers(self, cue: Cue) -> None:
+        sources: list[tuple[str, list[Party]]] = []
+        seen: set[str] = set()
+        for other in self.doc.sheet.cues:
+            if other.id == cue.id or not other.parties:
+                continue
+            key = f"{other.title}|{[p.to_dict() for p in other.parties]}"
+            if key in seen:
+                continue
+            seen.add(key)
+            sources.append((f"Cue {other.seq or '–'} – {other.title}", other.parties))
+            if len(sources) >= MAX_COPY_SOURCES:
+                break
+        self.parties.set_copy_sources(sources)
+        self.parties.set_track_apply_visible(bool(self._same_track(cue)))
+
+    def _same_track(self, cue: Cue) -> list[str]:
+        """Other cues of the same recording: same ISRC, or same title when either has no ISRC."""
+        title = cue.title.strip().casefold()
+        out = []
+        for other in self.doc.sheet.cues:
+            if other.id == cue.id:
+                continue
+            if cue.isrc and other.isrc:
+                if cue.isrc == other.isrc:
+                    out.append(other.id)
+            elif title and other.title.strip().casefold() == title and other.identified:
+                out.append(other.id)
+        return out
+
+    def _parties_edited(self, parties: list[Party]) -> None:
+        cue = self._selected_cue()
+        if cue is None:
+            return
+        self._applying_parties = True
+        try:
+            self.ops.push(lambda: edits.set_fields(self.doc.sheet, cue.id, description="Edit parties", parties=parties))
+        finally:
+            self._applying_parties = False
+
+    def _apply_to_track(self, parties: list[Party]) -> None:
+        cue = self._selected_cue()
+        if cue is None:
+            return
+        ids = [cue.id, *self._same_track(cue)]
+        self.ops.push(lambda: edits.set_parties(self.doc.sheet, ids, parties))
+        self._say(f"Parties set on {len(ids)} cues of “{cue.title}”")
+
+    def _fields_changed(self, cue_id: str, names: list[str]) -> None:
+        if cue_id == self._parties_cue and not self._applying_parties and (
+                "parties" in names or "title" in names or "seq" in names):
+            self._show_parties_of_selection(force=True)
+
+    # --- misc -----------------------------------------------------------------
+    def _finding_activated(self, finding: Any) -> None:
+        if finding.cue_id is None:
+            return
+        row = self.model.row_of(finding.cue_id)
+        col = self.model.findings_column(finding)
+        index = self.proxy.mapFromSource(self.model.index(row, col))
+        if index.isValid():
+            self.table.scrollTo(index)
+            self.table.setCurrentIndex(index)
+        if finding.field == "parties":
+            self.tabs.setCurrentIndex(0)
+
+    def _column_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        for i, col in enumerate(COLUMNS):
+            action = menu.addAction(col.title)
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(i))
+            action.toggled.connect(lambda on, c=i: self.table.setColumnHidden(c, not on))
+        menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
+
+    def set_column_visible(self, key: str, visible: bool) -> None:
+        self.table.setColumnHidden(COLUMN_INDEX[key], not visible)
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        self.message.emit(text)

@@ -1,0 +1,635 @@
+"""The timeline: ruler in program timecode, waveform, one block per cue, the playhead.
+
+A custom-painted QWidget (one painter pass, no scene graph): with 2,000 cues
+only the visible ones are painted (``CueLayout.visible``), the lane layout and
+snap targets are rebuilt once per change rather than per paint, and the
+waveform is rendered once per zoom/scroll position into a cached pixmap.
+
+Mouse: drag an edge to trim, the body to move, empty space to create; click /
+Ctrl / Shift select; double-click edits; wheel scrolls; Ctrl+wheel zooms
+around the pointer; clicking the ruler seeks. Every drag is one undo step
+(its edits share a merge key). Snapping (cue edges, playhead, engine event
+boundaries, within ``SNAP_PX``) is on by default; holding Shift inverts it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from cuesheet_app.domain import edits
+from cuesheet_app.domain import timecode as tc
+from cuesheet_app.domain.model import Cue
+from cuesheet_app.ui import shortcuts
+from cuesheet_app.ui.document import ProjectDocument
+from cuesheet_app.ui.timeline.layout import CueLayout, SnapIndex, ruler_step
+from cuesheet_app.ui.timeline.operations import CueOperations
+
+RULER_H = 24
+LANE_H = 30
+LANE_GAP = 3
+EDGE_PX = 5  # grab distance for a block's edge
+SNAP_PX = 8
+DRAG_START_PX = 3
+MIN_WAVE_H = 60
+
+COLOURS = {
+    "identified": QColor(62, 142, 88),
+    "unidentified": QColor(214, 128, 34),
+    "inactive": QColor(150, 150, 150),
+    "selected": QColor(30, 110, 230),
+    "playhead": QColor(220, 30, 40),
+    "snap": QColor(255, 200, 0),
+    "wave": QColor(90, 110, 140),
+    "ruler_bg": QColor(236, 238, 242),
+    "bg": QColor(250, 250, 252),
+    "text": QColor(20, 20, 20),
+}
+
+
+@dataclass
+class _Drag:
+    kind: str  # "trim-start", "trim-end", "move", "create", "ruler", "pending-create"
+    cue_ids: list[str]
+    press_x: float
+    press_frame: int
+    origin: int  # grabbed frame of the cue (edge or start) when the drag began
+    key: str
+    moved: bool = False
+    created_id: str | None = None
+
+
+class TimelineWidget(QWidget):
+    """The painted timeline over a ProjectDocument (selection shared with the table)."""
+
+    seekRequested = Signal(float)
+    zoomChanged = Signal(float)  # seconds per pixel
+
+    def __init__(self, document: ProjectDocument, operations: CueOperations | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc = document
+        self.ops = operations or CueOperations(document, self)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.snapping = True
+        self.peaks: Any = None
+        self.seconds_per_pixel = 0.5
+        self.x0_s = 0.0  # seconds at the left edge
+        self._layout: CueLayout | None = None
+        self._snap_index: SnapIndex | None = None
+        self._selected: set[str] = set(document.selection)
+        self._anchor: str | None = None
+        self._drag: _Drag | None = None
+        self._drag_serial = 0
+        self._snap_line: int | None = None
+        self._wave_cache: tuple[tuple[Any, ...], QPixmap] | None = None
+        self._font = QFont(self.font())
+        self._font.setPointSizeF(max(7.0, self._font.pointSizeF() * 0.9))
+        self._metrics = QFontMetrics(self._font)
+        self._fitted_once = False
+        document.sheetReplaced.connect(self._on_sheet_replaced)
+        document.cuesChanged.connect(self._invalidate)
+        document.cueFieldsChanged.connect(self._on_fields_changed)
+        document.headerChanged.connect(self._invalidate)
+        document.selectionChanged.connect(self._on_selection_changed)
+
+    # --- API --------------------------------------------------------------
+    def sizeHint(self) -> QSize:
+        return QSize(900, self.wave_top() + MIN_WAVE_H * 2)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(200, RULER_H + LANE_H * 2)
+
+    def set_peaks(self, peaks: Any) -> None:
+        """Waveform peaks (``media.peaks.Peaks``) or None."""
+        self.peaks = peaks
+        self._wave_cache = None
+        self.update()
+
+    def set_playhead(self, seconds: float) -> None:
+        old = self.ops.playhead_s
+        self.ops.playhead_s = max(0.0, float(seconds))
+        for s in (old, self.ops.playhead_s):
+            x = self.x_of_seconds(s)
+            self.update(QRect(int(x) - 2, 0, 5, self.height()))
+
+    def total_seconds(self) -> float:
+        """What the timeline spans: the media, the program or the last cue, whichever is longest."""
+        sheet = self.doc.sheet
+        candidates = [float(sheet.seconds(sheet.header.program_duration))]
+        for m in sheet.media[:1]:
+            with contextlib.suppress(ValueError, ZeroDivisionError):
+                candidates.append(float(tc.to_fraction(m.duration_s)))
+        if self.peaks is not None:
+            candidates.append(float(getattr(self.peaks, "duration_s", 0.0)))
+        if sheet.cues:
+            candidates.append(float(sheet.seconds(max(c.end for c in sheet.cues))))
+        return max(60.0, *candidates)
+
+    def zoom_to_fit(self) -> None:
+        width = max(50, self.width())
+        self.seconds_per_pixel = self.total_seconds() * 1.02 / width
+        self.x0_s = 0.0
+        self._changed_view()
+
+    def zoom(self, factor: float, anchor_x: float | None = None) -> None:
+        """Zoom by ``factor`` (>1 zooms in) keeping the time under ``anchor_x`` in place."""
+        anchor_x = self.width() / 2 if anchor_x is None else anchor_x
+        anchor_s = self.seconds_at(anchor_x)
+        fps = float(self.doc.sheet.rate.fps)
+        lo = 1 / (fps * 24)  # 24 px per frame at most
+        hi = max(lo, self.total_seconds() * 1.5 / max(50, self.width()))
+        self.seconds_per_pixel = min(hi, max(lo, self.seconds_per_pixel / factor))
+        self.x0_s = anchor_s - anchor_x * self.seconds_per_pixel
+        self._clamp_scroll()
+        self._changed_view()
+
+    def scroll_by_pixels(self, dx: float) -> None:
+        self.x0_s += dx * self.seconds_per_pixel
+        self._clamp_scroll()
+        self._changed_view()
+
+    def ensure_visible(self, cue_id: str) -> None:
+        try:
+            cue = self.doc.sheet.cue_by_id(cue_id)
+        except KeyError:
+            return
+        s0, s1 = (float(self.doc.sheet.seconds(f)) for f in (cue.start, cue.end))
+        view = self.width() * self.seconds_per_pixel
+        if s1 < self.x0_s or s0 > self.x0_s + view:
+            self.x0_s = max(0.0, s0 - view * 0.2)
+            self._changed_view()
+
+    # --- coordinates -----------------------------------------------------
+    def x_of_seconds(self, seconds: float) -> float:
+        return (seconds - self.x0_s) / self.seconds_per_pixel
+
+    def x_of_frame(self, frame: int) -> float:
+        return self.x_of_seconds(frame * self._spf)
+
+    def seconds_at(self, x: float) -> float:
+        return self.x0_s + x * self.seconds_per_pixel
+
+    def frame_at(self, x: float) -> int:
+        """Nearest whole frame under a pixel column (edits land on frames)."""
+        return max(0, round(self.seconds_at(x) / self._spf))
+
+    @property
+    def _spf(self) -> float:
+        rate = self.doc.sheet.rate
+        return rate.den / rate.num
+
+    def wave_top(self) -> int:
+        """The waveform band starts under the cue lanes."""
+        return RULER_H + 6 + self.layout().lane_count * (LANE_H + LANE_GAP)
+
+    def lane_rect(self, lane: int) -> QRectF:
+        top = RULER_H + 4 + lane * (LANE_H + LANE_GAP)
+        return QRectF(0, top, self.width(), LANE_H)
+
+    def cue_rect(self, cue: Cue) -> QRectF:
+        lane = self.layout().lane_of.get(cue.id, 0)
+        x0 = self.x_of_frame(cue.start)
+        x1 = self.x_of_frame(cue.end)
+        r = self.lane_rect(lane)
+        return QRectF(x0, r.top(), max(1.0, x1 - x0), r.height())
+
+    def layout(self) -> CueLayout:  # type: ignore[override]
+        if self._layout is None:
+            self._layout = CueLayout.build(self.doc.sheet.cues)
+        return self._layout
+
+    def snap_index(self) -> SnapIndex:
+        if self._snap_index is None:
+            self._snap_index = SnapIndex.build(self.doc.sheet)
+        return self._snap_index
+
+    def cue_at(self, pos: QPointF) -> tuple[Cue | None, str]:
+        """The cue under a point and the part hit: "start", "end" or "body"."""
+        if pos.y() < RULER_H:
+            return None, ""
+        lay = self.layout()
+        frame_lo = self.frame_at(pos.x() - EDGE_PX)
+        frame_hi = self.frame_at(pos.x() + EDGE_PX)
+        hit: tuple[Cue | None, str] = (None, "")
+        for i in lay.visible(frame_lo, frame_hi):
+            cue = lay.cues[i]
+            r = self.cue_rect(cue)
+            if not (r.top() <= pos.y() <= r.bottom()):
+                continue
+            inside = r.left() <= pos.x() <= r.right()
+            wide = r.width() >= 3 * EDGE_PX
+            if abs(pos.x() - r.right()) <= EDGE_PX and (wide or not inside):
+                return cue, "end"
+            if abs(pos.x() - r.left()) <= EDGE_PX and (wide or not inside):
+                return cue, "start"
+            if inside:
+                hit = (cue, "body")
+        return hit
+
+    # --- document --------------------------------------------------------
+    def _invalidate(self) -> None:
+        self._layout = None
+        self._snap_index = None
+        self.updateGeometry()
+        self.update()
+
+    def _on_fields_changed(self, _cue_id: str, names: list[str]) -> None:
+        if {"start", "end", "provenance"} & set(names):
+            self._invalidate()
+        else:
+            self.update()
+
+    def _on_sheet_replaced(self) -> None:
+        self._selected = set()
+        self._invalidate()
+        self.zoom_to_fit()
+
+    def _on_selection_changed(self, ids: list[str]) -> None:
+        self._selected = set(ids)
+        if len(ids) == 1 and self._drag is None:
+            self.ensure_visible(ids[0])
+        self.update()
+
+    def _changed_view(self) -> None:
+        self.zoomChanged.emit(self.seconds_per_pixel)
+        self.update()
+
+    def _clamp_scroll(self) -> None:
+        view = self.width() * self.seconds_per_pixel
+        self.x0_s = max(0.0, min(self.x0_s, max(0.0, self.total_seconds() - view * 0.5)))
+
+    # --- painting ----------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self._fitted_once and self.width() > 50:
+            self._fitted_once = True
+            self.zoom_to_fit()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        clip = event.rect()
+        p.fillRect(clip, COLOURS["bg"])
+        self._paint_waveform(p)
+        self._paint_cues(p, clip)
+        self._paint_ruler(p, clip)
+        self._paint_playhead(p)
+        if self._snap_line is not None:
+            x = self.x_of_frame(self._snap_line)
+            p.setPen(QPen(COLOURS["snap"], 1, Qt.PenStyle.DashLine))
+            p.drawLine(QLineF(x, RULER_H, x, self.height()))
+        p.end()
+
+    def _paint_ruler(self, p: QPainter, clip: QRect) -> None:
+        p.fillRect(QRect(0, 0, self.width(), RULER_H), COLOURS["ruler_bg"])
+        p.setPen(QColor(120, 120, 130))
+        p.drawLine(0, RULER_H - 1, self.width(), RULER_H - 1)
+        sheet = self.doc.sheet
+        step = ruler_step(self.seconds_per_pixel)
+        first = int(self.x0_s // step) * step
+        end_s = self.seconds_at(self.width())
+        p.setFont(self._font)
+        minor = step / 5
+        lines: list[QLineF] = []
+        t = first
+        while t <= end_s + step:
+            x = self.x_of_seconds(t)
+            lines.append(QLineF(x, RULER_H - 10, x, RULER_H - 1))
+            for k in range(1, 5):
+                xm = self.x_of_seconds(t + k * minor)
+                lines.append(QLineF(xm, RULER_H - 4, xm, RULER_H - 1))
+            p.drawText(QPointF(x + 3, RULER_H - 11), sheet.timecode_at(sheet.frames(tc.to_fraction(round(t, 6)))))
+            t += step
+        p.drawLines(lines)
+
+    def _paint_playhead(self, p: QPainter) -> None:
+        x = self.x_of_seconds(self.ops.playhead_s)
+        if -2 <= x <= self.width() + 2:
+            p.setPen(QPen(COLOURS["playhead"], 2))
+            p.drawLine(QLineF(x, 0, x, self.height()))
+
+    def _paint_waveform(self, p: QPainter) -> None:
+        if self.peaks is None:
+            return
+        top = self.wave_top()
+        h = max(MIN_WAVE_H // 2, self.height() - top)
+        key = (id(self.peaks), round(self.x0_s, 9), round(self.seconds_per_pixel, 12), self.width(), h)
+        if self._wave_cache is None or self._wave_cache[0] != key:
+            self._wave_cache = (key, self._render_waveform(self.width(), h))
+        p.drawPixmap(0, top, self._wave_cache[1])
+
+    def _render_waveform(self, width: int, height: int) -> QPixmap:
+        pix = QPixmap(max(1, width), max(1, height))
+        pix.fill(Qt.GlobalColor.transparent)
+        level = self.peaks.level_for(self.seconds_per_pixel)
+        n = len(level.mins)
+        if n == 0:
+            return pix
+        bucket_s = level.samples_per_bucket / self.peaks.sample_rate
+        # Bucket index at each pixel's left edge; reduceat gives min/max over each pixel's
+        # buckets, or the one bucket under it when buckets are wider than pixels.
+        edges = ((self.x0_s + np.arange(width + 1) * self.seconds_per_pixel) / bucket_s).astype(np.int64)
+        stop = int(min(n, max(edges[-1], 0) + 1))
+        if stop <= 0:
+            return pix
+        starts = np.clip(edges[:-1], 0, stop - 1)
+        mins = np.minimum.reduceat(level.mins[:stop], starts)
+        maxs = np.maximum.reduceat(level.maxs[:stop], starts)
+        xs = np.nonzero((edges[:-1] >= 0) & (edges[:-1] < n))[0]
+        mid = height / 2
+        scale = height / 2 * 0.95
+        painter = QPainter(pix)
+        painter.setPen(QPen(COLOURS["wave"], 1))
+        y0 = mid - np.clip(maxs[xs], -1, 1) * scale
+        y1 = mid - np.clip(mins[xs], -1, 1) * scale
+        painter.drawLines([QLineF(float(x), float(a), float(x), float(b)) for x, a, b in zip(xs, y0, y1, strict=True)])
+        painter.end()
+        return pix
+
+    def _paint_cues(self, p: QPainter, clip: QRect) -> None:
+        lay = self.layout()
+        first = self.frame_at(clip.left() - 1)
+        last = self.frame_at(clip.right() + 1)
+        p.setFont(self._font)
+        fm = self._metrics
+        text_pen = QPen(COLOURS["text"])
+        sel_pen = QPen(COLOURS["selected"], 2)
+        edge_pen = QPen(QColor(0, 0, 0, 90), 1)
+        strike_pen = QPen(QColor(60, 60, 60), 1)
+        prev_px: dict[int, float] = {}  # per lane: right end of the last painted sliver
+        for i in lay.visible(first, last):
+            cue = lay.cues[i]
+            lane = lay.lanes[i]
+            x0 = self.x_of_frame(cue.start)
+            x1 = self.x_of_frame(cue.end)
+            selected = cue.id in self._selected
+            if x1 - x0 < 1.0 and not selected and prev_px.get(lane, -1e9) >= x1:
+                continue  # sub-pixel cue already covered at this zoom
+            prev_px[lane] = x1
+            top = RULER_H + 4 + lane * (LANE_H + LANE_GAP)
+            rect = QRectF(x0, top, max(1.0, x1 - x0), LANE_H)
+            kind = "inactive" if not cue.active else ("identified" if cue.identified else "unidentified")
+            colour = QColor(COLOURS[kind])
+            conf = _confidence(cue)
+            colour.setAlphaF(0.45 + 0.55 * conf if conf is not None else 0.9)
+            p.fillRect(rect, colour)
+            if rect.width() >= 3:
+                p.setPen(sel_pen if selected else edge_pen)
+                p.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
+            elif selected:
+                p.fillRect(rect.adjusted(-1, 0, 1, 0), COLOURS["selected"])
+            if conf is not None and rect.width() >= 6:  # confidence bar along the bottom
+                p.fillRect(QRectF(rect.left() + 1, rect.bottom() - 4, (rect.width() - 2) * conf, 3),
+                           QColor(20, 40, 90, 160))
+            if rect.width() >= 24:
+                vis_left = max(rect.left(), 0.0) + 4
+                avail = int(min(rect.right(), self.width()) - vis_left - 3)
+                if avail > 12:
+                    label = f"{cue.cue_number or cue.seq or ''} {cue.title}".strip()
+                    text = fm.elidedText(label, Qt.TextElideMode.ElideRight, avail)
+                    p.setPen(text_pen)
+                    baseline = top + (LANE_H + fm.ascent() - fm.descent()) / 2 - 1
+                    p.drawText(QPointF(vis_left, baseline), text)
+                    if not cue.active:
+                        p.setPen(strike_pen)
+                        w = fm.horizontalAdvance(text)
+                        p.drawLine(QLineF(vis_left, baseline - fm.ascent() / 3, vis_left + w, baseline - fm.ascent() / 3))
+            if not cue.active and rect.width() >= 3:
+                p.setPen(strike_pen)
+                p.drawLine(QLineF(rect.left(), rect.center().y(), rect.right(), rect.center().y()))
+
+    # --- mouse -----------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        pos = event.position()
+        frame = self.frame_at(pos.x())
+        self._drag_serial += 1
+        key = f"drag-{id(self)}-{self._drag_serial}"
+        if pos.y() < RULER_H:
+            self._drag = _Drag("ruler", [], pos.x(), frame, frame, key)
+            self._seek_to(pos.x())
+            return
+        cue, part = self.cue_at(pos)
+        mods = event.modifiers()
+        if cue is None:
+            if not mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier):
+                self.doc.set_selection([])
+            self._drag = _Drag("pending-create", [], pos.x(), frame, frame, key)
+            return
+        self._click_select(cue, mods)
+        self.ops.end_nudge_run()
+        if part in ("start", "end"):
+            self.ops.active_edge = part
+            self._drag = _Drag(f"trim-{part}", [cue.id], pos.x(), frame, getattr(cue, part), key)
+        else:
+            self.ops.active_edge = None
+            ids = self.doc.selection if cue.id in self.doc.selection else [cue.id]
+            self._drag = _Drag("move", ids, pos.x(), frame, cue.start, key)
+
+    def _click_select(self, cue: Cue, mods: Qt.KeyboardModifier) -> None:
+        current = self.doc.selection
+        if mods & Qt.KeyboardModifier.ControlModifier:
+            ids = [i for i in current if i != cue.id] if cue.id in current else [*current, cue.id]
+            self._anchor = cue.id
+        elif mods & Qt.KeyboardModifier.ShiftModifier and self._anchor:
+            order = [c.id for c in self.doc.sheet.cues]
+            try:
+                a, b = sorted((order.index(self._anchor), order.index(cue.id)))
+            except ValueError:
+                a = b = order.index(cue.id)
+            ids = order[a:b + 1]
+        elif cue.id in current:
+            ids = current  # keep a multi-selection so it can be dragged together
+        else:
+            ids = [cue.id]
+            self._anchor = cue.id
+        self.doc.set_selection(ids)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        drag = self._drag
+        if drag is None:
+            self._update_cursor(pos)
+            return
+        if not drag.moved and abs(pos.x() - drag.press_x) < DRAG_START_PX:
+            return
+        drag.moved = True
+        invert = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if drag.kind == "ruler":
+            self._seek_to(pos.x())
+            return
+        frame = self.frame_at(pos.x())
+        sheet = self.doc.sheet
+        exclude = set(drag.cue_ids)
+        if drag.kind in ("trim-start", "trim-end"):
+            target = self._snapped(drag.origin + frame - drag.press_frame, exclude, invert)
+            edge = drag.kind[5:]
+            cue = sheet.cue_by_id(drag.cue_ids[0])
+            target = max(cue.start + 1, target) if edge == "end" else min(cue.end - 1, max(0, target))
+            if target != getattr(cue, edge):
+                self.ops.push(lambda: edits.trim(sheet, cue.id, **{edge: target}), drag.key)
+        elif drag.kind == "move":
+            grabbed = sheet.cue_by_id(drag.cue_ids[0]) if drag.cue_ids else None
+            if grabbed is None:
+                return
+            want_start = drag.origin + frame - drag.press_frame
+            length = grabbed.end - grabbed.start
+            options = []
+            for edge_frame, offset in ((want_start, 0), (want_start + length, length)):
+                target = self._snap_target(edge_frame, exclude, invert)
+                if target is not None:
+                    options.append((abs(target - edge_frame), target - offset, target))
+            if options:
+                _dist, new_start, self._snap_line = min(options)
+            else:
+                new_start, self._snap_line = want_start, None
+            delta = max(0, new_start) - grabbed.start
+            if delta:
+                self.ops.push(lambda: edits.move(sheet, drag.cue_ids, delta), drag.key)
+            self.update()
+        elif drag.kind in ("pending-create", "create"):
+            a = self._snapped(drag.press_frame, set(), invert, report=False)
+            b = self._snapped(frame, exclude, invert)
+            lo, hi = min(a, b), max(a, b)
+            if hi <= lo:
+                return
+            if drag.kind == "pending-create":
+                cue = edits.new_manual_cue(lo, hi)
+                cue.title = f"New cue {len(sheet.cues) + 1}"
+                if self.ops.push(lambda: edits.add_cue(sheet, cue), drag.key):
+                    drag.kind, drag.created_id, drag.cue_ids = "create", cue.id, [cue.id]
+                    self.doc.set_selection([cue.id])
+            else:
+                assert drag.created_id is not None
+                cur = sheet.cue_by_id(drag.created_id)
+                if (cur.start, cur.end) != (lo, hi):
+                    self.ops.push(lambda: edits.trim(sheet, cur.id, start=lo, end=hi), drag.key)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._drag = None
+            if self._snap_line is not None:
+                self._snap_line = None
+                self.update()
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        cue, _part = self.cue_at(event.position())
+        if cue is not None:
+            self.doc.set_selection([cue.id])
+            self.ops.edit_selected()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        delta = event.angleDelta()
+        steps = (delta.y() or delta.x()) / 120
+        if not steps:
+            return
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.zoom(1.25 ** steps, event.position().x())
+        else:
+            self.scroll_by_pixels(-steps * self.width() / 10)
+        event.accept()
+
+    def _seek_to(self, x: float) -> None:
+        seconds = max(0.0, self.seconds_at(x))
+        self.set_playhead(seconds)
+        self.seekRequested.emit(seconds)
+
+    def _snap_target(self, frame: int, exclude: set[str], invert: bool) -> int | None:
+        """The snap target within SNAP_PX of ``frame``, or None (also when snapping is off)."""
+        if self.snapping == invert:  # Shift inverts the setting
+            return None
+        tolerance = max(1, round(SNAP_PX * self.seconds_per_pixel / self._spf))
+        return self.snap_index().snap(frame, tolerance, exclude, (self.ops.playhead_frame,))
+
+    def _snapped(self, frame: int, exclude: set[str], invert: bool, report: bool = True) -> int:
+        """``frame`` moved to the nearest snap target, when snapping applies."""
+        frame = max(0, frame)
+        target = self._snap_target(frame, exclude, invert)
+        if report:
+            self._snap_line = target
+            self.update()
+        return frame if target is None else target
+
+    def _update_cursor(self, pos: QPointF) -> None:
+        cue, part = self.cue_at(pos)
+        if part in ("start", "end"):
+            self.setCursor(Qt.CursorShape.SizeHorCursor)
+        elif part == "body":
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+        elif pos.y() < RULER_H:
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+        else:
+            self.setCursor(Qt.CursorShape.CrossCursor)
+        if cue is not None:
+            conf = _confidence(cue)
+            self.setToolTip(
+                f"{cue.cue_number or cue.seq}  {cue.title}\n"
+                f"{self.doc.sheet.timecode_at(cue.start)} – {self.doc.sheet.timecode_at(cue.end)}"
+                + (f"\nconfidence {round(conf * 100)} %" if conf is not None else "")
+                + ("" if cue.active else "\ninactive")
+            )
+        else:
+            self.setToolTip("")
+
+    # --- keys --------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        seq = QKeySequence(event.keyCombination())
+        ops = self.ops
+        table = [
+            ("cue.split", ops.split_at_playhead),
+            ("cue.merge", ops.merge_selected),
+            ("cue.remove", ops.remove_selected),
+            ("cue.deactivate", ops.delete_selected),
+            ("cue.set_in", ops.set_in_from_playhead),
+            ("cue.set_out", ops.set_out_from_playhead),
+            ("cue.nudge_left_big", lambda: ops.nudge(-1, big=True)),
+            ("cue.nudge_right_big", lambda: ops.nudge(1, big=True)),
+            ("cue.nudge_left", lambda: ops.nudge(-1)),
+            ("cue.nudge_right", lambda: ops.nudge(1)),
+            ("cue.previous", lambda: ops.select_adjacent(-1)),
+            ("cue.next", lambda: ops.select_adjacent(1)),
+            ("cue.edit", ops.edit_selected),
+            ("cue.play", ops.play_selected),
+            ("view.zoom_fit", self.zoom_to_fit),
+            ("view.zoom_in", lambda: self.zoom(1.5)),
+            ("view.zoom_out", lambda: self.zoom(1 / 1.5)),
+        ]
+        for action_id, run in table:
+            if shortcuts.matches(action_id, seq):
+                run()
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+
+def _confidence(cue: Cue) -> float | None:
+    prov = cue.provenance
+    if prov.engine == "manual":
+        return None
+    value = prov.identification_confidence if prov.identification_confidence is not None else prov.detection_confidence
+    return None if value is None else max(0.0, min(1.0, float(value)))
