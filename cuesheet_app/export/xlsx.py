@@ -16,9 +16,11 @@ string starting with ``=`` as one).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from copy import copy
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -99,27 +101,47 @@ def build_workbook(data: ExportData) -> Workbook:
 
 # --- helpers ----------------------------------------------------------------------------------------
 
+# Per workbook (style indices point into that workbook's tables): combination -> StyleArray.
+_STYLE_CACHE: WeakKeyDictionary[Workbook, dict[tuple[Any, ...], Any]] = WeakKeyDictionary()
+
+
 def _put(ws: Worksheet, row: int, col: int, value: Any, font: Font | None = None,
-         align: Alignment | None = None, fmt: str | None = None) -> Any:
-    """Set a cell; strings are always literal text (formula-injection guard)."""
+         align: Alignment | None = None, fmt: str | None = None, border: Border | None = None) -> Any:
+    """Set a cell; strings are always literal text (formula-injection guard).
+
+    openpyxl re-hashes a style object on every assignment, which dominated the export of
+    a long sheet; a combination already built is copied from the cache instead.
+    """
     if isinstance(value, Fraction):
         value = float(value)
     cell = ws.cell(row=row, column=col)
+    guard = False
     if isinstance(value, str):
-        if not value:
-            return cell
+        if value:
+            cell.value = value
+            cell.data_type = "s"  # never 'f', whatever the text starts with
+            guard = needs_guard(value)
+    elif value is not None:
         cell.value = value
-        cell.data_type = "s"  # never 'f', whatever the text starts with
-        if needs_guard(value):
-            cell.quotePrefix = True  # Excel keeps it text when the user edits the cell
-    else:
-        cell.value = value
+    if font is None and align is None and fmt is None and border is None and not guard:
+        return cell
+    cache = _STYLE_CACHE.setdefault(ws.parent, {})
+    key = (id(font), id(align), fmt, id(border), guard)
+    cached = cache.get(key)
+    if cached is not None:
+        cell._style = copy(cached)
+        return cell
     if font is not None:
         cell.font = font
     if align is not None:
         cell.alignment = align
     if fmt is not None:
         cell.number_format = fmt
+    if border is not None:
+        cell.border = border
+    if guard:
+        cell.quotePrefix = True  # Excel keeps it text when the user edits the cell
+    cache[key] = copy(cell._style)
     return cell
 
 
@@ -198,33 +220,41 @@ def _cue_sheet(ws: Worksheet, data: ExportData) -> None:
         title = row.title if row.active else f"{row.title} (inactive)"
         if row.cue.cue_number:
             title = f"{row.cue.cue_number} {title}"
-        _put(ws, r, COL["seq"], row.seq if row.seq else "—", align=TOP)
-        _put(ws, r, COL["title"], title, align=WRAP_TOP)
-        _put(ws, r, COL["usage"], row.usage, align=TOP)
-        _put(ws, r, COL["in_h"], -h_in if row.time_in.negative and h_in else h_in, align=TOP)
-        _put(ws, r, COL["in_m"], m_in, align=TOP)
-        _put(ws, r, COL["in_s"], s_in, align=TOP, fmt=_seconds_format(s_in))
-        _put(ws, r, COL["out_h"], h_out, align=TOP)
-        _put(ws, r, COL["out_m"], m_out, align=TOP)
-        _put(ws, r, COL["out_s"], s_out, align=TOP, fmt=_seconds_format(s_out))
-        _put(ws, r, COL["dur_m"], dm, align=TOP)
-        _put(ws, r, COL["dur_s"], ds, align=TOP, fmt=_seconds_format(ds))
-        for c in range(1, ncols + 1):
-            ws.cell(row=r, column=c).border = CUE_TOP_BORDER
-        for p in row.parties or [None]:
+        first: dict[int, tuple[Any, Alignment, str | None]] = {
+            COL["seq"]: (row.seq if row.seq else "—", TOP, None),
+            COL["title"]: (title, WRAP_TOP, None),
+            COL["usage"]: (row.usage, TOP, None),
+            COL["in_h"]: (-h_in if row.time_in.negative and h_in else h_in, TOP, None),
+            COL["in_m"]: (m_in, TOP, None),
+            COL["in_s"]: (s_in, TOP, _seconds_format(s_in)),
+            COL["out_h"]: (h_out, TOP, None),
+            COL["out_m"]: (m_out, TOP, None),
+            COL["out_s"]: (s_out, TOP, _seconds_format(s_out)),
+            COL["dur_m"]: (dm, TOP, None),
+            COL["dur_s"]: (ds, TOP, _seconds_format(ds)),
+        }
+        for i, p in enumerate(row.parties or [None]):
+            cells: dict[int, tuple[Any, Alignment, str | None]] = dict(first) if i == 0 else {}
             if p is not None:
-                _put(ws, r, COL["role"], p.role, align=TOP)
+                cells[COL["role"]] = (p.role, TOP, None)
                 if p.is_writer:
                     if p.company and not (p.first_name or p.last_name):
-                        _put(ws, r, COL["last"], p.company, align=WRAP_TOP)
+                        cells[COL["last"]] = (p.company, WRAP_TOP, None)
                     else:
-                        _put(ws, r, COL["first"], p.first_name, align=WRAP_TOP)
-                        _put(ws, r, COL["last"], p.last_name, align=WRAP_TOP)
+                        cells[COL["first"]] = (p.first_name, WRAP_TOP, None)
+                        cells[COL["last"]] = (p.last_name, WRAP_TOP, None)
                 else:
-                    _put(ws, r, COL["publisher"], p.name, align=WRAP_TOP)
-                _put(ws, r, COL["ipi"], p.ipi, align=TOP, fmt="@")
-                _put(ws, r, COL["pro"], p.pro, align=TOP)
-                _put(ws, r, COL["share"], p.share_fraction, align=TOP, fmt="0.00%")
+                    cells[COL["publisher"]] = (p.name, WRAP_TOP, None)
+                cells[COL["ipi"]] = (p.ipi, TOP, "@")
+                cells[COL["pro"]] = (p.pro, TOP, None)
+                cells[COL["share"]] = (p.share_fraction, TOP, "0.00%")
+            if i == 0:  # a rule above each cue's first row, across the grid
+                for c in range(1, ncols + 1):
+                    value, align, fmt = cells.get(c, (None, None, None))
+                    _put(ws, r, c, value, align=align, fmt=fmt, border=CUE_TOP_BORDER)
+            else:
+                for c, (value, align, fmt) in cells.items():
+                    _put(ws, r, c, value, align=align, fmt=fmt)
             r += 1
     last_data = r - 1
     # Total music duration under the duration column, as the sum of the printed durations.
