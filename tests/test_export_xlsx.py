@@ -122,6 +122,7 @@ def test_printable_and_filterable(workbook) -> None:
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
     assert ws.column_dimensions["B"].width >= 30
+    assert "Harbour Lights" in ws.oddFooter.center.text and "Page &P of &N" in ws.oddFooter.center.text
     lists = {str(dv.sqref)[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
     assert "BI" in lists["C"] and "VV" in lists["C"]
     assert "CA" in lists["L"] and "AM" in lists["L"]
