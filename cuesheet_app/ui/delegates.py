@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
@@ -21,6 +22,9 @@ from cuesheet_app.ui.cue_table_model import COLUMNS
 _Index = QModelIndex | QPersistentModelIndex
 
 
+_PARTIAL = re.compile(r"^\d{0,2}(:\d{0,2}(:\d{0,2}([:;.]\d{0,2})?)?)?$")
+
+
 class TimecodeValidator(QValidator):
     """Acceptable only for a timecode that exists at the rate (e.g. no 00:01:00;00 in 29.97 DF)."""
 
@@ -29,7 +33,10 @@ class TimecodeValidator(QValidator):
         self._rate = rate
 
     def validate(self, text: str, pos: int) -> object:
-        if " " in text or len(text.strip()) < 11:
+        stripped = text.replace("_", "").strip()
+        if not _PARTIAL.match(stripped):
+            return QValidator.State.Invalid, text, pos
+        if "_" in text or len(stripped) < 11:
             return QValidator.State.Intermediate, text, pos
         if tc.is_valid_timecode(text, self._rate()):
             return QValidator.State.Acceptable, text, pos
@@ -37,17 +44,24 @@ class TimecodeValidator(QValidator):
 
 
 class TimecodeEdit(QLineEdit):
-    """HH:MM:SS:FF (HH:MM:SS;FF at drop-frame rates) with a mask; turns red when impossible."""
+    """HH:MM:SS:FF with an input mask; turns red when the timecode cannot exist at the rate.
+
+    Drop-frame rates are typed as HH:MM:SS;FF. Qt masks cannot hold a ';' (it starts
+    the blank-character part), so there the validator alone keeps the shape.
+    """
 
     def __init__(self, rate: Callable[[], tc.FrameRate], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        sep = rate().separator
-        self.setInputMask(f"99:99:99{sep}99;_")
+        if not rate().drop_frame:
+            self.setInputMask("99:99:99:99;_")
+        else:
+            self.setPlaceholderText("HH:MM:SS;FF")
+            self.setMaxLength(11)
         self.setValidator(TimecodeValidator(rate, self))
         self.textChanged.connect(self._mark)
 
     def _mark(self) -> None:
-        complete = "_" not in self.text()
+        complete = "_" not in self.text() and len(self.text()) >= 11
         bad = complete and not self.hasAcceptableInput()
         self.setStyleSheet("background: #ffd2d2;" if bad else "")
         self.setToolTip("This timecode does not exist at the project's frame rate" if bad else "")

@@ -46,7 +46,10 @@ class ProjectDocument(QObject):
         self._findings_timer.setSingleShot(True)
         self._findings_timer.setInterval(120)  # a drag re-validates once it pauses, not per pixel
         self._findings_timer.timeout.connect(self._refresh_findings)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modifiedChanged.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.modifiedChanged.emit(not clean)
 
     # --- file state -------------------------------------------------------
     @property
