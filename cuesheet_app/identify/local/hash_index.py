@@ -34,6 +34,7 @@ class Matches:
     query_frames: np.ndarray  # int64
     tracks: np.ndarray  # int64
     ref_frames: np.ndarray  # int64
+    hashes: np.ndarray  # int64, the hash that matched
 
 
 class HashIndex:
@@ -62,12 +63,13 @@ class HashIndex:
         total = int(counts.sum())
         if total == 0:
             z = np.zeros(0, np.int64)
-            return Matches(z, z, z)
+            return Matches(z, z, z, z)
         first = np.repeat(starts - (np.cumsum(counts) - counts), counts)
         idx = first + np.arange(total)
         return Matches(query_frames=np.repeat(query_frames.astype(np.int64), counts),
                        tracks=np.asarray(self.tracks[idx]).astype(np.int64),
-                       ref_frames=np.asarray(self.times[idx]).astype(np.int64))
+                       ref_frames=np.asarray(self.times[idx]).astype(np.int64),
+                       hashes=np.repeat(h, counts))
 
 
 def build_index(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarray]], generation: str) -> None:

@@ -47,42 +47,63 @@ class SpecChunk:
     samples_seen: int  # analysis samples consumed so far (for progress)
 
 
+class ChunkedSpectrogram:
+    """Push decoded blocks in, get overlapping spectrogram chunks out (bounded memory).
+
+    ``skip`` drops that many leading samples: the engine runs a second instance shifted by
+    half a hop, so a query frame grid is never more than a quarter hop off the reference's.
+    """
+
+    def __init__(self, core_frames: int = 2048, context: int = 96, skip: int = 0) -> None:
+        self.core_frames, self.context = core_frames, context
+        self._skip = skip
+        self._buf = np.zeros(0, dtype=np.float32)
+        self._buf_start = 0  # global sample index of _buf[0]; a multiple of HOP
+        self._next_core = 0  # global index of the next core frame to emit
+        self.samples_seen = 0
+
+    def push(self, block: np.ndarray) -> list[SpecChunk]:
+        self.samples_seen += block.size
+        if self._skip:
+            drop = min(self._skip, block.size)
+            block, self._skip = block[drop:], self._skip - drop
+        self._buf = np.concatenate([self._buf, block.astype(np.float32, copy=False)])
+        if self._buf.size < (self.core_frames + 2 * self.context) * HOP + N_FFT:
+            return []
+        return self._emit(final=False)
+
+    def finish(self) -> list[SpecChunk]:
+        return self._emit(final=True)
+
+    def _emit(self, final: bool) -> list[SpecChunk]:
+        out: list[SpecChunk] = []
+        while True:
+            buf_first = self._buf_start // HOP
+            avail = 0 if self._buf.size < N_FFT else 1 + (self._buf.size - N_FFT) // HOP
+            end_frame = buf_first + avail  # exclusive
+            nxt = self._next_core
+            if not final and end_frame < nxt + self.core_frames + self.context:
+                return out
+            core = min(self.core_frames, end_frame - nxt)
+            if core <= 0:
+                return out
+            after = min(self.context, end_frame - nxt - core)
+            first_ctx = max(buf_first, nxt - self.context)
+            lo = (first_ctx - buf_first) * HOP
+            hi = (nxt + core + after - buf_first - 1) * HOP + N_FFT
+            out.append(SpecChunk(first=nxt, before=nxt - first_ctx, core=core,
+                                 spec=log_spectrogram(self._buf[lo:hi]), samples_seen=self.samples_seen))
+            self._next_core = nxt + core
+            drop_frame = max(buf_first, self._next_core - self.context)
+            drop = (drop_frame - buf_first) * HOP
+            self._buf = self._buf[drop:]
+            self._buf_start += drop
+
+
 def spectrogram_chunks(blocks: Iterable[np.ndarray], core_frames: int = 2048,
                        context: int = 96) -> Iterator[SpecChunk]:
     """Chunked log spectrogram of a block stream, with ``context`` frames of overlap each side."""
-    buf = np.zeros(0, dtype=np.float32)
-    buf_start = 0  # global sample index of buf[0]; always a multiple of HOP
-    next_core = 0  # global frame index of the next core frame to emit
-    seen = 0
-    need = (core_frames + context) * HOP + N_FFT
-
-    def emit(final: bool) -> Iterator[SpecChunk]:
-        nonlocal buf, buf_start, next_core
-        while True:
-            buf_first_frame = buf_start // HOP
-            avail = 0 if buf.size < N_FFT else 1 + (buf.size - N_FFT) // HOP
-            end_frame = buf_first_frame + avail  # exclusive
-            if not final and end_frame < next_core + core_frames + context:
-                return
-            core = min(core_frames, end_frame - next_core)
-            if core <= 0:
-                return
-            after = min(context, end_frame - next_core - core)
-            first_ctx = max(buf_first_frame, next_core - context)
-            lo = (first_ctx - buf_first_frame) * HOP
-            hi = (next_core + core + after - buf_first_frame - 1) * HOP + N_FFT
-            spec = log_spectrogram(buf[lo:hi])
-            yield SpecChunk(first=next_core, before=next_core - first_ctx, core=core, spec=spec,
-                            samples_seen=seen)
-            next_core += core
-            drop_frame = max(buf_first_frame, next_core - context)
-            drop = (drop_frame - buf_first_frame) * HOP
-            buf = buf[drop:]
-            buf_start += drop
-
+    chunker = ChunkedSpectrogram(core_frames, context)
     for block in blocks:
-        buf = np.concatenate([buf, block.astype(np.float32, copy=False)])
-        seen += block.size
-        if buf.size >= need:
-            yield from emit(final=False)
-    yield from emit(final=True)
+        yield from chunker.push(block)
+    yield from chunker.finish()

@@ -1,0 +1,207 @@
+"""The local (offline) engine: decode once, detect music, identify library excerpts, emit events.
+
+One streaming pass over the episode feeds two things from the same spectrogram chunks: the
+music detector and the landmark collector (at two frame phases, half a hop apart, so the
+episode's frame grid is never far off the reference tracks'). Identification then runs on
+the collected landmarks against the memory-mapped library index, slice by slice.
+
+Events follow the foundation's schema exactly: identified spans (``music_identified``) carry
+the reference track's metadata, including the rights fields ``domain/conversion.py`` reads
+(``iswc``, ``library``, ``catalogue_number``, ``track_number``, ``composers``,
+``publishers``); detected music that matched nothing becomes unidentified events. Events
+never overlap and come in time order.
+"""
+
+from __future__ import annotations
+
+import logging
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cuesheet_app import __version__
+from cuesheet_app.domain.events import Event, EventsDocument
+from cuesheet_app.identify.base import (
+    CancelToken,
+    IdentificationError,
+    IdentifyRequest,
+    Progress,
+    ProgressCallback,
+    ignore_progress,
+)
+from cuesheet_app.identify.local.detect import DetectParams, MusicDetector, Segment
+from cuesheet_app.identify.local.landmarks import QUERY, PeakCollector
+from cuesheet_app.identify.local.library import Library, LibraryError, TrackRecord
+from cuesheet_app.identify.local.matcher import MatchParams, TrackMatch, match_episode
+from cuesheet_app.identify.local.spectro import FRAME_S, HOP, ChunkedSpectrogram
+from cuesheet_app.media.decode import ANALYSIS_RATE, DecodeStats, decode_blocks, open_audio
+from cuesheet_app.settings.store import Settings
+
+log = logging.getLogger(__name__)
+
+ENGINE_VERSION = "1.0"
+SNAP_S = 3.0  # a detected edge this close to an identified edge is the better estimate
+RIGHTS_KEYS = ("iswc", "library", "catalogue_number", "track_number", "composers", "publishers")
+
+
+def _seconds(frame: int) -> Fraction:
+    """Frame -> seconds, rounded to the millisecond so the JSON stays readable."""
+    return Fraction(round(frame * FRAME_S * 1000), 1000)
+
+
+class LocalEngine:
+    name = "local"
+
+    def __init__(self, library_dir: Path, sensitivity: float = 0.5,
+                 match_params: MatchParams | None = None) -> None:
+        self.library = Library(library_dir)
+        self.detect_params = DetectParams(sensitivity=min(1.0, max(0.0, float(sensitivity))))
+        self.match_params = match_params or MatchParams()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, library_dir: Path | None = None) -> LocalEngine:
+        return cls(library_dir or settings.library_dir(), sensitivity=settings.detection_sensitivity)
+
+    def describe(self) -> str:
+        try:
+            n = len(self.library.tracks())
+        except LibraryError:
+            n = 0
+        return (f"Local engine {ENGINE_VERSION} (cuesheet {__version__}): landmark fingerprints, "
+                f"continuous-frequency-activation detection; library {self.library.folder} ({n} tracks)")
+
+    # ---------------------------------------------------------------------------------------
+    def identify(self, request: IdentifyRequest, progress: ProgressCallback = ignore_progress,
+                 cancel: CancelToken | None = None) -> EventsDocument:
+        try:
+            tracks = self.library.track_map()
+            index = self.library.load_index()
+        except LibraryError as exc:
+            raise IdentificationError(str(exc)) from None
+        source = open_audio(request.media_path, request.audio_stream)
+        detector = MusicDetector(self.detect_params)
+        phases = [ChunkedSpectrogram(), ChunkedSpectrogram(skip=HOP // 2)]
+        collectors = [PeakCollector(QUERY), PeakCollector(QUERY)]
+        stats = DecodeStats()
+        expected = source.duration_s or 0.0
+        progress(Progress("Decoding and detecting", 0.0 if expected else None))
+        for block in decode_blocks(request.media_path, request.audio_stream, cancel=cancel, stats=stats):
+            for i, (chunker, collector) in enumerate(zip(phases, collectors, strict=True)):
+                for chunk in chunker.push(block):
+                    collector.add(chunk)
+                    if i == 0:
+                        detector.add(chunk)
+            if expected:
+                progress(Progress("Decoding and detecting", min(1.0, phases[0].samples_seen / ANALYSIS_RATE / expected)))
+        for i, (chunker, collector) in enumerate(zip(phases, collectors, strict=True)):
+            for chunk in chunker.finish():
+                collector.add(chunk)
+                if i == 0:
+                    detector.add(chunk)
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        scores = detector.frame_scores()
+        segments = detector.segments(scores)
+        matches: list[TrackMatch] = []
+        if tracks:
+            parts = [c.hashes() for c in collectors]
+            hashes = np.concatenate([h for h, _ in parts])
+            frames = np.concatenate([f for _, f in parts])
+            order = np.argsort(frames, kind="stable")
+            matches = match_episode(index, hashes[order], frames[order], self.match_params,
+                                    progress=progress, cancel=cancel)
+            matches = [m for m in matches if m.track_id in tracks]
+        progress(Progress("Building events", 1.0))
+        n_frames = scores.size
+        events = self._events(matches, segments, scores, tracks, n_frames)
+        extra: dict[str, Any] = {
+            "engine": self.name,
+            "engine_version": ENGINE_VERSION,
+            "library_tracks": len(tracks),
+            "duration_s": round(n_frames * FRAME_S, 3),
+        }
+        if stats.warnings:
+            extra["warnings"] = stats.warnings[:20]
+        return EventsDocument(events=events, extra=extra)
+
+    # ---------------------------------------------------------------------------------------
+    def _events(self, matches: list[TrackMatch], segments: list[Segment], scores: np.ndarray,
+                tracks: dict[int, TrackRecord], n_frames: int) -> list[Event]:
+        snap = int(round(SNAP_S / FRAME_S))
+        spans: list[tuple[int, int, TrackMatch]] = []
+        for m in matches:
+            record = tracks[m.track_id]
+            start, end = m.start_frame, m.end_frame
+            # the reference cannot start before its own first frame, nor run past its end
+            earliest = max(0, -m.offset_frames)
+            latest = min(n_frames, int(record.duration_s / FRAME_S) - m.offset_frames)
+            for seg in segments:
+                if seg.end_frame <= start or seg.start_frame >= end:
+                    continue
+                if abs(seg.start_frame - start) <= snap:
+                    start = seg.start_frame
+                if abs(seg.end_frame - end) <= snap:
+                    end = seg.end_frame
+            start, end = max(start, earliest), min(end, latest)
+            if end > start:
+                spans.append((start, end, m))
+        spans.sort(key=lambda s: s[0])
+        # neighbours never overlap: split the difference
+        for i in range(len(spans) - 1):
+            a, b = spans[i], spans[i + 1]
+            if a[1] > b[0]:
+                cut = (max(a[0], b[0]) + min(a[1], b[1])) // 2
+                spans[i] = (a[0], max(a[0] + 1, cut), a[2])
+                spans[i + 1] = (max(cut, b[0]), b[1], b[2])
+        events: list[Event] = []
+        for start, end, m in spans:
+            events.append(self._identified(start, end, m, tracks[m.track_id], scores))
+        # detected music outside identified spans
+        min_len = int(round(self.detect_params.min_segment_s / FRAME_S))
+        for seg in segments:
+            pieces = [(seg.start_frame, seg.end_frame)]
+            for s, e, _ in spans:
+                nxt = []
+                for a, b in pieces:
+                    if b <= s or a >= e:
+                        nxt.append((a, b))
+                        continue
+                    if a < s:
+                        nxt.append((a, s))
+                    if b > e:
+                        nxt.append((e, b))
+                pieces = nxt
+            for a, b in pieces:
+                if b - a >= min_len:
+                    events.append(Event(start=_seconds(a), end=_seconds(b), music_detected=True,
+                                        music_identified=False,
+                                        detection_confidence=round(float(scores[a:b].mean()), 3)))
+        events.sort(key=lambda e: e.start)
+        return events
+
+    @staticmethod
+    def _identified(start: int, end: int, m: TrackMatch, record: TrackRecord, scores: np.ndarray) -> Event:
+        meta = record.metadata
+        artists = meta.get("artists") or []
+        if isinstance(artists, str):
+            artists = [a.strip() for a in artists.split(";") if a.strip()]
+        detection = float(scores[start:end].mean()) if end > start and scores.size else 0.0
+        extra: dict[str, Any] = {k: str(meta[k]) for k in RIGHTS_KEYS if meta.get(k)}
+        extra.update({
+            "reference_id": record.id,
+            "reference_file": Path(record.path).name,
+            "track_offset_s": round((start + m.offset_frames) * FRAME_S, 3),
+            "matched_hashes": m.hits,
+        })
+        return Event(
+            start=_seconds(start), end=_seconds(end), music_detected=True, music_identified=True,
+            detection_confidence=round(max(detection, m.confidence), 3),
+            identification_confidence=m.confidence,
+            title=str(meta.get("title") or Path(record.path).stem),
+            artists=[str(a) for a in artists],
+            album=meta.get("album") or None, label=meta.get("label") or None,
+            release_date=meta.get("release_date") or None, isrc=meta.get("isrc") or None,
+            extra=extra,
+        )
