@@ -185,3 +185,30 @@ def test_learn_bar_always_is_remembered_and_then_saves_without_asking(qtbot, tmp
         assert rec is not None
         work = cat.get_work(rec.work_id or 0)
         assert work is not None and [p.display_name for p in work.parties] == ["Jane Doe"]
+
+
+def test_new_track_edit_recording_and_delete(qtbot, filled: Path) -> None:
+    win = CatalogueWindow(filled)
+    qtbot.addWidget(win)
+    win.new_entry()
+    assert win.editor.save_button.isEnabled() and win.editor.rec_edits["title"].text() == ""
+    win.editor.rec_edits["title"].setText("Hand Typed")
+    win.editor.rec_edits["isrc"].setText("not an isrc")
+    assert not win.save_current() and "not a valid ISRC" in win.editor.status.text()
+    assert win.catalogue.counts()["recordings"] == 2
+    win.editor.rec_edits["isrc"].setText("GB-AAA-24-00042")
+    win.editor.rec_edits["artists"].setText("Ann; Bob")
+    win.editor.parties.set_parties([Party(role="C", last_name="Typist", share=Fraction(100))])
+    assert win.save_current()
+    rec = win.catalogue.recording_by_isrc("GBAAA2400042")
+    assert rec is not None and rec.artists == ["Ann", "Bob"] and rec.work_id is not None
+    assert win._current is not None and win._current.recording is not None
+    # Edit a recording field of the selected entry; the row stays selected after the refresh.
+    win.editor.rec_edits["album"].setText("Typed Album")
+    assert win.save_current()
+    assert win.catalogue.recording_by_isrc("GBAAA2400042").album == "Typed Album"
+    assert win.editor.rec_edits["album"].text() == "Typed Album"
+    assert win.delete_current(confirm=False)
+    assert win.catalogue.recording_by_isrc("GBAAA2400042") is None
+    assert win.catalogue.works_by_title("Hand Typed") == []
+    assert win.catalogue.counts()["recordings"] == 2

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -49,7 +51,7 @@ from cuesheet_app.domain.vocab import ROLES
 from cuesheet_app.rights.backup import BackupError, export_catalogue
 from cuesheet_app.rights.catalogue import Catalogue, CatalogueError
 from cuesheet_app.rights.importer import ImportReport, ImportSourceError, import_file
-from cuesheet_app.rights.records import DirectoryParty, SearchHit, Work
+from cuesheet_app.rights.records import DirectoryParty, Recording, SearchHit, Work
 from cuesheet_app.storage.atomic import WriteError
 from cuesheet_app.ui.parties_editor import PartiesEditor
 
@@ -140,8 +142,18 @@ class ImportPreviewDialog(QDialog):
         self.resize(900, 420)
 
 
+REC_FIELDS: tuple[tuple[str, str], ...] = (
+    ("title", "Track title"), ("artists", "Artists"), ("album", "Album"), ("label", "Label"),
+    ("library", "Library"), ("catalogue_number", "Catalogue / CD code"), ("track_number", "Track no."),
+    ("isrc", "ISRC"), ("release_date", "Release date"), ("duration_s", "Duration (s)"),
+)
+
+
 class WorkEditor(QWidget):
-    """A work's title, ISWC, alternative titles and credits; saved explicitly."""
+    """A recording's details and its work's title, ISWC, alternative titles and credits.
+
+    Nothing is written until "Save" (one transaction for recording and work together).
+    """
 
     saveRequested = Signal()
 
@@ -150,8 +162,19 @@ class WorkEditor(QWidget):
         self.heading = QLabel("Select a track or work", self)
         self.heading.setObjectName("workHeading")
         self.heading.setStyleSheet("font-weight: bold;")
-        self.recording_info = QLabel(self)
-        self.recording_info.setWordWrap(True)
+        self.recording_box = QGroupBox("Recording", self)
+        grid = QGridLayout(self.recording_box)
+        self.rec_edits: dict[str, QLineEdit] = {}
+        for i, (name, label) in enumerate(REC_FIELDS):
+            edit = QLineEdit(self.recording_box)
+            if name == "artists":
+                edit.setPlaceholderText("separated by ;")
+            elif name == "isrc":
+                edit.setPlaceholderText("CC-XXX-YY-NNNNN")
+            self.rec_edits[name] = edit
+            grid.addWidget(QLabel(label, self.recording_box), i // 2, (i % 2) * 2)
+            grid.addWidget(edit, i // 2, (i % 2) * 2 + 1)
+        self.work_box = QGroupBox("Work and rights", self)
         self.title = QLineEdit(self)
         self.iswc = QLineEdit(self)
         self.iswc.setPlaceholderText("T-DDD.DDD.DDD-C")
@@ -175,9 +198,13 @@ class WorkEditor(QWidget):
         pick.addWidget(self.directory, 1)
         pick.addWidget(self.directory_role)
         pick.addWidget(self.add_from_directory)
+        work_layout = QVBoxLayout(self.work_box)
+        work_layout.addLayout(form)
+        work_layout.addWidget(self.parties, 1)
+        work_layout.addLayout(pick)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
-        self.save_button = QPushButton("Save work", self)
+        self.save_button = QPushButton("Save", self)
         self.revert_button = QPushButton("Revert", self)
         actions = QHBoxLayout()
         actions.addWidget(self.status, 1)
@@ -185,10 +212,8 @@ class WorkEditor(QWidget):
         actions.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
-        layout.addWidget(self.recording_info)
-        layout.addLayout(form)
-        layout.addWidget(self.parties, 1)
-        layout.addLayout(pick)
+        layout.addWidget(self.recording_box)
+        layout.addWidget(self.work_box, 1)
         layout.addLayout(actions)
         self.save_button.clicked.connect(self.saveRequested)
         self.add_from_directory.clicked.connect(self._add_from_directory)
@@ -196,8 +221,7 @@ class WorkEditor(QWidget):
         self.set_enabled(False)
 
     def set_enabled(self, enabled: bool) -> None:
-        for w in (self.title, self.iswc, self.alt_titles, self.parties, self.directory, self.directory_role,
-                  self.add_from_directory, self.save_button, self.revert_button):
+        for w in (self.recording_box, self.work_box, self.save_button, self.revert_button):
             w.setEnabled(enabled)
 
     def set_directory(self, entries: list[DirectoryParty]) -> None:
@@ -218,32 +242,46 @@ class WorkEditor(QWidget):
 
     def show_hit(self, hit: SearchHit | None) -> None:
         self.status.clear()
+        for edit in (*self.rec_edits.values(), self.title, self.iswc, self.alt_titles):
+            edit.clear()
         if hit is None:
             self.heading.setText("Select a track or work")
-            self.recording_info.clear()
-            for w in (self.title, self.iswc, self.alt_titles):
-                w.clear()
             self.parties.set_parties([])
             self.set_enabled(False)
             return
         rec, work = hit.recording, hit.work
-        self.heading.setText(hit.title)
-        if rec:
-            bits = [", ".join(rec.artists), rec.album, " ".join(x for x in (rec.library, rec.catalogue_number) if x),
-                    rec.track_number and f"track {rec.track_number}", rec.isrc and f"ISRC {format_isrc(rec.isrc)}"]
-            self.recording_info.setText("Recording: " + " · ".join(b for b in bits if b))
-        else:
-            self.recording_info.setText("A work without recordings in the catalogue")
+        self.heading.setText(hit.title or "New track")
+        self.set_enabled(True)
+        self.recording_box.setVisible(rec is not None)
+        if rec is not None:
+            for name, edit in self.rec_edits.items():
+                value = getattr(rec, name)
+                if name == "artists":
+                    value = "; ".join(value)
+                elif name == "isrc" and value:
+                    value = format_isrc(value)
+                edit.setText(value)
         self.title.setText(work.title if work else hit.title)
         self.iswc.setText(format_iswc(work.iswc) if work and work.iswc else "")
         self.alt_titles.setText("; ".join(work.alt_titles) if work else "")
         self.parties.set_parties([Party.from_dict(p.to_dict()) for p in work.parties] if work else [])
-        self.set_enabled(True)
 
     def work(self, work_id: int) -> Work:
-        return Work(id=work_id, title=self.title.text().strip(), iswc=self.iswc.text().strip(),
+        title = self.title.text().strip() or self.rec_edits["title"].text().strip()
+        return Work(id=work_id, title=title, iswc=self.iswc.text().strip(),
                     alt_titles=[t.strip() for t in self.alt_titles.text().split(";") if t.strip()],
                     parties=self.parties.parties())
+
+    def recording(self, base: Recording) -> Recording:
+        """``base`` (the stored recording) with the form's values."""
+        rec = Recording(**{**base.__dict__})
+        for name, edit in self.rec_edits.items():
+            text = edit.text().strip()
+            if name == "artists":
+                rec.artists = [a.strip() for a in text.split(";") if a.strip()]
+            else:
+                setattr(rec, name, text)
+        return rec
 
     def show_status(self, text: str, error: bool) -> None:
         self.status.setStyleSheet("color: #a00000;" if error else "color: #006000;")
@@ -350,10 +388,16 @@ class CatalogueWindow(QMainWindow):
         self.import_action = QAction("Import…", self)
         self.import_action.setToolTip("Import a metadata sheet (.csv/.xlsx) or audio files' tags, with a preview")
         self.export_action = QAction("Export / back up…", self)
+        self.new_action = QAction("New track", self)
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.delete_action = QAction("Delete", self)
         self.refresh_action = QAction("Refresh", self)
         self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
-        for a in (self.import_action, self.export_action, self.refresh_action):
+        for a in (self.new_action, self.delete_action, self.import_action, self.export_action,
+                  self.refresh_action):
             toolbar.addAction(a)
+        self.new_action.triggered.connect(self.new_entry)
+        self.delete_action.triggered.connect(lambda: self.delete_current())
         self.import_action.triggered.connect(self._choose_import)
         self.export_action.triggered.connect(self._choose_export)
         self.refresh_action.triggered.connect(self.refresh)
@@ -409,23 +453,53 @@ class CatalogueWindow(QMainWindow):
 
     # --- writing ------------------------------------------------------------
     def save_current(self) -> bool:
-        """Store the edited work; a recording without a work gets one."""
+        """Store the edited recording and work in one transaction; a recording without a work gets one."""
         hit = self._current
         if hit is None:
             return False
         work = self.editor.work(hit.work.id if hit.work else 0)
+        rec = self.editor.recording(hit.recording) if hit.recording is not None else None
         try:
             with self.catalogue.transaction():
                 self.catalogue.save_work(work)
-                if hit.recording is not None and hit.recording.work_id != work.id:
-                    hit.recording.work_id = work.id
-                    self.catalogue.save_recording(hit.recording)
+                if rec is not None:
+                    rec.work_id = work.id
+                    self.catalogue.save_recording(rec)
         except CatalogueError as exc:
             self.editor.show_status(str(exc), error=True)
             return False
-        self._current = SearchHit(work=work, recording=hit.recording)
+        self._current = SearchHit(work=work, recording=rec)
         self.refresh()
         self.editor.show_status("Saved.", error=False)
+        return True
+
+    def new_entry(self) -> None:
+        """A blank track to fill in by hand; nothing is stored until Save."""
+        self.table.clearSelection()
+        self._current = SearchHit(work=None, recording=Recording())
+        self.editor.show_hit(self._current)
+        self.editor.rec_edits["title"].setFocus()
+
+    def delete_current(self, confirm: bool = True) -> bool:
+        """Delete the selected recording (its work too, when no other recording uses it)."""
+        hit = self._current
+        if hit is None or (hit.recording is None and hit.work is None):
+            return False
+        if hit.recording is not None and not hit.recording.id and hit.work is None:
+            self._current = None  # an unsaved new entry
+            self.refresh()
+            return True
+        if confirm and QMessageBox.question(
+                self, "Delete", f"Delete “{hit.title}” from the catalogue?") != QMessageBox.StandardButton.Yes:
+            return False
+        with self.catalogue.transaction():
+            if hit.recording is not None and hit.recording.id:
+                self.catalogue.delete_recording(hit.recording.id)
+            if hit.work is not None and not self.catalogue.recordings_of_work(hit.work.id):
+                self.catalogue.delete_work(hit.work.id)
+        self._current = None
+        self.refresh()
+        self.statusBar().showMessage(f"Deleted “{hit.title}”", 5000)
         return True
 
     def merge_selected_parties(self) -> int:
