@@ -38,3 +38,46 @@ def write_media(path: Path, samples: np.ndarray, rate: int = 22050, codec: str =
             for packet in vs.encode(None):
                 container.mux(packet)
     return path
+
+
+def synth_music(seconds: float, seed: int, rate: int = 22050) -> np.ndarray:
+    """Deterministic 'production music', different per seed: a sustained pad (held chords, what
+    music detection keys on) under a melody and plucked bass (dense landmarks)."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * rate)
+    t = np.arange(n) / rate
+    out = np.zeros(n)
+
+    def tone(midi: float, a: int, b: int, amp: float, decay: float, harmonics: int = 4) -> None:
+        if a >= b:
+            return
+        seg = t[a:b] - t[a]
+        env = np.exp(-seg * decay) * np.minimum(1.0, seg / 0.01)
+        f = 440.0 * 2 ** ((midi - 69) / 12)
+        for k in range(1, harmonics + 1):
+            if f * k < rate / 2:
+                out[a:b] += amp / k * env * np.sin(2 * np.pi * f * k * seg + rng.uniform(0, 6.28))
+
+    bar = 2.0
+    for i in range(int(np.ceil(seconds / bar))):
+        a, b = int(i * bar * rate), min(n, int((i + 1) * bar * rate))
+        root = int(rng.integers(48, 60))
+        for interval in (0, 4, 7):
+            tone(root + interval, a, b, 0.12, 0.2)
+        for j in range(8):
+            na = a + int(j * bar / 8 * rate)
+            nb = min(n, na + int(bar / 8 * rate))
+            if na < nb:
+                tone(root + 12 + int(rng.choice([0, 2, 4, 5, 7, 9, 11, 12])), na, nb, 0.2, 4.0)
+        for j in range(4):
+            na = a + int(j * bar / 4 * rate)
+            tone(root - 12, na, min(n, na + int(bar / 4 * rate)), 0.15, 8.0, harmonics=6)
+    return 0.6 * out / max(1e-9, np.abs(out).max())
+
+
+def mix(music: np.ndarray, speech: np.ndarray, music_db: float) -> np.ndarray:
+    """Music at ``music_db`` relative to the speech's RMS, plus the speech."""
+    n = min(music.size, speech.size)
+    m, s = music[:n], speech[:n]
+    rms_m, rms_s = np.sqrt(np.mean(m**2)) + 1e-12, np.sqrt(np.mean(s**2)) + 1e-12
+    return m / rms_m * rms_s * 10 ** (music_db / 20) + s

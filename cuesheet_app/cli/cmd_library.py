@@ -27,7 +27,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from cuesheet_app.identify.local import library_cli
+        from cuesheet_app.cli import library_cli
     except ModuleNotFoundError:
         raise CliError("The local reference library is not available in this build") from None
     return library_cli.run(args)

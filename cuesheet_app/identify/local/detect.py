@@ -65,8 +65,9 @@ def chunk_activation(spec: np.ndarray) -> np.ndarray:
     s = spec[LO_BIN:HI_BIN]
     local = uniform_filter1d(s, size=21, axis=0, mode="nearest")
     is_peak = (s > local + 0.8) & (s == maximum_filter1d(s, size=3, axis=0, mode="nearest"))
+    # zeros beyond the file's ends: an edge frame must not count as "held" for 1.5 s
     activation = uniform_filter1d(is_peak.astype(np.float32), size=ACTIVATION_FRAMES, axis=1,
-                                  mode="nearest")
+                                  mode="constant")
     top = np.partition(activation, activation.shape[0] - TOP_BINS, axis=0)[-TOP_BINS:]
     cfa = top.mean(axis=0)
     loud = uniform_filter1d(spec[1:HI_BIN].max(axis=0), size=9, mode="nearest") > SILENCE_LOG

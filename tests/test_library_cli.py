@@ -1,0 +1,70 @@
+"""``cuesheet library ...`` and ``cuesheet identify --library`` as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+
+from cuesheet_app.storage import project_file
+from tests.audio_fixtures import silence, write_wav
+from tests.cli_helpers import run_cli
+from tests.local_media import synth_music
+
+RATE = 22050
+
+
+def test_library_add_list_stats_remove_then_identify(tmp_path: Path) -> None:
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    for i in range(3):
+        write_wav(refs / f"cue{i}.wav", synth_music(16.0, seed=20 + i))
+    sheet = tmp_path / "meta.csv"
+    with open(sheet, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["File", "Title", "Composers", "Catalogue Number"])
+        w.writerow(["cue1.wav", "Harbour Lights", "Jane Doe [PRS] 100%", "HL 001"])
+        w.writerow(["cue9.wav", "Missing", "", ""])
+    lib = tmp_path / "lib"
+    added = run_cli("library", "add", str(refs), "--library", str(lib), "--metadata", str(sheet), "--json")
+    assert added.returncode == 0, added.stderr
+    report = json.loads(added.stdout)
+    assert len(report["added"]) == 3 and report["unmatched_rows"] == [3]
+    again = run_cli("library", "add", str(refs), "--library", str(lib))
+    assert again.returncode == 0 and "0 added" in again.stdout and "3 unchanged" in again.stdout
+    listed = json.loads(run_cli("library", "list", "--library", str(lib), "--json").stdout)
+    assert {t["title"] for t in listed["tracks"] if "title" in t} == {"Harbour Lights"}
+    stats = run_cli("library", "stats", "--library", str(lib))
+    assert stats.returncode == 0 and "3 track(s)" in stats.stdout
+
+    episode = np.concatenate([silence(2.0), synth_music(16.0, seed=21)[3 * RATE:13 * RATE], silence(2.0)])
+    ep = write_wav(tmp_path / "ep1.wav", episode)
+    out = tmp_path / "ep1.cuesheet"
+    events = tmp_path / "ep1.events.json"
+    ident = run_cli("identify", str(ep), "--library", str(lib), "-o", str(out), "--events", str(events))
+    assert ident.returncode == 0, ident.stderr
+    sheet_obj = project_file.load(out)
+    cue = next(c for c in sheet_obj.cues if c.identified)
+    assert cue.title == "Harbour Lights" and cue.catalogue_number == "HL 001"
+    assert [p.display_name for p in cue.parties] == ["Jane Doe"]
+    doc = json.loads(events.read_text())
+    assert doc["engine"] == "local" and doc["events"][0]["music_identified"] is True
+
+    removed = run_cli("library", "remove", str(refs / "cue1.wav"), "--library", str(lib))
+    assert removed.returncode == 0 and "removed 1" in removed.stdout
+    missing = run_cli("library", "remove", str(refs / "nope.wav"), "--library", str(lib))
+    assert missing.returncode == 2 and "no indexed track" in missing.stderr
+
+
+def test_library_errors_are_one_line(tmp_path: Path) -> None:
+    bad_sheet = run_cli("library", "add", str(tmp_path), "--library", str(tmp_path / "lib"),
+                        "--metadata", str(tmp_path / "nope.xlsx"))
+    assert bad_sheet.returncode == 2
+    assert "nope.xlsx: metadata sheet not found" in bad_sheet.stderr
+    assert "Traceback" not in bad_sheet.stderr
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    stats = run_cli("library", "stats", "--library", str(not_a_dir))
+    assert stats.returncode == 2 and "is a file, not a library folder" in stats.stderr
