@@ -67,17 +67,23 @@ class SnapIndex:
     events: list[int] = field(default_factory=list)
 
     @classmethod
-    def build(cls, sheet: CueSheet) -> SnapIndex:
+    def build(cls, sheet: CueSheet, cache: dict[tuple[str, str], int] | None = None) -> SnapIndex:
+        """``cache`` (kept by the caller across rebuilds) saves re-parsing event times."""
         pairs = sorted((f, c.id) for c in sheet.cues for f in (c.start, c.end))
         events: set[int] = set()
         rate = sheet.rate
+        cache = {} if cache is None else cache
         for c in sheet.cues:
             for pair in c.provenance.source_events:
                 for text in pair:
-                    try:
-                        events.add(tc.seconds_to_frames(Fraction(text), rate))
-                    except (ValueError, ZeroDivisionError):
-                        continue
+                    key = (text, rate.name)
+                    frame = cache.get(key)
+                    if frame is None:
+                        try:
+                            frame = cache[key] = tc.seconds_to_frames(Fraction(text), rate)
+                        except (ValueError, ZeroDivisionError):
+                            continue
+                    events.add(frame)
         return cls([p[0] for p in pairs], [p[1] for p in pairs], sorted(events))
 
     def snap(self, frame: int, tolerance: int, exclude: set[str], extra: tuple[int, ...] = ()) -> int | None:

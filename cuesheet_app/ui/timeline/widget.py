@@ -64,6 +64,25 @@ COLOURS = {
     "bg": QColor(250, 250, 252),
     "text": QColor(20, 20, 20),
 }
+_ALPHA_STEPS = 6  # confidence shown as one of a few opacities, so fills batch by colour
+
+
+def _fill_colours() -> dict[tuple[str, int], QColor]:
+    out = {}
+    for kind in ("identified", "unidentified", "inactive"):
+        for step in range(_ALPHA_STEPS + 1):
+            colour = QColor(COLOURS[kind])
+            # no confidence known (manual cues) uses the top step: fully trusted
+            colour.setAlphaF(0.4 + 0.55 * step / _ALPHA_STEPS)
+            out[(kind, step)] = colour
+    return out
+
+
+_FILL_COLOURS = _fill_colours()
+_EDGE_PEN = QPen(QColor(0, 0, 0, 90), 1)
+_SELECTED_PEN = QPen(COLOURS["selected"], 2)
+_STRIKE_PEN = QPen(QColor(60, 60, 60), 1)
+_BAR_COLOUR = QColor(20, 40, 90, 160)
 
 
 @dataclass
@@ -99,6 +118,7 @@ class TimelineWidget(QWidget):
         self.x0_s = 0.0  # seconds at the left edge
         self._layout: CueLayout | None = None
         self._snap_index: SnapIndex | None = None
+        self._event_frames: dict[tuple[str, str], int] = {}
         self._selected: set[str] = set(document.selection)
         self._anchor: str | None = None
         self._drag: _Drag | None = None
@@ -223,37 +243,50 @@ class TimelineWidget(QWidget):
 
     def snap_index(self) -> SnapIndex:
         if self._snap_index is None:
-            self._snap_index = SnapIndex.build(self.doc.sheet)
+            self._snap_index = SnapIndex.build(self.doc.sheet, self._event_frames)
         return self._snap_index
 
     def cue_at(self, pos: QPointF) -> tuple[Cue | None, str]:
-        """The cue under a point and the part hit: "start", "end" or "body"."""
+        """The cue under a point and the part hit: "start", "end" or "body".
+
+        The cue the pointer is inside wins (its edges count within EDGE_PX, or a
+        quarter of its width when it is narrow); outside every cue, an edge within
+        EDGE_PX is still grabbed, so a thin cue can be widened.
+        """
         if pos.y() < RULER_H:
             return None, ""
         lay = self.layout()
-        frame_lo = self.frame_at(pos.x() - EDGE_PX)
-        frame_hi = self.frame_at(pos.x() + EDGE_PX)
-        hit: tuple[Cue | None, str] = (None, "")
+        x = pos.x()
+        frame_lo = self.frame_at(x - EDGE_PX)
+        frame_hi = self.frame_at(x + EDGE_PX)
+        near: tuple[float, Cue, str] | None = None
         for i in lay.visible(frame_lo, frame_hi):
             cue = lay.cues[i]
             r = self.cue_rect(cue)
             if not (r.top() <= pos.y() <= r.bottom()):
                 continue
-            inside = r.left() <= pos.x() <= r.right()
-            wide = r.width() >= 3 * EDGE_PX
-            if abs(pos.x() - r.right()) <= EDGE_PX and (wide or not inside):
-                return cue, "end"
-            if abs(pos.x() - r.left()) <= EDGE_PX and (wide or not inside):
-                return cue, "start"
-            if inside:
-                hit = (cue, "body")
-        return hit
+            if r.left() <= x <= r.right():
+                zone = min(float(EDGE_PX), r.width() / 4)
+                if x - r.left() <= zone and x - r.left() < r.right() - x:
+                    return cue, "start"
+                if r.right() - x <= zone:
+                    return cue, "end"
+                return cue, "body"
+            for dist, part in ((abs(x - r.right()), "end"), (abs(x - r.left()), "start")):
+                if dist <= EDGE_PX and (near is None or dist < near[0]):
+                    near = (dist, cue, part)
+        return (near[1], near[2]) if near else (None, "")
 
     # --- document --------------------------------------------------------
     def _invalidate(self) -> None:
+        lanes = self._layout.lane_count if self._layout is not None else None
         self._layout = None
-        self._snap_index = None
-        self.updateGeometry()
+        if self._drag is None:
+            # While dragging, the only edges that move are the dragged cues', which are
+            # excluded from snapping anyway: keep the index until the drag ends.
+            self._snap_index = None
+        if lanes != self.layout().lane_count:
+            self.updateGeometry()
         self.update()
 
     def _on_fields_changed(self, _cue_id: str, names: list[str]) -> None:
@@ -369,21 +402,31 @@ class TimelineWidget(QWidget):
         return pix
 
     def _paint_cues(self, p: QPainter, clip: QRect) -> None:
+        """Visible cues, batched by colour: one drawRects per fill colour, outline and bar kind.
+
+        Batching keeps a 2,000-cue paint to a few dozen painter calls besides the
+        labels (and each PySide call has a fixed cost, far above the raster work).
+        """
         lay = self.layout()
         first = self.frame_at(clip.left() - 1)
         last = self.frame_at(clip.right() + 1)
-        p.setFont(self._font)
+        fills: dict[tuple[str, int], list[QRectF]] = {}
+        outlines: list[QRectF] = []
+        selected_rects: list[QRectF] = []
+        bars: list[QRectF] = []
+        strikes: list[QLineF] = []
+        labels: list[tuple[QPointF, str, bool]] = []
         fm = self._metrics
-        text_pen = QPen(COLOURS["text"])
-        sel_pen = QPen(COLOURS["selected"], 2)
-        edge_pen = QPen(QColor(0, 0, 0, 90), 1)
-        strike_pen = QPen(QColor(60, 60, 60), 1)
+        width = self.width()
         prev_px: dict[int, float] = {}  # per lane: right end of the last painted sliver
+        spf = self._spf
+        x0_s, spp = self.x0_s, self.seconds_per_pixel
+        ascent, descent = fm.ascent(), fm.descent()
         for i in lay.visible(first, last):
             cue = lay.cues[i]
             lane = lay.lanes[i]
-            x0 = self.x_of_frame(cue.start)
-            x1 = self.x_of_frame(cue.end)
+            x0 = (cue.start * spf - x0_s) / spp
+            x1 = (cue.end * spf - x0_s) / spp
             selected = cue.id in self._selected
             if x1 - x0 < 1.0 and not selected and prev_px.get(lane, -1e9) >= x1:
                 continue  # sub-pixel cue already covered at this zoom
@@ -391,34 +434,49 @@ class TimelineWidget(QWidget):
             top = RULER_H + 4 + lane * (LANE_H + LANE_GAP)
             rect = QRectF(x0, top, max(1.0, x1 - x0), LANE_H)
             kind = "inactive" if not cue.active else ("identified" if cue.identified else "unidentified")
-            colour = QColor(COLOURS[kind])
             conf = _confidence(cue)
-            colour.setAlphaF(0.45 + 0.55 * conf if conf is not None else 0.9)
-            p.fillRect(rect, colour)
-            if rect.width() >= 3:
-                p.setPen(sel_pen if selected else edge_pen)
-                p.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
-            elif selected:
-                p.fillRect(rect.adjusted(-1, 0, 1, 0), COLOURS["selected"])
-            if conf is not None and rect.width() >= 6:  # confidence bar along the bottom
-                p.fillRect(QRectF(rect.left() + 1, rect.bottom() - 4, (rect.width() - 2) * conf, 3),
-                           QColor(20, 40, 90, 160))
-            if rect.width() >= 24:
-                vis_left = max(rect.left(), 0.0) + 4
-                avail = int(min(rect.right(), self.width()) - vis_left - 3)
+            fills.setdefault((kind, _ALPHA_STEPS if conf is None else round(conf * _ALPHA_STEPS)), []).append(rect)
+            w = rect.width()
+            if selected:
+                selected_rects.append(rect.adjusted(0.5, 0.5, -0.5, -0.5) if w >= 3 else rect.adjusted(-1, 0, 1, 0))
+            elif w >= 3:
+                outlines.append(rect.adjusted(0.5, 0.5, -0.5, -0.5))
+            if conf is not None and w >= 6:  # confidence bar along the bottom
+                bars.append(QRectF(rect.left() + 1, rect.bottom() - 4, (w - 2) * conf, 3))
+            if not cue.active and w >= 3:
+                strikes.append(QLineF(max(x0, -2.0), top + LANE_H / 2, min(x1, width + 2.0), top + LANE_H / 2))
+            if w >= 24:
+                vis_left = max(x0, 0.0) + 4
+                avail = int(min(x1, width) - vis_left - 3)
                 if avail > 12:
                     label = f"{cue.cue_number or cue.seq or ''} {cue.title}".strip()
                     text = fm.elidedText(label, Qt.TextElideMode.ElideRight, avail)
-                    p.setPen(text_pen)
-                    baseline = top + (LANE_H + fm.ascent() - fm.descent()) / 2 - 1
-                    p.drawText(QPointF(vis_left, baseline), text)
-                    if not cue.active:
-                        p.setPen(strike_pen)
-                        w = fm.horizontalAdvance(text)
-                        p.drawLine(QLineF(vis_left, baseline - fm.ascent() / 3, vis_left + w, baseline - fm.ascent() / 3))
-            if not cue.active and rect.width() >= 3:
-                p.setPen(strike_pen)
-                p.drawLine(QLineF(rect.left(), rect.center().y(), rect.right(), rect.center().y()))
+                    baseline = top + (LANE_H + ascent - descent) / 2 - 1
+                    labels.append((QPointF(vis_left, baseline), text, cue.active))
+        p.setPen(Qt.PenStyle.NoPen)
+        for key, rects in fills.items():
+            p.setBrush(_FILL_COLOURS[key])
+            p.drawRects(rects)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        if outlines:
+            p.setPen(_EDGE_PEN)
+            p.drawRects(outlines)
+        if bars:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(_BAR_COLOUR)
+            p.drawRects(bars)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+        if selected_rects:
+            p.setPen(_SELECTED_PEN)
+            p.drawRects(selected_rects)
+        if labels:
+            p.setFont(self._font)
+            p.setPen(COLOURS["text"])
+            for point, text, _active in labels:
+                p.drawText(point, text)
+        if strikes:
+            p.setPen(_STRIKE_PEN)
+            p.drawLines(strikes)
 
     # --- mouse -----------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -531,6 +589,8 @@ class TimelineWidget(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
+            if self._drag is not None and self._drag.moved:
+                self._snap_index = None
             self._drag = None
             if self._snap_line is not None:
                 self._snap_line = None
