@@ -67,13 +67,19 @@ class CueFilterProxy(QSortFilterProxyModel):
         return self.sourceModel()  # type: ignore[return-value]
 
     def set_filter(self, text: str | None = None, status: str | None = None, usage: str | None = None) -> None:
+        modern = hasattr(self, "beginFilterChange")  # Qt 6.10+; invalidateFilter is deprecated there
+        if modern:
+            self.beginFilterChange()
         if text is not None:
             self.text = text.strip().casefold()
         if status is not None:
             self.status = status
         if usage is not None:
             self.usage = usage
-        self.invalidateFilter()
+        if modern:
+            self.endFilterChange()
+        else:
+            self.invalidateFilter()
 
     def is_filtering(self) -> bool:
         return bool(self.text or self.usage or self.status != "all")
