@@ -131,3 +131,22 @@ def test_timecode_editor_rejects_impossible_values(qtbot) -> None:
     assert not ndf.hasAcceptableInput()
     ndf.setText("00:00:59:24")
     assert ndf.hasAcceptableInput()
+
+
+def test_cell_editor_shows_findings_while_typing(qtbot, doc: ProjectDocument) -> None:
+    from PySide6.QtWidgets import QLineEdit, QStyleOptionViewItem, QWidget
+
+    from cuesheet_app.ui.delegates import CueDelegate
+
+    model = CueTableModel(doc)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    delegate = CueDelegate(lambda: doc.sheet.rate)
+    editor = delegate.createEditor(parent, QStyleOptionViewItem(), model.index(1, COLUMN_INDEX["isrc"]))
+    assert isinstance(editor, QLineEdit)
+    qtbot.keyClicks(editor, "US-XX")
+    assert "not CC-XXX-YY-NNNNN" in editor.toolTip() and "ffd2d2" in editor.styleSheet()
+    editor.clear()
+    qtbot.keyClicks(editor, "USRC17607839")
+    assert editor.toolTip() == "" and editor.styleSheet() == ""
+    assert doc.undo_stack.count() == 0  # typing alone changes nothing

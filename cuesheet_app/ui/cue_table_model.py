@@ -19,7 +19,7 @@ from cuesheet_app.domain import edits
 from cuesheet_app.domain import timecode as tc
 from cuesheet_app.domain.model import Cue, CueSheet
 from cuesheet_app.domain.parties import PartyNotationError, format_parties, parse_parties
-from cuesheet_app.domain.validation import Finding, Severity
+from cuesheet_app.domain.validation import Finding, Severity, validate_cue
 from cuesheet_app.domain.vocab import ORIGINS, USAGES, codes, label_of
 from cuesheet_app.ui.document import ProjectDocument
 
@@ -327,6 +327,24 @@ class CueTableModel(QAbstractTableModel):
             col = _column_for(f, cues.get(f.cue_id))
             out.setdefault((f.cue_id, col), []).append(f)
         self._cell_findings = out
+
+    def preview_findings(self, row: int, column: int, text: str) -> list[str]:
+        """What validation would say about this cell if ``text`` were committed (live, while typing)."""
+        cue = self._cues[row]
+        key = COLUMNS[column].key
+        try:
+            values = self._values_from_text(cue, key, text)
+        except (edits.EditError, tc.TimecodeError, PartyNotationError, ValueError) as exc:
+            return [str(exc)]
+        if not values:
+            return []
+        trial = cue.copy()
+        for name, value in values.items():
+            setattr(trial, name, value)
+        if key == "title" and text.strip() and "unidentified" in trial.flags:
+            trial.flags = [f for f in trial.flags if f != "unidentified"]
+        found = validate_cue(trial, self.doc.validation_profile, self.sheet)
+        return [f.message for f in found if _column_for(f, trial) == column and f.severity is Severity.ERROR]
 
     def findings_column(self, finding: Finding) -> int:
         row = self.row_of(finding.cue_id or "")

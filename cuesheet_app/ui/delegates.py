@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -17,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from cuesheet_app.domain import timecode as tc
 from cuesheet_app.domain.vocab import ORIGINS, USAGES, Term
-from cuesheet_app.ui.cue_table_model import COLUMNS
+from cuesheet_app.ui.cue_table_model import COLUMNS, CueTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -67,6 +73,23 @@ class TimecodeEdit(QLineEdit):
         self.setToolTip("This timecode does not exist at the project's frame rate" if bad else "")
 
 
+def _source(index: _Index) -> tuple[CueTableModel, int, int] | None:
+    """The cue table model, row and column behind an index (through a filter proxy)."""
+    model = index.model()
+    while isinstance(model, QSortFilterProxyModel):
+        index = model.mapToSource(index)
+        model = index.model()
+    if isinstance(model, CueTableModel):
+        return model, index.row(), index.column()
+    return None
+
+
+def _mark_live(editor: QLineEdit, problems: list[str]) -> None:
+    """Findings update as the user types: red editor and the reasons as its tooltip."""
+    editor.setStyleSheet("background: #ffd2d2;" if problems else "")
+    editor.setToolTip("\n".join(problems))
+
+
 def _combo(parent: QWidget, terms: tuple[Term, ...]) -> QComboBox:
     combo = QComboBox(parent)
     for term in terms:
@@ -89,7 +112,13 @@ class CueDelegate(QStyledItemDelegate):
             return _combo(parent, ORIGINS)
         if key in ("start", "end"):
             return TimecodeEdit(self._rate, parent)
-        return super().createEditor(parent, option, index)
+        editor = super().createEditor(parent, option, index)
+        if isinstance(editor, QLineEdit):
+            source = _source(index)
+            if source is not None:
+                model, row, column = source
+                editor.textEdited.connect(lambda text: _mark_live(editor, model.preview_findings(row, column, text)))
+        return editor
 
     def setEditorData(self, editor: QWidget, index: _Index) -> None:
         if isinstance(editor, QComboBox):
