@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, median_filter, uniform_filter1d
+from scipy.ndimage import maximum_filter1d, median_filter, percentile_filter, uniform_filter1d
 
+from cuesheet_app.identify.local.classifier import load_classifier
 from cuesheet_app.identify.local.spectro import FRAME_S, SpecChunk
 
 LO_BIN, HI_BIN = 4, 186  # ~86 Hz .. 4 kHz
@@ -60,38 +61,88 @@ class Segment:
         return self.end_frame * FRAME_S
 
 
-def chunk_activation(spec: np.ndarray) -> np.ndarray:
-    """CFA value of every frame of ``spec`` (bins, frames); context frames included."""
-    s = spec[LO_BIN:HI_BIN]
+def _cfa(spec: np.ndarray, lo: int, hi: int, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """(mean of the ``top`` most active bins, activation matrix) for bins lo..hi."""
+    s = spec[lo:hi]
     local = uniform_filter1d(s, size=21, axis=0, mode="nearest")
     is_peak = (s > local + 0.8) & (s == maximum_filter1d(s, size=3, axis=0, mode="nearest"))
     # zeros beyond the file's ends: an edge frame must not count as "held" for 1.5 s
     activation = uniform_filter1d(is_peak.astype(np.float32), size=ACTIVATION_FRAMES, axis=1,
                                   mode="constant")
-    top = np.partition(activation, activation.shape[0] - TOP_BINS, axis=0)[-TOP_BINS:]
-    cfa = top.mean(axis=0)
+    return np.partition(activation, activation.shape[0] - top, axis=0)[-top:].mean(axis=0), activation
+
+
+def chunk_activation(spec: np.ndarray) -> np.ndarray:
+    """CFA value of every frame of ``spec`` (bins, frames); context frames included."""
+    cfa, _ = _cfa(spec, LO_BIN, HI_BIN, TOP_BINS)
     loud = uniform_filter1d(spec[1:HI_BIN].max(axis=0), size=9, mode="nearest") > SILENCE_LOG
     return np.where(loud, cfa, 0.0).astype(np.float32)
 
 
-class MusicDetector:
-    """Collects per-frame features chunk by chunk; ``segments()`` at the end."""
+FEATURES = ("cfa_high", "cfa_low", "cfa_high_3s", "held_bins", "pause_fill_2s", "pause_fill_4s",
+            "flux", "flux_spread", "flatness")
 
-    def __init__(self, params: DetectParams = DetectParams()) -> None:
+
+def chunk_features(spec: np.ndarray) -> np.ndarray:
+    """(frames, len(FEATURES)) detection features; needs ~2 s of context on each side.
+
+    cfa_*: held spectral peaks (music holds notes); held_bins: how many bins hold one;
+    pause_fill: quietest minus loudest frame energy around the frame (speech alone drops to
+    silence between words, speech over music does not); flux / flux_spread: how much and how
+    unevenly the spectrum changes (mains hum and steady noise do not change; music does);
+    flatness: noise-like versus tonal spectrum.
+    """
+    cfa_hi, act_hi = _cfa(spec, 14, HI_BIN, TOP_BINS)  # from ~300 Hz: mains hum stays out
+    cfa_lo, _ = _cfa(spec, LO_BIN, 14, 3)
+    held = (act_hi > 0.5).sum(axis=0) / 10.0
+    band = spec[1:HI_BIN]
+    energy = np.log(np.exp(2 * band).sum(axis=0) + 1e-6)
+    fill2 = percentile_filter(energy, 10, size=87, mode="nearest") - percentile_filter(energy, 90, size=87, mode="nearest")
+    fill4 = percentile_filter(energy, 10, size=173, mode="nearest") - percentile_filter(energy, 90, size=173, mode="nearest")
+    diff = np.diff(band, axis=1, prepend=band[:, :1])
+    rise = np.maximum(diff, 0).mean(axis=0)
+    flux = np.log(uniform_filter1d(rise, 43, mode="nearest") + 1e-3)
+    flux_spread = np.log(np.sqrt(np.maximum(uniform_filter1d(rise**2, 87, mode="nearest")
+                                            - uniform_filter1d(rise, 87, mode="nearest") ** 2, 0)) + 1e-3)
+    flat = uniform_filter1d(band.mean(axis=0) - np.log(np.exp(band).mean(axis=0) + 1e-9), 43, mode="nearest")
+    feats = np.stack([cfa_hi, cfa_lo, uniform_filter1d(cfa_hi, 129, mode="nearest"), held,
+                      np.maximum(fill2, -15), np.maximum(fill4, -15), flux, flux_spread, flat], axis=1)
+    return feats.astype(np.float32)
+
+
+class MusicDetector:
+    """Collects per-frame features chunk by chunk; ``segments()`` at the end.
+
+    With the trained frame classifier (``classifier.py``) the score is its probability; without
+    it, a logistic of the activation alone.
+    """
+
+    def __init__(self, params: DetectParams = DetectParams(), use_classifier: bool = True) -> None:
         self.params = params
+        self.classifier = load_classifier() if use_classifier else None
         self._parts: list[np.ndarray] = []
+        self._loud: list[np.ndarray] = []
 
     def add(self, chunk: SpecChunk) -> None:
-        cfa = chunk_activation(chunk.spec)
-        self._parts.append(cfa[chunk.before:chunk.before + chunk.core])
+        core = slice(chunk.before, chunk.before + chunk.core)
+        loud = uniform_filter1d(chunk.spec[1:HI_BIN].max(axis=0), size=9, mode="nearest") > SILENCE_LOG
+        self._loud.append(loud[core])
+        if self.classifier is not None:
+            self._parts.append(chunk_features(chunk.spec)[core])
+        else:
+            self._parts.append(chunk_activation(chunk.spec)[core])
 
     def frame_scores(self) -> np.ndarray:
         """Music probability per frame, 0..1, smoothed."""
         if not self._parts:
             return np.zeros(0, np.float32)
-        cfa = np.concatenate(self._parts)
         p = self.params
-        prob = 1.0 / (1.0 + np.exp(-p.slope * (cfa - p.centre)))
+        if self.classifier is not None:
+            prob = self.classifier.predict(np.concatenate(self._parts))
+        else:
+            cfa = np.concatenate(self._parts)
+            prob = 1.0 / (1.0 + np.exp(-p.slope * (cfa - p.centre)))
+        prob = np.where(np.concatenate(self._loud), prob, 0.0)
         width = max(1, int(round(p.smooth_s / FRAME_S)))
         prob = median_filter(prob, size=width | 1, mode="nearest")
         return uniform_filter1d(prob, size=width, mode="nearest").astype(np.float32)

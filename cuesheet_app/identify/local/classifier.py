@@ -1,0 +1,51 @@
+"""A tiny frame classifier (music / no music) over the detection features, in plain numpy.
+
+The weights (``detector_model.json``, a few KB) are trained by
+``benchmarks/local_engine/train_detector.py`` from Debian game-music packages and espeak-ng
+speech, so nothing is downloaded at run time and the data's licences are known. Without the
+file, detection falls back to the continuous-frequency-activation score alone.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MODEL_PATH = Path(__file__).with_name("detector_model.json")
+
+
+@dataclass
+class FrameClassifier:
+    features: list[str]
+    mean: np.ndarray
+    std: np.ndarray
+    layers: list[tuple[np.ndarray, np.ndarray]]  # hidden layers tanh, last layer logistic
+
+    def predict(self, feats: np.ndarray) -> np.ndarray:
+        h = (feats - self.mean) / self.std
+        for i, (w, b) in enumerate(self.layers):
+            h = h @ w + b
+            if i < len(self.layers) - 1:
+                h = np.tanh(h)
+        return (1.0 / (1.0 + np.exp(-h[:, 0]))).astype(np.float32)
+
+    def to_dict(self) -> dict:
+        return {"features": self.features, "mean": self.mean.tolist(), "std": self.std.tolist(),
+                "layers": [{"w": w.tolist(), "b": b.tolist()} for w, b in self.layers]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> FrameClassifier:
+        return cls(features=list(d["features"]), mean=np.asarray(d["mean"], np.float32),
+                   std=np.asarray(d["std"], np.float32),
+                   layers=[(np.asarray(layer["w"], np.float32), np.asarray(layer["b"], np.float32))
+                           for layer in d["layers"]])
+
+
+def load_classifier(path: Path = MODEL_PATH) -> FrameClassifier | None:
+    try:
+        return FrameClassifier.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
