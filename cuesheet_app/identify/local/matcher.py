@@ -58,55 +58,51 @@ class TrackMatch:
 
 
 def _candidates(index: HashIndex, hashes: np.ndarray, frames: np.ndarray,
-                min_hits: int) -> dict[tuple[int, int], list[np.ndarray]]:
-    """(track, offset) -> episode frames of agreeing hits, for offsets with >= min_hits."""
+                min_hits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hits of the (track, offset) cells with >= min_hits agreeing hashes (±1 frame).
+
+    Returns (cell key = track << 32 | biased offset, episode frame) per hit, vectorised: an
+    hour of episode against a thousand tracks yields tens of millions of raw hits.
+    """
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     m = index.lookup(hashes, frames)
-    out: dict[tuple[int, int], list[np.ndarray]] = {}
     if m.tracks.size == 0:
-        return out
+        return empty
     offsets = m.ref_frames - m.query_frames + _OFF_BIAS
     # Count each hash value once per (track, offset): a chord held in both the episode and a
     # reference repeats one hash at every frame and would otherwise fake a dense agreement.
     triple = (m.tracks << 42) | (offsets << 20) | m.hashes
     _, first = np.unique(triple, return_index=True)
-    qf_all = m.query_frames[first]
+    qf = m.query_frames[first]
     key = (m.tracks[first] << 32) | offsets[first]
     uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    # count each offset together with its two neighbours (frame-grid jitter)
-    smooth = counts.copy()
-    for d in (-1, 1):
+
+    def shifted(d: int) -> np.ndarray:
         pos = np.searchsorted(uniq, uniq + d)
-        pos_ok = pos < uniq.size
-        hit = np.zeros(uniq.size, bool)
-        hit[pos_ok] = uniq[pos[pos_ok]] == uniq[pos_ok] + d
-        smooth[hit] += counts[pos[hit]]
-    keep = np.flatnonzero(smooth >= min_hits)
-    if keep.size == 0:
+        ok = pos < uniq.size
+        ok[ok] = uniq[pos[ok]] == uniq[ok] + d
+        out = np.zeros(uniq.size, counts.dtype)
+        out[ok] = counts[pos[ok]]
         return out
-    # one representative per cluster: the local maximum of the smoothed count
-    chosen: list[int] = []
-    chosen_keys: set[int] = set()
-    for k in keep[np.argsort(-smooth[keep], kind="stable")]:
-        v = int(uniq[k])
-        if any(v + d in chosen_keys for d in (-2, -1, 1, 2)):
-            continue
-        chosen.append(int(k))
-        chosen_keys.add(v)
-    cluster_of = np.full(uniq.size, -1, np.int64)
-    for c in chosen:
-        lo, hi = np.searchsorted(uniq, [uniq[c] - 1, uniq[c] + 2])
-        cluster_of[lo:hi] = np.where(cluster_of[lo:hi] < 0, c, cluster_of[lo:hi])
-    owner = cluster_of[inverse]
-    sel = owner >= 0
-    owners, qf = owner[sel], qf_all[sel]
-    order = np.argsort(owners, kind="stable")
-    owners, qf = owners[order], qf[order]
-    bounds = np.flatnonzero(np.diff(owners)) + 1
-    for group_owner, group_frames in zip(owners[np.r_[0, bounds]], np.split(qf, bounds), strict=True):
-        k = int(uniq[group_owner])
-        track, offset = k >> 32, (k & 0xFFFFFFFF) - _OFF_BIAS
-        out.setdefault((track, offset), []).append(np.sort(group_frames))
-    return out
+
+    left, right = shifted(-1), shifted(1)
+    smooth = counts + left + right
+    # cluster centres: local maxima of the smoothed count (ties go to the lower offset)
+    smooth_left = np.r_[0, smooth[:-1]] * (left > 0)
+    smooth_right = np.r_[smooth[1:], 0] * (right > 0)
+    centre = (smooth >= min_hits) & (smooth > smooth_left) & (smooth >= smooth_right)
+    centres = uniq[centre]
+    if centres.size == 0:
+        return empty
+    owner = np.full(uniq.size, -1, np.int64)
+    for d in (0, -1, 1):
+        pos = np.searchsorted(centres, uniq + d)
+        ok = (pos < centres.size) & (owner < 0)
+        ok[ok] = centres[pos[ok]] == uniq[ok] + d
+        owner[ok] = centres[pos[ok]]
+    hit_owner = owner[inverse]
+    sel = hit_owner >= 0
+    return hit_owner[sel], qf[sel]
 
 
 def confidence_for(hits: int, seconds: float) -> float:
@@ -124,7 +120,8 @@ def match_episode(index: HashIndex, hashes: np.ndarray, frames: np.ndarray,
         return []
     slice_frames = int(params.slice_s / FRAME_S)
     total = int(frames.max()) + 1
-    collected: dict[tuple[int, int], list[np.ndarray]] = {}
+    keys: list[np.ndarray] = []
+    hit_frames: list[np.ndarray] = []
     edges = np.searchsorted(frames, np.arange(0, total + slice_frames, slice_frames))
     n_slices = max(1, len(edges) - 1)
     for i in range(n_slices):
@@ -132,15 +129,28 @@ def match_episode(index: HashIndex, hashes: np.ndarray, frames: np.ndarray,
             cancel.raise_if_cancelled()
         a, b = edges[i], edges[i + 1] if i + 1 < len(edges) else hashes.size
         if b > a:
-            for key, parts in _candidates(index, hashes[a:b], frames[a:b], 3).items():
-                collected.setdefault(key, []).extend(parts)
+            k, f = _candidates(index, hashes[a:b], frames[a:b], 3)
+            keys.append(k)
+            hit_frames.append(f)
         progress(Progress("Identifying", (i + 1) / n_slices))
-    # offsets found one frame apart in different slices are one match
-    merged: dict[tuple[int, int], list[np.ndarray]] = {}
-    for (track, offset) in sorted(collected):
-        target = next(((track, o) for o in (offset - 1, offset - 2) if (track, o) in merged), (track, offset))
-        merged.setdefault(target, []).extend(collected[(track, offset)])
-    return _accept(list(merged), [np.sort(np.concatenate(v)) for v in merged.values()], params)
+    if not keys:
+        return []
+    key, hit = np.concatenate(keys), np.concatenate(hit_frames)
+    if key.size == 0:
+        return []
+    # offsets found a frame or two apart in different slices are one match
+    order = np.lexsort((hit, key))
+    key, hit = key[order], hit[order]
+    ukeys = np.unique(key)
+    new_cluster = np.r_[True, (np.diff(ukeys) > 2) | ((ukeys[1:] >> 32) != (ukeys[:-1] >> 32))]
+    cluster_of_ukey = np.cumsum(new_cluster) - 1
+    cluster = cluster_of_ukey[np.searchsorted(ukeys, key)]
+    cluster_key = ukeys[new_cluster]
+    cluster_sizes = np.bincount(cluster)
+    good = np.flatnonzero(cluster_sizes >= params.min_window_hits)
+    hits_by_cluster = np.split(hit, np.cumsum(cluster_sizes)[:-1])
+    keys_out = [(int(cluster_key[c] >> 32), int((cluster_key[c] & 0xFFFFFFFF) - _OFF_BIAS)) for c in good]
+    return _accept(keys_out, [np.sort(hits_by_cluster[c]) for c in good], params)
 
 
 def _accept(keys: list[tuple[int, int]], hits: list[np.ndarray], params: MatchParams) -> list[TrackMatch]:
