@@ -213,6 +213,7 @@ class ExportData:
         classification = h.classification
         if self.revised_label:
             classification = f"Revised ({h.revision_number})" if h.revision_number else "Revised"
+        extra = [("Country of origin", h.country_of_origin)] if h.country_of_origin else []
         return [
             ("Cue sheet classification", classification),
             ("Date prepared", h.date_prepared),
@@ -233,6 +234,7 @@ class ExportData:
             ("Mailing address", h.company_contact),
             ("Prepared by", h.prepared_by),
             ("Email", h.prepared_by_email),
+            *extra,
         ]
 
 
