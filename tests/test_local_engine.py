@@ -127,3 +127,21 @@ def test_cancel_and_empty_library(tmp_path: Path, library: Path) -> None:
     doc = engine.identify(IdentifyRequest(media_path=path))
     assert doc.events and not any(e.music_identified for e in doc.events)
     assert doc.extra["library_tracks"] == 0 and "local" in engine.describe().lower()
+
+
+def test_shipped_detector_model_matches_the_features_and_fallback_works(tmp_path: Path) -> None:
+    from cuesheet_app.identify.local.classifier import load_classifier
+    from cuesheet_app.identify.local.detect import FEATURES, DetectParams, MusicDetector
+    from cuesheet_app.identify.local.spectro import spectrogram_chunks
+    from cuesheet_app.media.decode import decode_all
+
+    model = load_classifier()
+    assert model is not None and model.features == list(FEATURES)
+    assert load_classifier(tmp_path / "missing.json") is None
+    signal = decode_all(write_wav(tmp_path / "m.wav", np.concatenate([silence(3.0), synth_music(10.0, seed=8)])))
+    for use in (True, False):
+        det = MusicDetector(DetectParams(), use_classifier=use)
+        for chunk in spectrogram_chunks([signal]):
+            det.add(chunk)
+        segs = det.segments()
+        assert len(segs) == 1 and 2.0 < segs[0].start_s < 4.5 and segs[0].end_s > 12.0

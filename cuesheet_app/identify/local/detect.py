@@ -39,11 +39,11 @@ class DetectParams:
 
     @property
     def high(self) -> float:
-        return 0.65 - 0.3 * (self.sensitivity - 0.5)
+        return min(0.97, max(0.5, 0.85 - 0.25 * (self.sensitivity - 0.5)))
 
     @property
     def low(self) -> float:
-        return self.high - 0.2
+        return self.high - 0.15
 
 
 @dataclass
