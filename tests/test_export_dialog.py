@@ -108,3 +108,31 @@ def test_screenshot_for_review(qtbot) -> None:
     qtbot.waitExposed(dialog)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     assert dialog.grab().save(str(ARTIFACTS / "export-dialog.png"))
+
+
+def test_remembered_options_go_through_the_undo_stack(qtbot, tmp_path: Path) -> None:
+    from cuesheet_app.domain import edits
+    from cuesheet_app.ui import commands
+    from cuesheet_app.ui.document import ProjectDocument
+
+    document = ProjectDocument(sample_sheet())
+    dialog = ExportDialog(document.sheet, Settings(), project_path=tmp_path / "ep.cuesheet",
+                          remember_options=lambda opts: commands.push(
+                              document, edits.set_export_options(document.sheet, opts)))
+    qtbot.addWidget(dialog)
+    assert dialog.target_path().parent == tmp_path
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData("csv"))
+    dialog.csv_box.setCurrentIndex(dialog.csv_box.findData("parties"))
+    assert dialog.run_export()
+    assert document.sheet.export_options["csv_variant"] == "parties"
+    assert document.sheet.export_options["format"] == "csv"
+    assert document.modified and document.undo_stack.count() == 1
+    document.undo_stack.undo()
+    assert document.sheet.export_options == {}
+    # exporting again with the same options adds no undo step
+    document.undo_stack.redo()
+    assert dialog.run_export() and document.undo_stack.count() == 1
+    # the next dialog starts from what the project remembered
+    again = ExportDialog(document.sheet, Settings())
+    qtbot.addWidget(again)
+    assert again.export_format() == "csv" and again.export_options().csv_variant == "parties"

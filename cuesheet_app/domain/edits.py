@@ -187,6 +187,25 @@ class SetHeader(Edit):
 
 
 @dataclass
+class SetExportOptions(Edit):
+    """Replace the export choices remembered in the project (``sheet.export_options``).
+
+    Reported as a header change ("export_options"), so the undo step is kept and the
+    document counts as modified.
+    """
+
+    options: dict[str, Any]
+    description: str = "Change export options"
+
+    def apply(self, sheet: CueSheet, effect: Effect | None = None) -> Edit:
+        old = dict(sheet.export_options)
+        sheet.export_options = dict(self.options)
+        if effect is not None and old != sheet.export_options:
+            effect.header.add("export_options")
+        return SetExportOptions(old, self.description)
+
+
+@dataclass
 class Compound(Edit):
     """Several operations as one; the inverse undoes them in reverse order."""
 
@@ -387,6 +406,11 @@ def set_header(sheet: CueSheet, **values: Any) -> SetHeader:
     changed = {k: v for k, v in values.items() if getattr(sheet.header, k) != v}
     what = ", ".join(k.replace("_", " ") for k in list(changed)[:3]) or "header"
     return SetHeader(changed, f"Edit {what}")
+
+
+def set_export_options(sheet: CueSheet, options: dict[str, Any]) -> SetExportOptions:
+    """The export dialog's choices, remembered per project as one undoable step."""
+    return SetExportOptions(dict(options))
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Usage from the main window::
 
     dialog = ExportDialog(document.sheet, settings, window, project_path=document.path,
-                          remember_options=lambda opts: push(document, SetExportOptionsEdit(opts)))
+                          remember_options=lambda opts: commands.push(
+                              document, edits.set_export_options(document.sheet, opts)))
     dialog.findingActivated.connect(lambda cue_id: document.set_selection([cue_id]))
     dialog.exec()
     if dialog.chosen_cue_id: ...   # the user pressed "Go fix" on a finding of that cue
