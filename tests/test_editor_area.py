@@ -91,9 +91,13 @@ def test_find_replace_is_one_step_and_respects_the_filter(area: EditorArea) -> N
     assert doc.sheet.cue_by_id("c0").parties[0].last_name == "Smiht"
 
 
-def test_clicking_a_finding_selects_its_cue(area: EditorArea) -> None:
+def test_clicking_a_finding_selects_its_cue(qtbot, area: EditorArea) -> None:
     area.doc.flush_findings()
     items = [area.findings.list.item(i) for i in range(area.findings.list.count())]
+    header = next(i for i in items if "Production company is missing" in i.text())
+    with qtbot.waitSignal(area.headerFieldRequested) as blocker:
+        area.findings.list.itemClicked.emit(header)
+    assert blocker.args == ["production_company"]
     target = next(i for i in items if "not identified" in i.text())
     area.findings.list.itemClicked.emit(target)
     assert area.doc.selection == ["c3"]

@@ -202,3 +202,15 @@ def test_overlapping_cues_are_stacked(timeline: TimelineWidget) -> None:
     image = timeline.grab().toImage()
     lane1_y = RULER_H + 4 + LANE_H + 3 + LANE_H // 2
     assert image.pixelColor(350, lane1_y) != image.pixelColor(900, lane1_y)  # b is painted in lane 1
+
+
+def test_view_follows_the_playhead_during_playback(timeline: TimelineWidget) -> None:
+    width_s = timeline.width() * timeline.seconds_per_pixel  # 120 s
+    timeline.set_playhead(width_s - 5)
+    assert timeline.x0_s == 0
+    timeline.set_playhead(width_s + 0.5)  # ran off the right edge: the view pages along
+    assert timeline.x0_s > 0
+    assert 0 < timeline.x_of_seconds(timeline.ops.playhead_s) < timeline.width() / 2
+    before = timeline.x0_s
+    timeline.set_playhead(3.0)  # a seek far away does not scroll by itself
+    assert timeline.x0_s == before

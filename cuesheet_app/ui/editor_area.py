@@ -44,6 +44,9 @@ class EditorArea(QWidget):
     seekRequested = Signal(float)
     playRangeRequested = Signal(float, float)
     message = Signal(str)  # one-line feedback for the status bar (also shown in the area)
+    # A header finding was clicked: the header field's name (e.g. "production_company"),
+    # for the main window to show its header form there.
+    headerFieldRequested = Signal(str)
 
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None,
                  settings: Settings | None = None) -> None:
@@ -339,6 +342,8 @@ class EditorArea(QWidget):
     # --- misc -----------------------------------------------------------------
     def _finding_activated(self, finding: Any) -> None:
         if finding.cue_id is None:
+            if finding.field and finding.field.startswith("header."):
+                self.headerFieldRequested.emit(finding.field.removeprefix("header."))
             return
         row = self.model.row_of(finding.cue_id)
         col = self.model.findings_column(finding)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QStyle, QVBoxLayout, QWidget
 
 from cuesheet_app.domain.validation import Finding, Severity
 from cuesheet_app.ui.document import ProjectDocument
@@ -39,8 +39,11 @@ class FindingsView(QWidget):
         findings = sorted(self.doc.findings(),
                           key=lambda f: (f.severity is not Severity.ERROR, -1 if f.cue_id is None else rows.get(f.cue_id, 1 << 30)))
         self.list.clear()
+        style = self.style()
+        icons = {Severity.ERROR: style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical),
+                 Severity.WARNING: style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)}
         for f in findings:
-            item = QListWidgetItem(("⛔ " if f.severity is Severity.ERROR else "⚠ ") + f.message)
+            item = QListWidgetItem(icons[f.severity], f.message)
             item.setData(FINDING_ROLE, f)
             item.setForeground(QBrush(_COLOURS[f.severity]))
             item.setToolTip(f"{f.code}: {f.message}")

@@ -82,6 +82,7 @@ _FILL_COLOURS = _fill_colours()
 _EDGE_PEN = QPen(QColor(0, 0, 0, 90), 1)
 _SELECTED_PEN = QPen(COLOURS["selected"], 2)
 _STRIKE_PEN = QPen(QColor(60, 60, 60), 1)
+_ACTIVE_EDGE_PEN = QPen(QColor(255, 170, 0), 3)
 _BAR_COLOUR = QColor(20, 40, 90, 160)
 
 
@@ -149,10 +150,16 @@ class TimelineWidget(QWidget):
         self.update()
 
     def set_playhead(self, seconds: float) -> None:
+        """Move the playhead; during playback the view pages along when it runs off the right."""
         old = self.ops.playhead_s
         self.ops.playhead_s = max(0.0, float(seconds))
-        for s in (old, self.ops.playhead_s):
-            x = self.x_of_seconds(s)
+        old_x, new_x = self.x_of_seconds(old), self.x_of_seconds(self.ops.playhead_s)
+        width = self.width()
+        if self._drag is None and 0 <= old_x <= width and width - 8 < new_x < width + 0.2 * width:
+            self.x0_s = self.ops.playhead_s - 0.1 * width * self.seconds_per_pixel
+            self._changed_view()
+            return
+        for x in (old_x, new_x):
             self.update(QRect(int(x) - 2, 0, 5, self.height()))
 
     def total_seconds(self) -> float:
@@ -469,6 +476,16 @@ class TimelineWidget(QWidget):
         if selected_rects:
             p.setPen(_SELECTED_PEN)
             p.drawRects(selected_rects)
+            edge = self.ops.active_edge
+            if edge and len(self._selected) == 1:  # the edge that , and . will nudge
+                cue_id = next(iter(self._selected))
+                lane = lay.lane_of.get(cue_id)
+                cue = next((c for c in (lay.cues[i] for i in lay.visible(first, last)) if c.id == cue_id), None)
+                if cue is not None and lane is not None:
+                    x = self.x_of_frame(getattr(cue, edge))
+                    top = RULER_H + 4 + lane * (LANE_H + LANE_GAP)
+                    p.setPen(_ACTIVE_EDGE_PEN)
+                    p.drawLine(QLineF(x, top - 2, x, top + LANE_H + 2))
         if labels:
             p.setFont(self._font)
             p.setPen(COLOURS["text"])
