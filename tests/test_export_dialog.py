@@ -52,6 +52,19 @@ def test_findings_come_first_and_go_fix_returns_the_cue(qtbot) -> None:
     assert dialog.result() == ExportDialog.DialogCode.Rejected
 
 
+def test_go_fix_on_a_header_finding_names_the_field(qtbot) -> None:
+    sheet = sample_sheet()
+    sheet.header.production_company = ""
+    dialog = ExportDialog(sheet, Settings())
+    qtbot.addWidget(dialog)
+    row = next(i for i, f in enumerate(dialog.findings()) if f.field == "header.production_company")
+    dialog.findings_list.setCurrentRow(row)
+    with qtbot.waitSignal(dialog.headerFindingActivated) as blocker:
+        dialog.findings_list.itemDoubleClicked.emit(dialog.findings_list.item(row))
+    assert blocker.args == ["header.production_company"]
+    assert dialog.chosen_cue_id is None and dialog.chosen_field == "header.production_company"
+
+
 def test_profile_change_rechecks(qtbot) -> None:
     dialog = ExportDialog(sample_sheet(), Settings())
     qtbot.addWidget(dialog)

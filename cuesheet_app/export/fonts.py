@@ -20,8 +20,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
 from cuesheet_app.export.registry import ExportError
+from cuesheet_app.resources import resource
 
-FONT_DIR = Path(__file__).resolve().parents[2] / "resources" / "fonts"
+FONT_DIR = resource("fonts")
 REGULAR = "CueSans"
 BOLD = "CueSans-Bold"
 CJK = "CueCJK"

@@ -134,7 +134,8 @@ def _title_block(data: ExportData, st: _Styles, width: float) -> list[Any]:
             line.append("")
         cells.append(line)
     pair = width / per_row
-    block = Table(cells, colWidths=[pair * 0.3, pair * 0.7] * per_row)
+    label_share = 0.3 if width > 600 else 0.38  # portrait: keep labels on one line
+    block = Table(cells, colWidths=[pair * label_share, pair * (1 - label_share)] * per_row)
     block.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#C8C8C8")),
@@ -286,9 +287,11 @@ def _footer(data: ExportData, fs: FontSet) -> type[Canvas]:
             self.setLineWidth(0.4)
             self.line(MARGIN, y + 9, w - MARGIN, y + 9)
             self.setFont(fs.regular, 7.5)
-            _draw_mixed(self, fs, MARGIN, y, title[:160])
             right = f"Page {number} of {total}"
             self.drawRightString(w - MARGIN, y, right)
+            # the title must not run into the centred REVISED mark or the page number
+            room = (w / 2 - MARGIN - 50) if revised else (w - 2 * MARGIN - stringWidth(right, fs.regular, 7.5) - 20)
+            _draw_mixed(self, fs, MARGIN, y, _fit(title, fs, room))
             if revised:
                 self.setFont(fs.bold, 8)
                 self.setFillColor(REVISED_RED)
@@ -296,6 +299,18 @@ def _footer(data: ExportData, fs: FontSet) -> type[Canvas]:
             self.restoreState()
 
     return FooterCanvas
+
+
+def _fit(text: str, fs: FontSet, room: float, size: float = 7.5) -> str:
+    """``text`` cut with an ellipsis to ``room`` points (CJK measured as one em)."""
+    def width(t: str) -> float:
+        return sum(stringWidth(ch, fs.regular, size) if ord(ch) in fs.covered else size for ch in t)
+
+    if width(text) <= room:
+        return text
+    while text and width(text + "…") > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def _draw_mixed(canvas: Canvas, fs: FontSet, x: float, y: float, text: str) -> None:

@@ -80,6 +80,7 @@ class ExportDialog(QDialog):
     """Findings first, then format and options, then Export (or "Export anyway" with errors)."""
 
     findingActivated = Signal(str)  # cue id of the finding the user wants to fix
+    headerFindingActivated = Signal(str)  # "header.<field>" of a header finding to fix
     exported = Signal(str)  # path written
 
     def __init__(self, sheet: CueSheet, settings: Settings, parent: QWidget | None = None, *,
@@ -91,6 +92,7 @@ class ExportDialog(QDialog):
         self.settings = settings
         self.remember_options = remember_options
         self.chosen_cue_id: str | None = None
+        self.chosen_field: str | None = None
         self.exported_path: Path | None = None
         self._findings: list[Finding] = []
         options, fmt = initial_options(sheet, settings)
@@ -240,8 +242,9 @@ class ExportDialog(QDialog):
         errors = any(f.severity is Severity.ERROR for f in self._findings)
         if self.exported_path is None:
             self.export_button.setText("Export anyway" if errors else "Export")
-        item = self.findings_list.currentItem()
-        self.fix_button.setEnabled(bool(item and item.data(Qt.ItemDataRole.UserRole)))
+        row = self.findings_list.currentRow()
+        fixable = 0 <= row < len(self._findings) and bool(self._findings[row].cue_id or self._findings[row].field)
+        self.fix_button.setEnabled(fixable)
         self.fix_button.setVisible(bool(self._findings))
 
     def _format_changed(self) -> None:
@@ -269,13 +272,24 @@ class ExportDialog(QDialog):
 
     # --- actions -------------------------------------------------------------------------------
     def go_fix(self) -> None:
-        """Close and hand the selected finding's cue to the caller (signal + ``chosen_cue_id``)."""
+        """Close and hand the selected finding to the caller.
+
+        A cue's finding: ``findingActivated(cue_id)`` and ``chosen_cue_id``. A header finding
+        (e.g. program title missing): ``headerFindingActivated("header.program_title")`` and
+        ``chosen_field``, so the main window can open the header form at that field.
+        """
         item = self.findings_list.currentItem()
-        cue_id = item.data(Qt.ItemDataRole.UserRole) if item else None
-        if not cue_id:
+        if item is None:
             return
-        self.chosen_cue_id = cue_id
-        self.findingActivated.emit(cue_id)
+        finding = self._findings[self.findings_list.row(item)]
+        self.chosen_field = finding.field
+        if finding.cue_id:
+            self.chosen_cue_id = finding.cue_id
+            self.findingActivated.emit(finding.cue_id)
+        elif finding.field:
+            self.headerFindingActivated.emit(finding.field)
+        else:
+            return
         self.reject()
 
     def run_export(self) -> bool:
