@@ -29,7 +29,10 @@ def test_export_each_format_from_a_project(tmp_path: Path) -> None:
     r = run_cli("--json", "export", str(project), "--format", "pdf", "--rounding", "nearest",
                 "--orientation", "portrait", "-o", str(tmp_path / "sheet.out"))
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout) == {"output": str(tmp_path / "sheet.out"), "format": "pdf"}
+    result = json.loads(r.stdout)
+    assert result["output"] == str(tmp_path / "sheet.out") and result["format"] == "pdf"
+    assert result["options"]["rounding"] == "nearest" and result["options"]["paper_size"] == "Letter"
+    assert result["validation_errors"] == 0
     text = " ".join(p.extract_text() for p in PdfReader(tmp_path / "sheet.out").pages)
     assert "Total music duration: 00:04:44" in text and "Antonín Dvořák" in text
 
@@ -38,6 +41,16 @@ def test_export_each_format_from_a_project(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     body = (tmp_path / "ep.csv").read_bytes()
     assert body.startswith(b"\xef\xbb\xbf") and b"Dropped Take (inactive)" in body
+
+
+def test_export_with_validation_errors_writes_and_says_so(tmp_path: Path) -> None:
+    project = tmp_path / "ep.cuesheet"
+    sheet = sample_sheet()
+    sheet.header.production_company = ""
+    project_file.save(sheet, project)
+    r = run_cli("export", str(project), "-o", str(tmp_path / "ep.csv"))
+    assert r.returncode == 0 and (tmp_path / "ep.csv").exists()
+    assert "1 validation error(s)" in r.stderr and "cuesheet validate" in r.stderr
 
 
 def test_export_errors_are_one_line(tmp_path: Path) -> None:

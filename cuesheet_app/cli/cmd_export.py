@@ -8,9 +8,9 @@ from typing import Any
 
 from cuesheet_app.cli.common import load_project
 from cuesheet_app.cli.errors import CliError
-from cuesheet_app.cli.output import emit
+from cuesheet_app.cli.output import emit, info
 from cuesheet_app.domain.timecode import Rounding
-from cuesheet_app.domain.validation import PROFILES
+from cuesheet_app.domain.validation import PROFILES, Severity, validate
 from cuesheet_app.export.options import ExportOptions
 from cuesheet_app.export.registry import FORMATS, ExportError, export
 from cuesheet_app.storage.atomic import WriteError
@@ -55,5 +55,13 @@ def run(args: argparse.Namespace) -> int:
         export(sheet, fmt, out, options)
     except (ExportError, WriteError) as exc:
         raise CliError(str(exc)) from None
-    emit(args, f"Wrote {out}", {"output": str(out), "format": fmt})
+    # The file is written either way (a producer may need a draft); say what a PRO would reject.
+    findings = validate(sheet, options.profile)
+    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+    if errors:
+        info(args, f"Note: the sheet has {errors} validation error(s) for the {options.profile} profile; "
+                   f"run `cuesheet validate {args.project}` to see them")
+    emit(args, f"Wrote {out}", {"output": str(out), "format": fmt, "options": options.to_dict(),
+                                "validation_errors": errors,
+                                "validation_warnings": len(findings) - errors})
     return 0
