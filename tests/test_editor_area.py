@@ -143,3 +143,11 @@ def test_table_edit_of_title_identifies_the_cue(qtbot, area: EditorArea) -> None
     assert area.proxy.setData(idx, "Found Song", Qt.ItemDataRole.EditRole)
     cue = area.doc.sheet.cue_by_id("c3")
     assert cue.identified and area.timeline.doc.undo_stack.count() == 1
+
+
+def test_settings_reach_the_editor(area: EditorArea) -> None:
+    area.apply_settings(Settings(snapping=False, preroll_s=4.0, validation_profile="prs"))
+    assert not area.timeline.snapping and not area.action("view.snapping").isChecked()
+    assert area.ops.preroll_s == 4.0 and area.doc.validation_profile == "prs"
+    area.action("view.snapping").trigger()
+    assert area.timeline.snapping

@@ -54,12 +54,7 @@ class EditorArea(QWidget):
         self.doc = document
         settings = settings or load_settings()
         self.ops = CueOperations(document, self)
-        self.ops.preroll_s = settings.preroll_s
-        self.ops.postroll_s = settings.postroll_s
-        document.set_validation_profile(settings.validation_profile)
-
         self.timeline = TimelineWidget(document, self.ops, self)
-        self.timeline.snapping = settings.snapping
         self.model = CueTableModel(document, self)
         self.proxy = CueFilterProxy(self.model, self)
         self.table = QTableView(self)
@@ -123,6 +118,7 @@ class EditorArea(QWidget):
         self._applying_parties = False
         self._actions: list[QAction] = []
         self._build_actions()
+        self.apply_settings(settings)
 
         self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
         document.selectionChanged.connect(self._doc_selection_changed)
@@ -145,6 +141,15 @@ class EditorArea(QWidget):
 
     def set_playhead(self, seconds: float) -> None:
         self.timeline.set_playhead(seconds)
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Pre/post-roll, snapping and the validation profile (call again after the settings dialog)."""
+        self.ops.preroll_s = settings.preroll_s
+        self.ops.postroll_s = settings.postroll_s
+        self.timeline.snapping = settings.snapping
+        self.action("view.snapping").setChecked(settings.snapping)
+        if settings.validation_profile != self.doc.validation_profile:
+            self.doc.set_validation_profile(settings.validation_profile)
 
     def menu_actions(self) -> list[QAction]:
         """Edit, Cue and View actions; each action's ``objectName`` is its id in ui/shortcuts.py."""
