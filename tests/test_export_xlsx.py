@@ -179,3 +179,16 @@ def test_failed_write_keeps_the_previous_file(tmp_path: Path, monkeypatch: pytes
 def test_unwritable_target_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(WriteError, match="missing-dir"):
         export(sample_sheet(), "xlsx", tmp_path / "missing-dir" / "x.xlsx", ExportOptions())
+
+
+def test_a_cue_before_the_program_start_keeps_its_sign(tmp_path: Path) -> None:
+    from cuesheet_app.domain.model import MediaRef
+
+    sheet = sample_sheet()
+    sheet.media.append(MediaRef(path="ep.mov", start_timecode="00:59:50:00"))  # 10 s pre-roll
+    out = tmp_path / "pre.xlsx"
+    export(sheet, "xlsx", out, ExportOptions())
+    ws = openpyxl.load_workbook(out)["Cue Sheet"]
+    _head, rows = _grid(ws)
+    assert (rows[0][IN_H - 1].value, rows[0][IN_M - 1].value, rows[0][IN_S - 1].value) == (0, 0, -10)
+    assert (rows[0][OUT_H - 1].value, rows[0][OUT_M - 1].value, rows[0][OUT_S - 1].value) == (0, 0, 20)

@@ -32,7 +32,7 @@ from cuesheet_app.domain.model import CueSheet
 from cuesheet_app.domain.vocab import ORIGINS, label_of
 from cuesheet_app.export import rows as rows_mod
 from cuesheet_app.export.options import ExportOptions
-from cuesheet_app.export.rows import ExportData, needs_guard
+from cuesheet_app.export.rows import ExportData, Time, needs_guard
 from cuesheet_app.storage.atomic import atomic_write_with
 
 # The grid of the Cue Sheet sheet: (header, sub-header, width)
@@ -145,6 +145,19 @@ def _put(ws: Worksheet, row: int, col: int, value: Any, font: Font | None = None
     return cell
 
 
+def _signed_hms(t: Time) -> tuple[int, int, Fraction]:
+    """H/M/S cells; a time before the program start carries its sign on the first non-zero cell."""
+    h, m, sec = t.hms()
+    if t.negative:
+        if h:
+            h = -h
+        elif m:
+            m = -m
+        else:
+            sec = -sec
+    return h, m, sec
+
+
 def _seconds_format(value: Fraction) -> str:
     return "0" if Fraction(value).denominator == 1 else "0.00"
 
@@ -214,8 +227,8 @@ def _cue_sheet(ws: Worksheet, data: ExportData) -> None:
     r = sub + 1
     first_data = r
     for row in data.rows:
-        h_in, m_in, s_in = row.time_in.hms()
-        h_out, m_out, s_out = row.time_out.hms()
+        h_in, m_in, s_in = _signed_hms(row.time_in)
+        h_out, m_out, s_out = _signed_hms(row.time_out)
         dm, ds = row.duration_ms()
         title = row.title if row.active else f"{row.title} (inactive)"
         if row.cue.cue_number:
@@ -224,7 +237,7 @@ def _cue_sheet(ws: Worksheet, data: ExportData) -> None:
             COL["seq"]: (row.seq if row.seq else "—", TOP, None),
             COL["title"]: (title, WRAP_TOP, None),
             COL["usage"]: (row.usage, TOP, None),
-            COL["in_h"]: (-h_in if row.time_in.negative and h_in else h_in, TOP, None),
+            COL["in_h"]: (h_in, TOP, None),
             COL["in_m"]: (m_in, TOP, None),
             COL["in_s"]: (s_in, TOP, _seconds_format(s_in)),
             COL["out_h"]: (h_out, TOP, None),

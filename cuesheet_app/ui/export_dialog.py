@@ -23,8 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -189,6 +189,9 @@ class ExportDialog(QDialog):
         self.buttons = QDialogButtonBox(self)
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
         self.fix_button = self.buttons.addButton("Go fix", QDialogButtonBox.ButtonRole.ActionRole)
+        self.open_button = self.buttons.addButton("Open file", QDialogButtonBox.ButtonRole.ActionRole)
+        self.open_button.setVisible(False)
+        self.open_button.clicked.connect(self.open_exported)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.export_button.clicked.connect(self.run_export)
         self.fix_button.clicked.connect(self.go_fix)
@@ -322,8 +325,14 @@ class ExportDialog(QDialog):
         self._say(f"Exported the cue sheet to {path}.{note}", error=False)
         self.export_button.setText("Export again")
         self.close_button.setText("Close")
+        self.open_button.setVisible(True)
         self.exported.emit(str(path))
         return True
+
+    def open_exported(self) -> None:
+        """Open the written file in the system's viewer (Excel, a PDF reader...)."""
+        if self.exported_path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.exported_path)))
 
     def _say(self, text: str, error: bool) -> None:
         self.status.setText(text)
