@@ -38,9 +38,14 @@ def test_refused_base_urls(url: str, problem: str) -> None:
         validate_base_url(url)
 
 
-def test_client_needs_a_key() -> None:
+def test_client_needs_a_plausible_key() -> None:
     with pytest.raises(ConfigurationError, match="No AudioShake API key"):
         AudioShakeClient("https://api.audioshake.ai", "  ")
+    for bad in ("ask_live\nX-Other: 1", "ask\u2019live", "ask live"):
+        with pytest.raises(ConfigurationError, match="contains spaces or characters") as info:
+            AudioShakeClient("https://api.audioshake.ai", bad)
+        assert bad not in str(info.value)
+    assert AudioShakeClient("https://api.audioshake.ai", "  ask_live-123.ABC \n")._key == "ask_live-123.ABC"
 
 
 @pytest.mark.parametrize("value, expected", [

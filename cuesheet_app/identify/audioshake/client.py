@@ -92,6 +92,10 @@ class AudioShakeClient:
             raise ConfigurationError(f"No AudioShake API key. {KEY_HELP}")
         self.base_url = validate_base_url(base_url)
         self._key = api_key.strip()
+        if not all(33 <= ord(c) <= 126 for c in self._key):
+            # requests would refuse the header with the value in its message: stop it here.
+            raise ConfigurationError("The AudioShake API key contains spaces or characters a key cannot "
+                                     f"have (a paste from a document?). Copy it again. {KEY_HELP}")
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
         self.cancel = cancel or CancelToken()
