@@ -151,3 +151,22 @@ def test_settings_reach_the_editor(area: EditorArea) -> None:
     assert area.ops.preroll_s == 4.0 and area.doc.validation_profile == "prs"
     area.action("view.snapping").trigger()
     assert area.timeline.snapping
+
+
+def test_cue_keys_work_in_the_table_but_not_in_the_parties_editor(qtbot, area: EditorArea) -> None:
+    from PySide6.QtTest import QTest
+
+    area.activateWindow()
+    qtbot.waitActive(area)
+    doc = area.doc
+    area.set_playhead(3.0)
+    doc.set_selection(["c0"])
+    area.parties.view.setFocus()
+    QTest.keyClick(area.parties.view, Qt.Key.Key_S)
+    QTest.keyClick(area.parties.view, Qt.Key.Key_Delete)
+    assert len(doc.sheet.cues) == 4 and doc.undo_stack.count() == 0
+    area.table.setFocus()
+    QTest.keyClick(area.table, Qt.Key.Key_S)
+    assert len(doc.sheet.cues) == 5
+    QTest.keyClick(area.table, Qt.Key.Key_Delete)
+    assert doc.undo_stack.count() == 2

@@ -214,7 +214,15 @@ class EditorArea(QWidget):
         for action_id, slot, checkable in table:
             action = shortcuts.make_action(action_id, self, slot, checkable=checkable)
             scope = shortcuts.shortcut(action_id).scope
-            (self.timeline if scope == "timeline" else self).addAction(action)
+            if scope == "window":
+                self.addAction(action)
+            else:
+                # Cue keys act where cues are: the timeline, and the cue table while no cell
+                # is being edited (not in the parties table, the find fields or the header form).
+                action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+                self.timeline.addAction(action)
+                if scope == "editor":
+                    self.table.addAction(action)
             self._actions.append(action)
         snapping = self.action("view.snapping")
         snapping.setChecked(self.timeline.snapping)
