@@ -157,3 +157,19 @@ def test_render_page_png_for_review(tmp_path: Path) -> None:
                     str(ARTIFACTS / "cue-sheet-page1")], check=True, timeout=60)
     png = ARTIFACTS / "cue-sheet-page1.png"
     assert png.stat().st_size > 20_000
+
+
+def test_without_a_cjk_font_text_stays_plain() -> None:
+    from dataclasses import replace
+
+    fs = replace(fonts(), fallback=None, fallback_covered=frozenset())
+    assert markup("東京 <b>", fs) == "東京 &lt;b&gt;"
+
+
+def test_empty_sheet_exports_in_every_format(tmp_path: Path) -> None:
+    from cuesheet_app.domain.model import CueSheet
+
+    for fmt in ("xlsx", "pdf", "csv"):
+        export(CueSheet(), fmt, tmp_path / f"empty.{fmt}", ExportOptions())
+    text = _flat(" ".join(_text(tmp_path / "empty.pdf")))
+    assert "No music cues" in text and "Total music duration: 00:00:00 (0 cues)" in text
