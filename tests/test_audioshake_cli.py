@@ -28,12 +28,13 @@ def assert_no_key(result, *roots: Path) -> None:
         assert files_containing(root, KEY) == []
 
 
-def test_identify_end_to_end(tmp_path: Path, app_home: Path) -> None:
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug-logging"])
+def test_identify_end_to_end(debug: bool, tmp_path: Path, app_home: Path) -> None:
     episode = make_episode(tmp_path)
     project, events = tmp_path / "ep.cuesheet", tmp_path / "ep.events.json"
     with FakeAudioShake(KEY, polls_until_done=0) as fake:
-        result = run_cli("identify", str(episode), "--engine", "audioshake", "-o", str(project),
-                         "--events", str(events), "--json", env=env_for(fake), timeout=120)
+        result = run_cli(*(["--debug"] if debug else []), "identify", str(episode), "--engine", "audioshake",
+                         "-o", str(project), "--events", str(events), "--json", env=env_for(fake), timeout=120)
         assert result.returncode == 0, result.stderr
         assert [r.route for r in fake.received] == [
             "GET /models", "POST /assets", "POST /tasks", "GET /files"]
@@ -46,6 +47,8 @@ def test_identify_end_to_end(tmp_path: Path, app_home: Path) -> None:
     assert any(c.get("title") == "Schön Rosmarin" for c in sheet["cues"])
     assert sheet["engine_state"]["audioshake"]["task_id"] == "task-2"
     assert json.loads(events.read_text(encoding="utf-8"))["events"][1]["isrc"] == "DEF059503430"
+    if debug:  # urllib3 and our own debug lines were really there, and still no key
+        assert "POST /assets HTTP/1.1" in result.stderr and "AudioShake POST /tasks -> 200" in result.stderr
     assert_no_key(result, app_home, tmp_path)
 
 
