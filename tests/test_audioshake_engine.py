@@ -332,3 +332,11 @@ def test_hash_matches_the_media_identity_digest(tmp_path) -> None:
     token.cancel()
     with pytest.raises(Cancelled):
         _content_hash(path, lambda p: None, token)
+
+
+def test_non_ascii_file_names_upload(fake, tmp_path) -> None:
+    episode = make_episode(tmp_path, name='Épisode 3 "Noël".wav')
+    fast_engine(fake.url).identify(IdentifyRequest(episode))
+    (part,) = fake.calls("POST /assets")[0].parts
+    assert part["name"] == "file" and part["sha256"] == content_hash(episode)
+    assert "pisode 3" in part["filename"]
