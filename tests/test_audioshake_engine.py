@@ -227,10 +227,10 @@ def test_task_that_never_completes_times_out_and_keeps_its_id(episode) -> None:
     state: dict = {}
     with FakeAudioShake(KEY, polls_until_done=10**9) as fake:
         started = time.monotonic()
-        with pytest.raises(TaskTimeout, match="still processing after 0.2 s.*without paying again"):
-            fast_engine(fake.url, timeout_s=0.2).identify(IdentifyRequest(episode, state=state))
-        assert time.monotonic() - started < 3
-        assert fake.count("GET /tasks") >= 3  # it kept polling until the deadline
+        with pytest.raises(TaskTimeout, match="still processing after 0.3 s.*without paying again"):
+            fast_engine(fake.url, timeout_s=0.3).identify(IdentifyRequest(episode, state=state))
+        assert time.monotonic() - started < 5
+        assert fake.count("GET /tasks") >= 2  # it kept polling until the deadline
     assert state["task_id"] == "task-2" and state["status"] == "processing"
 
 
