@@ -79,11 +79,40 @@ def _fill_colours() -> dict[tuple[str, int], QColor]:
 
 
 _FILL_COLOURS = _fill_colours()
+_FILL_KEYS = list(_FILL_COLOURS)
+_FILL_LIST = [_FILL_COLOURS[k] for k in _FILL_KEYS]
+_GROUP_OF = {k: i for i, k in enumerate(_FILL_KEYS)}
 _EDGE_PEN = QPen(QColor(0, 0, 0, 90), 1)
 _SELECTED_PEN = QPen(COLOURS["selected"], 2)
 _STRIKE_PEN = QPen(QColor(60, 60, 60), 1)
 _ACTIVE_EDGE_PEN = QPen(QColor(255, 170, 0), 3)
 _BAR_COLOUR = QColor(20, 40, 90, 160)
+
+
+@dataclass
+class _CueStyles:
+    """Per-cue drawing data in layout order, as arrays for the vectorised paint path."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    lanes: np.ndarray
+    groups: np.ndarray  # index into _FILL_LIST
+    confs: np.ndarray  # -1 where no confidence is known
+    index: dict[str, int]
+
+    @classmethod
+    def build(cls, layout: CueLayout) -> _CueStyles:
+        cues = layout.cues
+        groups, confs = [], []
+        for cue in cues:
+            kind = "inactive" if not cue.active else ("identified" if cue.identified else "unidentified")
+            conf = _confidence(cue)
+            groups.append(_GROUP_OF[(kind, _ALPHA_STEPS if conf is None else round(conf * _ALPHA_STEPS))])
+            confs.append(-1.0 if conf is None else conf)
+        return cls(np.array([c.start for c in cues], dtype=np.float64),
+                   np.array([c.end for c in cues], dtype=np.float64),
+                   np.array(layout.lanes, dtype=np.int64), np.array(groups, dtype=np.int64),
+                   np.array(confs, dtype=np.float64), {c.id: i for i, c in enumerate(cues)})
 
 
 @dataclass
@@ -126,6 +155,10 @@ class TimelineWidget(QWidget):
         self._drag_serial = 0
         self._snap_line: int | None = None
         self._wave_cache: tuple[tuple[Any, ...], QPixmap] | None = None
+        self._cue_cache: tuple[tuple[Any, ...], QPixmap] | None = None
+        self._content_version = 0  # bumped whenever what the cue layer shows may have changed
+        self._style_cache: tuple[int, _CueStyles] | None = None
+        self._data_version = 0  # bumped when cues change (not on selection changes)
         self._font = QFont(self.font())
         self._font.setPointSizeF(max(7.0, self._font.pointSizeF() * 0.9))
         self._metrics = QFontMetrics(self._font)
@@ -286,6 +319,8 @@ class TimelineWidget(QWidget):
 
     # --- document --------------------------------------------------------
     def _invalidate(self) -> None:
+        self._content_version += 1
+        self._data_version += 1
         lanes = self._layout.lane_count if self._layout is not None else None
         self._layout = None
         if self._drag is None:
@@ -300,6 +335,8 @@ class TimelineWidget(QWidget):
         if {"start", "end", "provenance"} & set(names):
             self._invalidate()
         else:
+            self._content_version += 1
+            self._data_version += 1
             self.update()
 
     def _on_sheet_replaced(self) -> None:
@@ -309,6 +346,7 @@ class TimelineWidget(QWidget):
 
     def _on_selection_changed(self, ids: list[str]) -> None:
         self._selected = set(ids)
+        self._content_version += 1
         if len(ids) == 1 and self._drag is None:
             self.ensure_visible(ids[0])
         self.update()
@@ -333,7 +371,7 @@ class TimelineWidget(QWidget):
         clip = event.rect()
         p.fillRect(clip, COLOURS["bg"])
         self._paint_waveform(p)
-        self._paint_cues(p, clip)
+        self._paint_cue_layer(p)
         self._paint_ruler(p, clip)
         self._paint_playhead(p)
         if self._snap_line is not None:
@@ -341,6 +379,25 @@ class TimelineWidget(QWidget):
             p.setPen(QPen(COLOURS["snap"], 1, Qt.PenStyle.DashLine))
             p.drawLine(QLineF(x, RULER_H, x, self.height()))
         p.end()
+
+    def _paint_cue_layer(self, p: QPainter) -> None:
+        """The cue blocks, from a pixmap kept until the cues, selection or view change.
+
+        Playback moves the playhead many times a second; those repaints (and any
+        other that leaves the cues alone) then cost one pixmap blit.
+        """
+        dpr = self.devicePixelRatioF()
+        key = (self._content_version, self.x0_s, self.seconds_per_pixel, self.width(), self.height(), dpr,
+               self.ops.active_edge)
+        if self._cue_cache is None or self._cue_cache[0] != key:
+            pix = QPixmap(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
+            pix.setDevicePixelRatio(dpr)
+            pix.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pix)
+            self._paint_cues(painter, self.rect())
+            painter.end()
+            self._cue_cache = (key, pix)
+        p.drawPixmap(0, 0, self._cue_cache[1])
 
     def _paint_ruler(self, p: QPainter, clip: QRect) -> None:
         p.fillRect(QRect(0, 0, self.width(), RULER_H), COLOURS["ruler_bg"])
@@ -408,48 +465,72 @@ class TimelineWidget(QWidget):
         painter.end()
         return pix
 
-    def _paint_cues(self, p: QPainter, clip: QRect) -> None:
-        """Visible cues, batched by colour: one drawRects per fill colour, outline and bar kind.
+    def _styles(self) -> _CueStyles:
+        """Per-cue colour group and confidence as arrays (rebuilt once per change, not per paint)."""
+        version = self._data_version
+        if self._style_cache is None or self._style_cache[0] != version:
+            self._style_cache = (version, _CueStyles.build(self.layout()))
+        return self._style_cache[1]
 
-        Batching keeps a 2,000-cue paint to a few dozen painter calls besides the
-        labels (and each PySide call has a fixed cost, far above the raster work).
+    def _paint_cues(self, p: QPainter, clip: QRect) -> None:
+        """Visible cues, batched: one drawRects per fill colour, outline and bar kind.
+
+        Blocks narrower than 3 px (the whole-episode view) are placed with numpy and
+        merged per pixel column, so 2,000 cues cost a few dozen painter calls; wider
+        blocks get outlines, confidence bars and labels in a plain loop.
         """
         lay = self.layout()
-        first = self.frame_at(clip.left() - 1)
-        last = self.frame_at(clip.right() + 1)
-        fills: dict[tuple[str, int], list[QRectF]] = {}
+        vis = lay.visible(self.frame_at(clip.left() - 1), self.frame_at(clip.right() + 1))
+        if not len(vis):
+            return
+        lo, hi = vis.start, vis.stop
+        st = self._styles()
+        spf, x0_s, spp = self._spf, self.x0_s, self.seconds_per_pixel
+        xs0 = (st.starts[lo:hi] * spf - x0_s) / spp
+        xs1 = (st.ends[lo:hi] * spf - x0_s) / spp
+        widths = np.maximum(1.0, xs1 - xs0)
+        lanes = st.lanes[lo:hi]
+        groups = st.groups[lo:hi]
+        selected = np.zeros(hi - lo, dtype=bool)
+        for cue_id in self._selected:
+            k = st.index.get(cue_id)
+            if k is not None and lo <= k < hi:
+                selected[k - lo] = True
+        narrow = (widths < 3) & ~selected
+        fills: dict[int, list[QRectF]] = {}
+        if narrow.any():
+            idx = np.nonzero(narrow)[0]
+            px = np.floor(xs0[idx]).astype(np.int64)
+            # one 1-px sliver per (lane, pixel column, colour) is all the eye can see
+            key = (lanes[idx].astype(np.int64) * (1 << 20) + (px + (1 << 16))) * 64 + groups[idx]
+            _u, first = np.unique(key, return_index=True)
+            keep = idx[first]
+            tops = RULER_H + 4 + lanes[keep] * (LANE_H + LANE_GAP)
+            for g, x, w, t in zip(groups[keep].tolist(), xs0[keep].tolist(), widths[keep].tolist(),
+                                  tops.tolist(), strict=True):
+                fills.setdefault(g, []).append(QRectF(x, t, w, LANE_H))
         outlines: list[QRectF] = []
         selected_rects: list[QRectF] = []
         bars: list[QRectF] = []
         strikes: list[QLineF] = []
-        labels: list[tuple[QPointF, str, bool]] = []
+        labels: list[tuple[QPointF, str]] = []
         fm = self._metrics
         width = self.width()
-        prev_px: dict[int, float] = {}  # per lane: right end of the last painted sliver
-        spf = self._spf
-        x0_s, spp = self.x0_s, self.seconds_per_pixel
         ascent, descent = fm.ascent(), fm.descent()
-        for i in lay.visible(first, last):
+        for k in np.nonzero(~narrow)[0].tolist():
+            i = lo + k
             cue = lay.cues[i]
-            lane = lay.lanes[i]
-            x0 = (cue.start * spf - x0_s) / spp
-            x1 = (cue.end * spf - x0_s) / spp
-            selected = cue.id in self._selected
-            if x1 - x0 < 1.0 and not selected and prev_px.get(lane, -1e9) >= x1:
-                continue  # sub-pixel cue already covered at this zoom
-            prev_px[lane] = x1
-            top = RULER_H + 4 + lane * (LANE_H + LANE_GAP)
-            rect = QRectF(x0, top, max(1.0, x1 - x0), LANE_H)
-            kind = "inactive" if not cue.active else ("identified" if cue.identified else "unidentified")
-            conf = _confidence(cue)
-            fills.setdefault((kind, _ALPHA_STEPS if conf is None else round(conf * _ALPHA_STEPS)), []).append(rect)
-            w = rect.width()
-            if selected:
+            x0, x1, w = float(xs0[k]), float(xs1[k]), float(widths[k])
+            top = RULER_H + 4 + int(lanes[k]) * (LANE_H + LANE_GAP)
+            rect = QRectF(x0, top, w, LANE_H)
+            fills.setdefault(int(groups[k]), []).append(rect)
+            if selected[k]:
                 selected_rects.append(rect.adjusted(0.5, 0.5, -0.5, -0.5) if w >= 3 else rect.adjusted(-1, 0, 1, 0))
             elif w >= 3:
                 outlines.append(rect.adjusted(0.5, 0.5, -0.5, -0.5))
-            if conf is not None and w >= 6:  # confidence bar along the bottom
-                bars.append(QRectF(rect.left() + 1, rect.bottom() - 4, (w - 2) * conf, 3))
+            conf = float(st.confs[i])
+            if conf >= 0 and w >= 6:  # confidence bar along the bottom
+                bars.append(QRectF(x0 + 1, top + LANE_H - 4, (w - 2) * conf, 3))
             if not cue.active and w >= 3:
                 strikes.append(QLineF(max(x0, -2.0), top + LANE_H / 2, min(x1, width + 2.0), top + LANE_H / 2))
             if w >= 24:
@@ -458,11 +539,10 @@ class TimelineWidget(QWidget):
                 if avail > 12:
                     label = f"{cue.cue_number or cue.seq or ''} {cue.title}".strip()
                     text = fm.elidedText(label, Qt.TextElideMode.ElideRight, avail)
-                    baseline = top + (LANE_H + ascent - descent) / 2 - 1
-                    labels.append((QPointF(vis_left, baseline), text, cue.active))
+                    labels.append((QPointF(vis_left, top + (LANE_H + ascent - descent) / 2 - 1), text))
         p.setPen(Qt.PenStyle.NoPen)
-        for key, rects in fills.items():
-            p.setBrush(_FILL_COLOURS[key])
+        for g, rects in fills.items():
+            p.setBrush(_FILL_LIST[g])
             p.drawRects(rects)
         p.setBrush(Qt.BrushStyle.NoBrush)
         if outlines:
@@ -476,24 +556,30 @@ class TimelineWidget(QWidget):
         if selected_rects:
             p.setPen(_SELECTED_PEN)
             p.drawRects(selected_rects)
-            edge = self.ops.active_edge
-            if edge and len(self._selected) == 1:  # the edge that , and . will nudge
-                cue_id = next(iter(self._selected))
-                lane = lay.lane_of.get(cue_id)
-                cue = next((c for c in (lay.cues[i] for i in lay.visible(first, last)) if c.id == cue_id), None)
-                if cue is not None and lane is not None:
-                    x = self.x_of_frame(getattr(cue, edge))
-                    top = RULER_H + 4 + lane * (LANE_H + LANE_GAP)
-                    p.setPen(_ACTIVE_EDGE_PEN)
-                    p.drawLine(QLineF(x, top - 2, x, top + LANE_H + 2))
+            self._paint_active_edge(p, lay)
         if labels:
             p.setFont(self._font)
             p.setPen(COLOURS["text"])
-            for point, text, _active in labels:
+            for point, text in labels:
                 p.drawText(point, text)
         if strikes:
             p.setPen(_STRIKE_PEN)
             p.drawLines(strikes)
+
+    def _paint_active_edge(self, p: QPainter, lay: CueLayout) -> None:
+        """The edge that , and . will nudge, when one cue is selected."""
+        edge = self.ops.active_edge
+        if not edge or len(self._selected) != 1:
+            return
+        cue_id = next(iter(self._selected))
+        k = self._styles().index.get(cue_id)
+        if k is None:
+            return
+        cue = lay.cues[k]
+        x = self.x_of_frame(getattr(cue, edge))
+        top = RULER_H + 4 + lay.lanes[k] * (LANE_H + LANE_GAP)
+        p.setPen(_ACTIVE_EDGE_PEN)
+        p.drawLine(QLineF(x, top - 2, x, top + LANE_H + 2))
 
     # --- mouse -----------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
