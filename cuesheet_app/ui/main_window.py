@@ -176,6 +176,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or load_settings()
         self.engine_factory = engine_factory
         self.session_id = autosave.new_session_id()
+        self._closed = False
         self.document = ProjectDocument(parent=self)
         self.current: Episode | None = None
         self.last_refusals: list = []
@@ -580,8 +581,10 @@ class MainWindow(QMainWindow):
                                on_done=lambda outcome: self._job_done(ep, outcome),
                                on_error=lambda msg, details: self._job_failed(ep, msg, details),
                                on_cancelled=lambda: self._job_cancelled(ep))
-        if job.state == QUEUED:
+        if job.state in (QUEUED, "running"):  # not already finished (e.g. cancelled at once)
             ep.job_id = job.id
+        if job.state == "running":  # started inside submit: jobStarted came before the id was known
+            ep.status, ep.phase = IDENTIFYING, "Starting"
         self.bin.model.changed(ep)
         self._update_actions()
 
@@ -1028,6 +1031,9 @@ class MainWindow(QMainWindow):
 
     # ============================================================================ closing
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closed:  # already shut down (Qt closes windows again when the app exits)
+            event.accept()
+            return
         if not self.maybe_save(closing=True):
             event.ignore()
             return
@@ -1043,6 +1049,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+        self._closed = True
         event.accept()
 
 

@@ -1,0 +1,197 @@
+"""The workspace: episodes in (drops, refusals), identification jobs (progress, cancel, failure,
+responsiveness, batch size), and playback basics. Offscreen, with a real slow engine class."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from cuesheet_app.settings.store import Settings
+from cuesheet_app.ui import main_window as mw
+from cuesheet_app.ui.episode_bin import CANCELLED, DONE, FAILED, IDENTIFYING, QUEUED, sort_paths
+from tests.workspace_helpers import Answers, SlowEngine, factory_for, make_episode
+
+SB = QMessageBox.StandardButton
+
+
+@pytest.fixture
+def engine() -> SlowEngine:
+    return SlowEngine()
+
+
+@pytest.fixture
+def window(qtbot, engine, monkeypatch):
+    monkeypatch.setattr(mw, "ask", Answers())
+    w = mw.MainWindow(settings=Settings(), engine_factory=factory_for(engine))
+    w.show()  # closed below, not by qtbot: its close would come before our answers are in place
+    yield w
+    monkeypatch.setattr(mw, "ask", Answers(otherwise=SB.Discard))
+    w.jobs.cancel_all()
+    w.close()
+
+
+def _drop(target, paths: list[Path]) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    pos = QPoint(10, 10)
+    with warnings.catch_warnings():  # PySide6 6.12 marks the only QDragEnterEvent constructor deprecated
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, enter)
+    drop = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, drop)
+    assert drop.isAccepted()
+
+
+def test_drop_files_and_folders_anywhere_refuses_unsupported_with_reasons(qtbot, window, tmp_path):
+    a = make_episode(tmp_path / "ep101.wav")
+    folder = tmp_path / "season"
+    (folder / "sub").mkdir(parents=True)
+    b = make_episode(folder / "ep102.wav", seed=2)
+    c = make_episode(folder / "sub" / "ep103.wav", seed=3)
+    (folder / "notes.txt").write_text("not media")
+    (folder / "empty.wav").write_bytes(b"")
+    (folder / ".hidden.wav").write_bytes(b"xx")
+    # Dropped on a child widget (the header form's line edit accepts text drops itself).
+    target = window.header_form.editors["program_title"]
+    _drop(target, [a, folder])
+    qtbot.waitUntil(lambda: len(window.bin.model.episodes) == 3, timeout=3000)
+    assert [e.path.name for e in window.bin.model.episodes] == ["ep101.wav", "ep102.wav", "ep103.wav"]
+    reasons = {r.path.name: r.reason for r in window.last_refusals}
+    assert reasons == {"notes.txt": "not a supported media file (.txt)", "empty.wav": "file is empty (0 bytes)"}
+    log_text = "\n".join(window.log_panel.list.item(i).text() for i in range(window.log_panel.list.count()))
+    assert "notes.txt: not a supported media file" in log_text
+    assert "notes.txt" in window.statusBar().currentMessage()
+    # The same file again is refused, not added twice.
+    _drop(window, [b])
+    qtbot.waitUntil(lambda: [str(r) for r in window.last_refusals] == ["ep102.wav: already in the episode bin"],
+                    timeout=2000)
+    assert len(window.bin.model.episodes) == 3
+    qtbot.waitUntil(window.is_idle, timeout=10000)
+    assert c.exists()
+
+
+def test_sort_paths_reports_missing_and_projects(tmp_path):
+    project = tmp_path / "show.cuesheet"
+    project.write_text("{}")
+    result = sort_paths([tmp_path / "gone.mov", project])
+    assert result.projects == [project]
+    assert [(r.path.name, r.reason) for r in result.refused] == [("gone.mov", "file not found")]
+
+
+def test_job_reports_progress_then_results_land_in_the_open_project(qtbot, window, engine, tmp_path):
+    episode = make_episode(tmp_path / "ep1.wav")
+    window.add_paths([episode])
+    ep = window.bin.model.episodes[0]
+    assert window.current is ep
+    qtbot.waitUntil(lambda: ep.status == IDENTIFYING and (ep.fraction or 0) > 0.1, timeout=5000)
+    assert window.busy_bar.isVisible() and "Identifying 1 episode" in window.busy_label.text()
+    assert "Listening" in window.bin.model.index(0, 1).data()
+    qtbot.waitUntil(lambda: ep.status == DONE, timeout=10000)
+    assert engine.thread_names and engine.thread_names[0] != "MainThread"
+    sheet = window.document.sheet
+    assert [c.title for c in sheet.cues][0] == "Blue Harbour"
+    assert len(sheet.cues) == 2 and sheet.media and Path(sheet.media[0].path).name == "ep1.wav"
+    assert window.document.modified and window.isWindowModified()
+    assert window.central.currentWidget() is window.editor
+    assert "Done: 2 cues" in window.bin.model.index(0, 1).data()
+    qtbot.waitUntil(window.is_idle, timeout=10000)
+    assert not window.busy_bar.isVisible()
+    # The results are one undo step.
+    window.document.undo_stack.undo()
+    assert window.document.sheet.cues == []
+
+
+def test_cancel_really_stops_the_work(qtbot, engine, window, tmp_path):
+    engine.steps, engine.step_s = 500, 0.02  # 10 s unless cancelled
+    window.add_paths([make_episode(tmp_path / "long.wav")])
+    ep = window.bin.model.episodes[0]
+    qtbot.waitUntil(lambda: ep.status == IDENTIFYING and engine.steps_done >= 3, timeout=5000)
+    window.bin.select(ep)
+    window.actions_by_id["episode.cancel"].trigger()
+    qtbot.waitUntil(lambda: ep.status == CANCELLED, timeout=3000)
+    assert engine.exited.wait(1.0)
+    stopped_at = engine.steps_done
+    assert stopped_at < 100
+    time.sleep(0.1)
+    assert engine.steps_done == stopped_at  # nothing runs on after the cancel
+    assert window.bin.model.index(0, 1).data() == "Cancelled"
+    assert window.is_idle()
+    # Retry runs it again.
+    engine.steps = 2
+    window.retry([ep])
+    qtbot.waitUntil(lambda: ep.status == DONE, timeout=5000)
+
+
+def test_gui_thread_stays_responsive_during_a_long_job(qtbot, engine, window, tmp_path):
+    # Progress is flooded (20 reports per step) to check the reports are throttled too.
+    engine.steps, engine.step_s, engine.progress_per_step = 60, 0.02, 20
+    window.add_paths([make_episode(tmp_path / "busy.wav")])
+    ep = window.bin.model.episodes[0]
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    qtbot.waitUntil(lambda: ep.status == IDENTIFYING, timeout=5000)
+    last[0] = time.perf_counter()
+    timer.start()
+    qtbot.waitUntil(lambda: ep.status == DONE, timeout=10000)
+    timer.stop()
+    assert len(gaps) > 50
+    assert max(gaps) < 0.05, f"GUI thread blocked for {max(gaps) * 1000:.0f} ms"
+
+
+def test_failed_job_shows_its_message_in_the_row_and_the_log(qtbot, engine, window, tmp_path):
+    engine.steps, engine.fail = 2, "The library is empty: add reference tracks in Settings ▸ Library"
+    window.add_paths([make_episode(tmp_path / "ep.wav")])
+    ep = window.bin.model.episodes[0]
+    qtbot.waitUntil(lambda: ep.status == FAILED, timeout=5000)
+    assert window.bin.model.index(0, 1).data() == f"Failed: {engine.fail}"
+    assert ep.message == engine.fail
+    details = window.log_panel.details_text()
+    assert details.startswith(f"ERROR: ep.wav: {engine.fail}")
+    assert "Traceback" in details and "IdentificationError" in details
+    window.log_panel.copy_details()
+    assert engine.fail in QApplication.clipboard().text()
+    assert window.actions_by_id["episode.retry"].isEnabled()
+
+
+def test_corrupt_media_fails_with_the_file_named(qtbot, window, tmp_path):
+    bad = tmp_path / "broken.mov"
+    bad.write_bytes(b"this is not a quicktime file" * 50)
+    window.add_paths([bad])
+    ep = window.bin.model.episodes[0]
+    qtbot.waitUntil(lambda: ep.status == FAILED, timeout=10000)
+    assert "broken.mov" in ep.message
+
+
+def test_batch_runs_the_configured_number_of_jobs_at_once(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(mw, "ask", Answers(otherwise=SB.Discard))
+    engine = SlowEngine(steps=15, step_s=0.02)
+    w = mw.MainWindow(settings=Settings(jobs_at_once=2), engine_factory=factory_for(engine))
+    w.add_paths([make_episode(tmp_path / f"e{i}.wav", seed=i) for i in range(4)])
+    statuses = lambda: [e.status for e in w.bin.model.episodes]  # noqa: E731
+    qtbot.waitUntil(lambda: statuses().count(IDENTIFYING) == 2, timeout=5000)
+    assert statuses().count(QUEUED) == 2
+    assert w.jobs.counts() == (2, 2)
+    qtbot.waitUntil(lambda: statuses() == [DONE] * 4, timeout=20000)
+    assert len(engine.requests) == 4
+    # Only the first episode went into the editor; the others wait in the bin, unsaved.
+    assert w.current is w.bin.model.episodes[0]
+    assert all(e.unsaved and e.sheet is not None for e in w.bin.model.episodes[1:])
+    w.close()
