@@ -101,18 +101,25 @@ class _CueStyles:
     index: dict[str, int]
 
     @classmethod
-    def build(cls, layout: CueLayout) -> _CueStyles:
+    def build(cls, layout: CueLayout, memo: dict[str, tuple[int, float]]) -> _CueStyles:
+        """``memo`` (cue id -> group, confidence) survives drags, which only change times."""
         cues = layout.cues
-        groups, confs = [], []
+        looks = []
         for cue in cues:
-            kind = "inactive" if not cue.active else ("identified" if cue.identified else "unidentified")
-            conf = _confidence(cue)
-            groups.append(_GROUP_OF[(kind, _ALPHA_STEPS if conf is None else round(conf * _ALPHA_STEPS))])
-            confs.append(-1.0 if conf is None else conf)
-        return cls(np.array([c.start for c in cues], dtype=np.float64),
-                   np.array([c.end for c in cues], dtype=np.float64),
-                   np.array(layout.lanes, dtype=np.int64), np.array(groups, dtype=np.int64),
-                   np.array(confs, dtype=np.float64), {c.id: i for i, c in enumerate(cues)})
+            look = memo.get(cue.id)
+            if look is None:
+                kind = "inactive" if not cue.active else ("identified" if cue.identified else "unidentified")
+                conf = _confidence(cue)
+                group = _GROUP_OF[(kind, _ALPHA_STEPS if conf is None else round(conf * _ALPHA_STEPS))]
+                look = memo[cue.id] = (group, -1.0 if conf is None else conf)
+            looks.append(look)
+        n = len(cues)
+        return cls(np.fromiter((c.start for c in cues), dtype=np.float64, count=n),
+                   np.fromiter((c.end for c in cues), dtype=np.float64, count=n),
+                   np.array(layout.lanes, dtype=np.int64),
+                   np.fromiter((g for g, _c in looks), dtype=np.int64, count=n),
+                   np.fromiter((c for _g, c in looks), dtype=np.float64, count=n),
+                   {c.id: i for i, c in enumerate(cues)})
 
 
 @dataclass
@@ -159,12 +166,13 @@ class TimelineWidget(QWidget):
         self._content_version = 0  # bumped whenever what the cue layer shows may have changed
         self._style_cache: tuple[int, _CueStyles] | None = None
         self._data_version = 0  # bumped when cues change (not on selection changes)
+        self._style_memo: dict[str, tuple[int, float]] = {}
         self._font = QFont(self.font())
         self._font.setPointSizeF(max(7.0, self._font.pointSizeF() * 0.9))
         self._metrics = QFontMetrics(self._font)
         self._fitted_once = False
         document.sheetReplaced.connect(self._on_sheet_replaced)
-        document.cuesChanged.connect(self._invalidate)
+        document.cuesChanged.connect(self._on_cues_changed)
         document.cueFieldsChanged.connect(self._on_fields_changed)
         document.headerChanged.connect(self._invalidate)
         document.selectionChanged.connect(self._on_selection_changed)
@@ -331,7 +339,14 @@ class TimelineWidget(QWidget):
             self.updateGeometry()
         self.update()
 
-    def _on_fields_changed(self, _cue_id: str, names: list[str]) -> None:
+    def _on_cues_changed(self) -> None:
+        if self._drag is None:  # a merge or an undo may reuse a cue id with another look
+            self._style_memo.clear()
+        self._invalidate()
+
+    def _on_fields_changed(self, cue_id: str, names: list[str]) -> None:
+        if not set(names) <= {"start", "end"}:
+            self._style_memo.pop(cue_id, None)  # colour or confidence may have changed
         if {"start", "end", "provenance"} & set(names):
             self._invalidate()
         else:
@@ -341,6 +356,7 @@ class TimelineWidget(QWidget):
 
     def _on_sheet_replaced(self) -> None:
         self._selected = set()
+        self._style_memo.clear()
         self._invalidate()
         self.zoom_to_fit()
 
@@ -469,7 +485,7 @@ class TimelineWidget(QWidget):
         """Per-cue colour group and confidence as arrays (rebuilt once per change, not per paint)."""
         version = self._data_version
         if self._style_cache is None or self._style_cache[0] != version:
-            self._style_cache = (version, _CueStyles.build(self.layout()))
+            self._style_cache = (version, _CueStyles.build(self.layout(), self._style_memo))
         return self._style_cache[1]
 
     def _paint_cues(self, p: QPainter, clip: QRect) -> None:
