@@ -170,3 +170,21 @@ def test_cue_keys_work_in_the_table_but_not_in_the_parties_editor(qtbot, area: E
     assert len(doc.sheet.cues) == 5
     QTest.keyClick(area.table, Qt.Key.Key_Delete)
     assert doc.undo_stack.count() == 2
+
+
+def test_timeline_context_menu_selects_and_offers_the_cue_actions(area: EditorArea) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    tl = area.timeline
+    tl.seconds_per_pixel, tl.x0_s = 0.1, 0.0
+    rect = tl.cue_rect(area.doc.sheet.cue_by_id("c1"))
+    QTest.mousePress(tl, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, rect.center().toPoint())
+    assert area.doc.selection == ["c1"]
+    names = [a.objectName() for a in area.timeline_menu().actions() if not a.isSeparator()]
+    assert names[:3] == ["cue.edit", "cue.play", "cue.split"] and "cue.remove" in names
+    area.doc.set_selection([])
+    menu = area.timeline_menu()
+    enabled = {a.objectName(): a.isEnabled() for a in menu.actions() if not a.isSeparator()}
+    assert not enabled["cue.split"] and enabled["cue.add"] and enabled["view.zoom_fit"]
+    QTest.mouseRelease(tl, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, QPoint(5, 5))

@@ -128,6 +128,8 @@ class EditorArea(QWidget):
         self.parties.partiesEdited.connect(self._parties_edited)
         self.parties.applyToTrackRequested.connect(self._apply_to_track)
         self.findings.findingActivated.connect(self._finding_activated)
+        self.timeline.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.timeline.customContextMenuRequested.connect(self._timeline_menu)
         self.timeline.seekRequested.connect(self.seekRequested)
         self.ops.playRangeRequested.connect(self.playRangeRequested)
         self.ops.editRequested.connect(self.edit_cue)
@@ -367,6 +369,33 @@ class EditorArea(QWidget):
             self.table.setCurrentIndex(index)
         if finding.field == "parties":
             self.tabs.setCurrentIndex(0)
+
+    TIMELINE_MENU: tuple[str, ...] = (
+        "cue.edit", "cue.play", "", "cue.split", "cue.merge", "cue.set_in", "cue.set_out", "",
+        "cue.deactivate", "cue.remove", "", "cue.add", "view.zoom_fit", "view.snapping",
+    )
+
+    def timeline_menu(self) -> QMenu:
+        """The timeline's right-click menu: the cue actions (same keys as the Cue menu)."""
+        menu = QMenu(self)
+        has_selection = bool(self.doc.selection)
+        for action_id in self.TIMELINE_MENU:
+            if not action_id:
+                menu.addSeparator()
+                continue
+            action = self.action(action_id)
+            action.setEnabled(has_selection or not action_id.startswith("cue.") or action_id == "cue.add")
+            menu.addAction(action)
+        menu.aboutToHide.connect(self._enable_actions)  # the actions are shared with the keys
+        return menu
+
+    def _enable_actions(self) -> None:
+        for action in self._actions:
+            action.setEnabled(True)
+
+    def _timeline_menu(self, pos: QPoint) -> None:
+        self.timeline_menu().exec(self.timeline.mapToGlobal(pos))
+        self._enable_actions()
 
     def _column_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)

@@ -387,6 +387,10 @@ class TimelineWidget(QWidget):
         clip = event.rect()
         p.fillRect(clip, COLOURS["bg"])
         self._paint_waveform(p)
+        if not self.doc.sheet.cues:
+            p.setPen(QColor(120, 120, 130))
+            p.drawText(QRect(0, RULER_H, self.width(), LANE_H * 2), Qt.AlignmentFlag.AlignCenter,
+                       "No cues yet: identify the episode, or drag here to add one")
         self._paint_cue_layer(p)
         self._paint_ruler(p, clip)
         self._paint_playhead(p)
@@ -599,6 +603,12 @@ class TimelineWidget(QWidget):
 
     # --- mouse -----------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.RightButton:
+            # the context menu acts on the cue under the pointer (or on the selection it is in)
+            cue, _part = self.cue_at(event.position())
+            if cue is not None and cue.id not in self.doc.selection:
+                self.doc.set_selection([cue.id])
+            return super().mousePressEvent(event)
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         self.setFocus(Qt.FocusReason.MouseFocusReason)
