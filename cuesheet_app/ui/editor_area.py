@@ -390,8 +390,9 @@ class EditorArea(QWidget):
         return menu
 
     def _enable_actions(self) -> None:
-        for action in self._actions:
-            action.setEnabled(True)
+        for action_id in self.TIMELINE_MENU:
+            if action_id:
+                self.action(action_id).setEnabled(True)
 
     def _timeline_menu(self, pos: QPoint) -> None:
         self.timeline_menu().exec(self.timeline.mapToGlobal(pos))
