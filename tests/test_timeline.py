@@ -214,3 +214,18 @@ def test_view_follows_the_playhead_during_playback(timeline: TimelineWidget) -> 
     before = timeline.x0_s
     timeline.set_playhead(3.0)  # a seek far away does not scroll by itself
     assert timeline.x0_s == before
+
+
+@pytest.mark.parametrize("rate", ["25", "29.97DF", "29.97", "23.976"])
+def test_ruler_ticks_sit_on_whole_timecode_seconds(rate: str) -> None:
+    from cuesheet_app.ui.timeline.layout import ruler_ticks
+
+    sheet = CueSheet()
+    sheet.header.frame_rate = rate
+    sheet.header.program_start = "01:00:00:00" if rate != "29.97DF" else "01:00:00;00"
+    ticks = ruler_ticks(sheet, 0, sheet.frames(610), 60)
+    labels = [label for _f, label in ticks]
+    sep = ";" if rate.endswith("DF") else ":"
+    assert labels[0] == f"01:00:00{sep}00" and len(ticks) == 11
+    assert labels[1] == (f"01:01:00{sep}02" if rate.endswith("DF") else f"01:01:00{sep}00")
+    assert all(sheet.timecode_at(f) == label for f, label in ticks)  # each tick is where its label is

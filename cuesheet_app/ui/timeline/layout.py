@@ -119,3 +119,33 @@ def ruler_step(seconds_per_pixel: float, min_px: int = 90) -> float:
         if step / seconds_per_pixel >= min_px:
             return step
     return NICE_STEPS_S[-1]
+
+
+def ruler_ticks(sheet: CueSheet, first_frame: int, last_frame: int, step_s: int) -> list[tuple[int, str]]:
+    """(media frame, label) of ruler ticks at whole ``step_s`` multiples of *timecode* seconds.
+
+    Ticks sit where the timecode reads HH:MM:SS:00 (what an editor reads off the NLE),
+    not at multiples of real seconds, which at 29.97 fps fall between labels. At
+    drop-frame minutes where ;00 and ;01 do not exist, the tick takes the first label.
+    """
+    rate = sheet.rate
+    offset = sheet.media_start_frames()
+    first_label = tc.frames_to_timecode(max(0, offset + first_frame), rate)
+    hh, mm, ss = (int(x) for x in first_label[:8].split(":"))
+    t = (hh * 3600 + mm * 60 + ss) // step_s * step_s
+    out: list[tuple[int, str]] = []
+    while len(out) < 400:
+        h, rem = divmod(t, 3600)
+        label = f"{h % 24:02d}:{rem // 60:02d}:{rem % 60:02d}{rate.separator}"
+        for ff in range(rate.dropped_per_minute + 1):
+            try:
+                count = tc.timecode_to_frames(f"{label}{ff:02d}", rate)
+                break
+            except tc.TimecodeError:
+                continue
+        frame = count - offset
+        if frame > last_frame:
+            break
+        out.append((frame, f"{label}{ff:02d}"))
+        t += step_s
+    return out

@@ -41,7 +41,7 @@ from cuesheet_app.domain import timecode as tc
 from cuesheet_app.domain.model import Cue
 from cuesheet_app.ui import shortcuts
 from cuesheet_app.ui.document import ProjectDocument
-from cuesheet_app.ui.timeline.layout import CueLayout, SnapIndex, ruler_step
+from cuesheet_app.ui.timeline.layout import CueLayout, SnapIndex, ruler_step, ruler_ticks
 from cuesheet_app.ui.timeline.operations import CueOperations
 
 RULER_H = 24
@@ -423,22 +423,18 @@ class TimelineWidget(QWidget):
         p.fillRect(QRect(0, 0, self.width(), RULER_H), COLOURS["ruler_bg"])
         p.setPen(QColor(120, 120, 130))
         p.drawLine(0, RULER_H - 1, self.width(), RULER_H - 1)
-        sheet = self.doc.sheet
-        step = ruler_step(self.seconds_per_pixel)
-        first = int(self.x0_s // step) * step
-        end_s = self.seconds_at(self.width())
+        step = int(ruler_step(self.seconds_per_pixel))
+        ticks = ruler_ticks(self.doc.sheet, self.frame_at(0) - 1, self.frame_at(self.width()) + 1, step)
         p.setFont(self._font)
-        minor = step / 5
+        minor_px = step / 5 / self.seconds_per_pixel
         lines: list[QLineF] = []
-        t = first
-        while t <= end_s + step:
-            x = self.x_of_seconds(t)
+        for frame, label in ticks:
+            x = self.x_of_frame(frame)
             lines.append(QLineF(x, RULER_H - 10, x, RULER_H - 1))
             for k in range(1, 5):
-                xm = self.x_of_seconds(t + k * minor)
+                xm = x + k * minor_px
                 lines.append(QLineF(xm, RULER_H - 4, xm, RULER_H - 1))
-            p.drawText(QPointF(x + 3, RULER_H - 11), sheet.timecode_at(sheet.frames(tc.to_fraction(round(t, 6)))))
-            t += step
+            p.drawText(QPointF(x + 3, RULER_H - 11), label)
         p.drawLines(lines)
 
     def _paint_playhead(self, p: QPainter) -> None:
