@@ -262,7 +262,8 @@ class MainWindow(QMainWindow):
         self.bin = EpisodeBin(bin_actions, self)
         self.welcome = WelcomePanel(self)
         editor_cls = _editor_class()
-        self.editor = editor_cls(self.document, self) if editor_cls else _PlaceholderEditor(self.document, self)
+        self.editor = editor_cls(self.document, self, settings=self.settings) if editor_cls \
+            else _PlaceholderEditor(self.document, self)
         self.editor.setObjectName("editorArea")
         self.central = QStackedWidget(self)
         self.central.addWidget(self.welcome)
@@ -276,13 +277,16 @@ class MainWindow(QMainWindow):
         self.video = self._video_widget(viewer)
         vlayout.addWidget(self.video)
         self.viewer_dock = self._dock("Viewer", viewer, Qt.DockWidgetArea.LeftDockWidgetArea)
+        # Side docks run the full height; the log sits under the editor only.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.header_form = HeaderForm(self.document, self, on_error=lambda m: self.log_panel.add("warning", m))
         self.header_dock = self._dock("Production header", self.header_form, Qt.DockWidgetArea.RightDockWidgetArea)
         self.log_panel = LogPanel(self)
         self.log_dock = self._dock("Log", self.log_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.resizeDocks([self.bin_dock, self.header_dock], [380, 330], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.bin_dock, self.viewer_dock], [420, 260], Qt.Orientation.Vertical)
-        self.resizeDocks([self.log_dock], [110], Qt.Orientation.Vertical)
+        self.resizeDocks([self.bin_dock, self.header_dock], [310, 370], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.bin_dock, self.viewer_dock], [420, 240], Qt.Orientation.Vertical)
+        self.resizeDocks([self.log_dock], [90], Qt.Orientation.Vertical)
 
         transport = {k.split(".", 1)[1]: a for k, a in ids.items() if k.startswith("transport.")}
         self.transport = TransportBar(self.player, transport, self)
@@ -306,22 +310,31 @@ class MainWindow(QMainWindow):
         self.welcome.set_configured(bool(self.settings.library_dirs), bool(secrets.get_api_key()))
 
     def _video_widget(self, parent: QWidget) -> QWidget:
-        if self.player.media_player is not None:
-            try:
-                from PySide6.QtMultimediaWidgets import QVideoWidget
-
-                video = QVideoWidget(parent)
-                video.setMinimumHeight(120)
-                self.player.media_player.setVideoOutput(video)
-                return video
-            except Exception as exc:  # noqa: BLE001 - no video output: audio and timecode still work
-                log.info("No video widget: %s", exc)
+        """The picture, or a line saying why there is none (audio-only episode, playback disabled)."""
+        stack = QStackedWidget(parent)
         label = QLabel(f"Playback disabled: {self.player.reason}" if not self.player.available
-                       else "No picture", parent)
+                       else "No episode loaded", stack)
         label.setObjectName("viewerMessage")
         label.setWordWrap(True)
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        return label
+        label.setStyleSheet("color: palette(dark);")
+        stack.addWidget(label)
+        self.viewer_message = label
+        mp = self.player.media_player
+        if mp is not None:
+            try:
+                from PySide6.QtMultimediaWidgets import QVideoWidget
+
+                video = QVideoWidget(stack)
+                video.setMinimumHeight(120)
+                mp.setVideoOutput(video)
+                stack.addWidget(video)
+                mp.hasVideoChanged.connect(lambda has: stack.setCurrentWidget(video if has else label))
+                mp.sourceChanged.connect(lambda _src: label.setText(
+                    "Audio only: no picture" if self.player.path else "No episode loaded"))
+            except Exception as exc:  # noqa: BLE001 - no video output: audio and timecode still work
+                log.info("No video widget: %s", exc)
+        return stack
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -419,6 +432,10 @@ class MainWindow(QMainWindow):
                 sig.connect(slot)
         if hasattr(self.editor, "set_playhead"):
             self.player.positionChanged.connect(self.editor.set_playhead)
+        if hasattr(self.editor, "message"):
+            self.editor.message.connect(lambda text: self.status(text))
+        if hasattr(self.editor, "headerFieldRequested"):
+            self.editor.headerFieldRequested.connect(self.show_header_field)
 
     # ============================================================================ state display
     def _update_title(self) -> None:
@@ -995,14 +1012,29 @@ class MainWindow(QMainWindow):
         if importlib.util.find_spec("cuesheet_app.ui.export_dialog") is not None:
             from cuesheet_app.ui.export_dialog import ExportDialog
 
-            dialog = ExportDialog(sheet, self.settings, self)
-            if hasattr(dialog, "findingActivated"):
-                dialog.findingActivated.connect(lambda cue_id: self.document.set_selection([cue_id]))
+            dialog = ExportDialog(sheet, self.settings, self, project_path=self.document.path,
+                                  remember_options=self._remember_export_options)
+            dialog.findingActivated.connect(lambda cue_id: self.document.set_selection([cue_id]))
+            dialog.headerFindingActivated.connect(self.show_header_field)
+            dialog.exported.connect(lambda path: self.log_panel.add("info", f"Exported {path}"))
             dialog.exec()
             return
         from cuesheet_app.ui.export_fallback import export_with_registry
 
         export_with_registry(self, sheet, self.document, self.settings, self.tasks, ask, choose_save)
+
+    def _remember_export_options(self, options: dict[str, Any]) -> None:
+        """Export choices are kept with the project (saved with it; not an undo step)."""
+        if options != self.document.sheet.export_options:
+            self.document.sheet.export_options = dict(options)
+
+    def show_header_field(self, name: str) -> None:
+        """Bring the header form up with the cursor in one field (from a header finding)."""
+        self.header_dock.show()
+        self.header_dock.raise_()
+        editor = self.header_form.editors.get(name.removeprefix("header."))
+        if editor is not None:
+            editor.setFocus()
 
     def open_settings(self, tab: str = "") -> None:
         from cuesheet_app.ui.settings_dialog import SettingsDialog
@@ -1014,6 +1046,9 @@ class MainWindow(QMainWindow):
     def apply_settings(self, settings: Settings) -> None:
         self.settings = settings
         self.jobs.set_max_jobs(settings.jobs_at_once)
+        apply = getattr(self.editor, "apply_settings", None)
+        if apply is not None:
+            apply(settings)
         self.welcome.set_configured(bool(settings.library_dirs), bool(secrets.get_api_key()))
 
     def about(self) -> None:

@@ -17,7 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStyle, QToolButton, QWidget
 
 from cuesheet_app.domain import timecode as tc
 from cuesheet_app.domain.model import CueSheet
@@ -286,13 +286,30 @@ class TransportBar(QWidget):
         self.sheet: CueSheet | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
-        for key in ("back_second", "back_frame", "play_pause", "stop", "forward_frame", "forward_second"):
+        style = self.style()
+        icons = {"back_second": QStyle.StandardPixmap.SP_MediaSeekBackward,
+                 "back_frame": QStyle.StandardPixmap.SP_MediaSkipBackward,
+                 "play_pause": QStyle.StandardPixmap.SP_MediaPlay,
+                 "stop": QStyle.StandardPixmap.SP_MediaStop,
+                 "forward_frame": QStyle.StandardPixmap.SP_MediaSkipForward,
+                 "forward_second": QStyle.StandardPixmap.SP_MediaSeekForward}
+        self.buttons: dict[str, QToolButton] = {}
+        for key, pixmap in icons.items():
             action = actions.get(key)
             if action is not None:
+                action.setIcon(style.standardIcon(pixmap))  # type: ignore[attr-defined]
                 b = QToolButton(self)
                 b.setDefaultAction(action)  # type: ignore[arg-type]
-                b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+                b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+                b.setAutoRaise(True)
                 layout.addWidget(b)
+                self.buttons[key] = b
+        self._play_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        self._pause_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
+        play = actions.get("play_pause")
+        if play is not None:
+            player.playingChanged.connect(
+                lambda on: play.setIcon(self._pause_icon if on else self._play_icon))  # type: ignore[attr-defined]
         self.timecode = QLabel("00:00:00:00", self)
         self.timecode.setObjectName("programTimecode")
         font = self.timecode.font()

@@ -18,7 +18,7 @@ class WelcomePanel(QWidget):
         super().__init__(parent)
         self.setObjectName("welcomePanel")
         box = QFrame(self)
-        box.setMaximumWidth(560)
+        box.setFixedWidth(560)
         inner = QVBoxLayout(box)
         title = QLabel("<h2>Music cue sheets from your episodes</h2>", box)
         intro = QLabel(

@@ -1,0 +1,52 @@
+"""Running the first-run demo from the window: built on a worker, then opened like any project."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cuesheet_app.identify.base import Progress
+from cuesheet_app.services.demo import DemoResult, build_demo
+from cuesheet_app.settings.store import Settings
+
+if TYPE_CHECKING:
+    from cuesheet_app.ui.main_window import MainWindow
+
+
+def start_demo(window: MainWindow) -> None:
+    if getattr(window, "demo_running", False):
+        return
+    window.demo_running = True  # type: ignore[attr-defined]
+    window.welcome.demo_button.setEnabled(False)
+    window.welcome.status.setText("Building the demo…")
+    window.log_panel.add("info", "Building the demo: synthesized library and episode, local engine")
+    settings = Settings(**vars(window.settings))
+
+    def on_progress(job_id: str, p: Progress) -> None:
+        if job_id == job.id:
+            pct = "" if p.fraction is None else f" {p.fraction * 100:.0f}%"
+            window.welcome.status.setText(f"{p.phase}{pct}")
+            window.status(f"Demo: {p.phase}{pct}", 4000)
+
+    def finish() -> None:
+        window.demo_running = False  # type: ignore[attr-defined]
+        window.welcome.demo_button.setEnabled(True)
+        window.tasks.jobProgress.disconnect(on_progress)
+
+    def done(result: DemoResult) -> None:
+        finish()
+        window.welcome.status.setText("")
+        identified = sum(1 for c in result.sheet.cues if c.identified)
+        window.log_panel.add("info", f"Demo ready: {len(result.sheet.cues)} cues, {identified} identified "
+                                     f"from the demo library ({result.library_dir})"
+                             + ("" if result.with_speech else "; espeak-ng is not installed, so no dialogue"))
+        window.open_project(result.project_path)
+        window.settings.demo_offered = True
+
+    def failed(message: str, details: str) -> None:
+        finish()
+        window.welcome.status.setText(f"The demo could not be built: {message}")
+        window.log_panel.add("error", f"Demo: {message}", details)
+
+    window.tasks.jobProgress.connect(on_progress)
+    job = window.tasks.submit("Demo", lambda progress, cancel: build_demo(settings, progress, cancel),
+                              on_done=done, on_error=failed, on_cancelled=finish)
