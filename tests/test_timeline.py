@@ -229,3 +229,13 @@ def test_ruler_ticks_sit_on_whole_timecode_seconds(rate: str) -> None:
     assert labels[0] == f"01:00:00{sep}00" and len(ticks) == 11
     assert labels[1] == (f"01:01:00{sep}02" if rate.endswith("DF") else f"01:01:00{sep}00")
     assert all(sheet.timecode_at(f) == label for f, label in ticks)  # each tick is where its label is
+
+
+def test_many_overlapping_cues_squeeze_their_lanes(timeline: TimelineWidget) -> None:
+    doc = timeline.doc
+    for i in range(8):  # eight cues all sounding at once
+        doc.push_edit(edits.add_cue(doc.sheet, Cue(id=f"o{i}", title=f"O{i}", start=1200 + i, end=1400)))
+    assert timeline.layout().lane_count == 8
+    assert timeline.lane_h < 30
+    last = timeline.cue_rect(doc.sheet.cue_by_id("o7"))
+    assert last.bottom() <= timeline.height()  # every lane still on screen

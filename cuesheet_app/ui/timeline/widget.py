@@ -188,6 +188,7 @@ class TimelineWidget(QWidget):
         """Waveform peaks (``media.peaks.Peaks``) or None."""
         self.peaks = peaks
         self._wave_cache = None
+        self._content_version += 1  # lanes may get shorter to leave the waveform room
         self.update()
 
     def set_playhead(self, seconds: float) -> None:
@@ -271,11 +272,17 @@ class TimelineWidget(QWidget):
 
     def wave_top(self) -> int:
         """The waveform band starts under the cue lanes."""
-        return RULER_H + 6 + self.layout().lane_count * (LANE_H + LANE_GAP)
+        return RULER_H + 6 + self.layout().lane_count * (self.lane_h + LANE_GAP)
+
+    @property
+    def lane_h(self) -> int:
+        """Lane height: LANE_H, squeezed (down to 10 px) when many overlapping cues need lanes."""
+        room = self.height() - RULER_H - 6 - (MIN_WAVE_H // 2 if self.peaks is not None else 0)
+        return max(10, min(LANE_H, room // self.layout().lane_count - LANE_GAP))
 
     def lane_rect(self, lane: int) -> QRectF:
-        top = RULER_H + 4 + lane * (LANE_H + LANE_GAP)
-        return QRectF(0, top, self.width(), LANE_H)
+        top = RULER_H + 4 + lane * (self.lane_h + LANE_GAP)
+        return QRectF(0, top, self.width(), self.lane_h)
 
     def cue_rect(self, cue: Cue) -> QRectF:
         lane = self.layout().lane_of.get(cue.id, 0)
@@ -496,6 +503,7 @@ class TimelineWidget(QWidget):
         blocks get outlines, confidence bars and labels in a plain loop.
         """
         lay = self.layout()
+        lh = self.lane_h
         vis = lay.visible(self.frame_at(clip.left() - 1), self.frame_at(clip.right() + 1))
         if not len(vis):
             return
@@ -521,10 +529,10 @@ class TimelineWidget(QWidget):
             key = (lanes[idx].astype(np.int64) * (1 << 20) + (px + (1 << 16))) * 64 + groups[idx]
             _u, first = np.unique(key, return_index=True)
             keep = idx[first]
-            tops = RULER_H + 4 + lanes[keep] * (LANE_H + LANE_GAP)
+            tops = RULER_H + 4 + lanes[keep] * (lh + LANE_GAP)
             for g, x, w, t in zip(groups[keep].tolist(), xs0[keep].tolist(), widths[keep].tolist(),
                                   tops.tolist(), strict=True):
-                fills.setdefault(g, []).append(QRectF(x, t, w, LANE_H))
+                fills.setdefault(g, []).append(QRectF(x, t, w, lh))
         outlines: list[QRectF] = []
         selected_rects: list[QRectF] = []
         bars: list[QRectF] = []
@@ -537,8 +545,8 @@ class TimelineWidget(QWidget):
             i = lo + k
             cue = lay.cues[i]
             x0, x1, w = float(xs0[k]), float(xs1[k]), float(widths[k])
-            top = RULER_H + 4 + int(lanes[k]) * (LANE_H + LANE_GAP)
-            rect = QRectF(x0, top, w, LANE_H)
+            top = RULER_H + 4 + int(lanes[k]) * (lh + LANE_GAP)
+            rect = QRectF(x0, top, w, lh)
             fills.setdefault(int(groups[k]), []).append(rect)
             if selected[k]:
                 selected_rects.append(rect.adjusted(0.5, 0.5, -0.5, -0.5) if w >= 3 else rect.adjusted(-1, 0, 1, 0))
@@ -546,16 +554,16 @@ class TimelineWidget(QWidget):
                 outlines.append(rect.adjusted(0.5, 0.5, -0.5, -0.5))
             conf = float(st.confs[i])
             if conf >= 0 and w >= 6:  # confidence bar along the bottom
-                bars.append(QRectF(x0 + 1, top + LANE_H - 4, (w - 2) * conf, 3))
+                bars.append(QRectF(x0 + 1, top + lh - 4, (w - 2) * conf, 3))
             if not cue.active and w >= 3:
-                strikes.append(QLineF(max(x0, -2.0), top + LANE_H / 2, min(x1, width + 2.0), top + LANE_H / 2))
-            if w >= 24:
+                strikes.append(QLineF(max(x0, -2.0), top + lh / 2, min(x1, width + 2.0), top + lh / 2))
+            if w >= 24 and lh >= fm.height():
                 vis_left = max(x0, 0.0) + 4
                 avail = int(min(x1, width) - vis_left - 3)
                 if avail > 12:
                     label = f"{cue.cue_number or cue.seq or ''} {cue.title}".strip()
                     text = fm.elidedText(label, Qt.TextElideMode.ElideRight, avail)
-                    labels.append((QPointF(vis_left, top + (LANE_H + ascent - descent) / 2 - 1), text))
+                    labels.append((QPointF(vis_left, top + (lh + ascent - descent) / 2 - 1), text))
         p.setPen(Qt.PenStyle.NoPen)
         for g, rects in fills.items():
             p.setBrush(_FILL_LIST[g])
@@ -593,9 +601,10 @@ class TimelineWidget(QWidget):
             return
         cue = lay.cues[k]
         x = self.x_of_frame(getattr(cue, edge))
-        top = RULER_H + 4 + lay.lanes[k] * (LANE_H + LANE_GAP)
+        lh = self.lane_h
+        top = RULER_H + 4 + lay.lanes[k] * (lh + LANE_GAP)
         p.setPen(_ACTIVE_EDGE_PEN)
-        p.drawLine(QLineF(x, top - 2, x, top + LANE_H + 2))
+        p.drawLine(QLineF(x, top - 2, x, top + lh + 2))
 
     # --- mouse -----------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
