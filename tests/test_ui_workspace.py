@@ -195,3 +195,33 @@ def test_batch_runs_the_configured_number_of_jobs_at_once(qtbot, tmp_path, monke
     assert w.current is w.bin.model.episodes[0]
     assert all(e.unsaved and e.sheet is not None for e in w.bin.model.episodes[1:])
     w.close()
+
+
+class ResumableEngine(SlowEngine):
+    """Saves a task id the way the AudioShake engine does, through ``set_state_saver``."""
+
+    def __init__(self) -> None:
+        super().__init__(steps=4)
+        self.saver = None
+        self.seen_states: list[dict] = []
+
+    def set_state_saver(self, saver) -> None:  # type: ignore[no-untyped-def]
+        self.saver = saver
+
+    def identify(self, request, progress=None, cancel=None):  # type: ignore[no-untyped-def]
+        self.seen_states.append(dict(request.state or {}))
+        request.state["task_id"] = request.state.get("task_id") or "task-42"
+        self.saver()
+        return super().identify(request, progress, cancel)
+
+
+def test_engine_state_is_kept_in_the_project_and_passed_back_on_retry(qtbot, window, tmp_path):
+    engine = ResumableEngine()
+    window.engine_factory = factory_for(engine)
+    window.add_paths([make_episode(tmp_path / "ep.wav")])
+    ep = window.bin.model.episodes[0]
+    qtbot.waitUntil(lambda: ep.status == DONE, timeout=5000)
+    assert window.document.sheet.engine_state["local"] == {"task_id": "task-42"}
+    window.identify([ep])
+    qtbot.waitUntil(lambda: ep.status == DONE and len(engine.seen_states) == 2, timeout=5000)
+    assert engine.seen_states == [{}, {"task_id": "task-42"}]

@@ -138,3 +138,23 @@ def test_screenshot_run_writes_a_png_of_the_requested_size(tmp_path, size):
     # Not a blank picture: the welcome panel and docks draw many colours.
     colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
     assert len(colours) > 5
+
+
+def test_index_now_indexes_the_library_folders_with_progress(qtbot, tmp_path):
+    from tests.workspace_helpers import make_episode
+
+    music = tmp_path / "music"
+    music.mkdir()
+    make_episode(music / "track_one.wav", seconds=8.0, seed=4)
+    make_episode(music / "track_two.wav", seconds=8.0, seed=5)
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.folders.addItem(str(music))
+    assert dialog.index_button.isEnabled()
+    dialog.index_now()
+    assert not dialog.index_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.index_button.isEnabled(), timeout=60000)
+    assert dialog.index_result.text().startswith("Indexed: 2 added"), dialog.index_result.text()
+    from cuesheet_app.identify.local.library import Library
+
+    assert len(Library(Settings().library_dir()).tracks()) == 2
