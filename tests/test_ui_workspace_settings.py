@@ -158,3 +158,23 @@ def test_index_now_indexes_the_library_folders_with_progress(qtbot, tmp_path):
     from cuesheet_app.identify.local.library import Library
 
     assert len(Library(Settings().library_dir()).tracks()) == 2
+
+
+def test_player_plays_a_range_and_shuttles(qtbot, tmp_path):
+    from tests.workspace_helpers import make_episode
+
+    player = Player()
+    if not player.available:
+        pytest.skip(f"Qt Multimedia unavailable here: {player.reason}")
+    player.load(make_episode(tmp_path / "p.wav", seconds=6.0))
+    qtbot.waitUntil(lambda: player.duration() > 5.0, timeout=5000)
+    player.play_range(1.0, 1.4)
+    qtbot.waitUntil(lambda: not player.is_playing(), timeout=5000)
+    assert player.position() == pytest.approx(1.4)
+    player.seek(3.0)
+    player.shuttle_reverse()  # J
+    assert player.is_playing()
+    qtbot.wait(300)
+    player.shuttle_stop()  # K
+    assert 2.0 < player.position() < 3.0
+    assert not player.is_playing()

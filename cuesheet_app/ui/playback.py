@@ -235,8 +235,9 @@ class Player(QObject):
             return
         self._position = ms / 1000.0
         if self._range_end is not None and self._position >= self._range_end:
+            end = self._range_end
             self.pause()
-            self.seek(self._range_end)
+            self.seek(end)
             return
         self.positionChanged.emit(self._position)
 
