@@ -8,9 +8,18 @@ undo stack. ``menu_actions()`` gives the Edit/Cue/View actions with the keys of
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,6 +47,20 @@ from cuesheet_app.ui.timeline import CueOperations, TimelineWidget
 from cuesheet_app.ui.undo_history import UndoHistoryView
 
 MAX_COPY_SOURCES = 40
+LARGE_PROJECT_CUES = 500  # from here on, GC pauses would show during drags (see settle_heap)
+
+
+def settle_heap() -> None:
+    """Collect, then exempt what is loaded now (the project, Qt wrappers) from cyclic GC.
+
+    With a 2,000-cue project the Python heap is large, and a full cyclic collection
+    in the middle of a drag stalls a mouse move by tens of milliseconds (benchmark:
+    p95 per move 17 ms without, 6.5 ms with). Frozen objects are still freed by
+    reference counting; unfreezing first lets the previous project's cycles go.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class EditorArea(QWidget):
@@ -136,6 +159,8 @@ class EditorArea(QWidget):
         for source in (self.ops.message, self.model.editRejected, self.find_replace.message):
             source.connect(self._say)
         self._show_parties_of_selection(force=True)
+        document.sheetReplaced.connect(self._settle_heap_later)
+        self._settle_heap_later()
 
     # --- API for the main window ------------------------------------------
     def set_peaks(self, peaks: Any) -> None:
@@ -406,6 +431,10 @@ class EditorArea(QWidget):
             action.setChecked(not self.table.isColumnHidden(i))
             action.toggled.connect(lambda on, c=i: self.table.setColumnHidden(c, not on))
         menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
+
+    def _settle_heap_later(self) -> None:
+        if len(self.doc.sheet.cues) >= LARGE_PROJECT_CUES:
+            QTimer.singleShot(0, settle_heap)
 
     def set_column_visible(self, key: str, visible: bool) -> None:
         self.table.setColumnHidden(COLUMN_INDEX[key], not visible)
