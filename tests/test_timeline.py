@@ -119,6 +119,9 @@ def test_click_selection_and_ruler_seek(qtbot, timeline: TimelineWidget) -> None
     assert timeline.doc.selection == ["b"]
     QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, NO, QPoint(800, LANE0_Y))
     assert timeline.doc.selection == []
+    QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, NO, QPoint(150, LANE0_Y))
+    QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, SHIFT, QPoint(350, LANE0_Y))
+    assert timeline.doc.selection == ["a", "b"]  # Shift: the range from the last plain click
     with qtbot.waitSignal(timeline.seekRequested) as blocker:
         QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, NO, QPoint(450, 5))
     assert blocker.args[0] == pytest.approx(45.0)
