@@ -153,7 +153,10 @@ def test_gui_thread_stays_responsive_during_a_long_job(qtbot, engine, window, tm
     qtbot.waitUntil(lambda: ep.status == DONE, timeout=10000)
     timer.stop()
     assert len(gaps) > 50
-    assert max(gaps) < 0.05, f"GUI thread blocked for {max(gaps) * 1000:.0f} ms"
+    # The target is ~50 ms; the limit leaves room for the OS scheduler on a loaded 2-core CI
+    # machine (typical worst gap measured there: 30-47 ms), and still catches a blocking call
+    # such as a first import of a C extension on a worker (300 ms before the preload).
+    assert max(gaps) < 0.08, f"GUI thread blocked for {max(gaps) * 1000:.0f} ms"
 
 
 def test_failed_job_shows_its_message_in_the_row_and_the_log(qtbot, engine, window, tmp_path):
@@ -225,3 +228,22 @@ def test_engine_state_is_kept_in_the_project_and_passed_back_on_retry(qtbot, win
     window.identify([ep])
     qtbot.waitUntil(lambda: ep.status == DONE and len(engine.seen_states) == 2, timeout=5000)
     assert engine.seen_states == [{}, {"task_id": "task-42"}]
+
+
+def test_no_two_window_actions_share_a_key(window):
+    """An ambiguous shortcut fires neither action in Qt, so every key must be unique."""
+    from PySide6.QtGui import QAction, QKeySequence
+
+    seen: dict[str, str] = {}
+    clashes = []
+    for action in window.findChildren(QAction):
+        for seq in action.shortcuts():
+            key = seq.toString(QKeySequence.SequenceFormat.PortableText)
+            if not key:
+                continue
+            owner = seen.setdefault(key, action.objectName() or action.text())
+            if owner != (action.objectName() or action.text()):
+                clashes.append((key, owner, action.objectName() or action.text()))
+    assert clashes == []
+    # The menus show the keys (Qt draws an action's shortcut beside its text).
+    assert window.actions_by_id["transport.play_pause"].shortcut().toString() == "Space"

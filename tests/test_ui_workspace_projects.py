@@ -60,6 +60,7 @@ def test_save_and_open_round_trip(qtbot, identified, answers, tmp_path):
     assert saved.exists()
     assert not w.document.modified and not w.isWindowModified()
     assert w.windowTitle() == "harbour[*] — Cue Sheet"
+    qtbot.waitUntil(w.is_idle, timeout=5000)  # the settings file is written after the project
     assert load_settings().recent_projects[0] == str(saved.resolve())
     expected = w.document.sheet.to_dict()
 

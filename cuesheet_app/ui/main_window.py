@@ -156,6 +156,22 @@ class _PlaceholderEditor(QLabel):
         return []
 
 
+# Modules the workers import. Importing a C extension holds the GIL for its whole initialisation,
+# so a worker's first ``import av`` (or scipy) would freeze the GUI thread for a few hundred ms in
+# the middle of the user's work; importing them while the window is built moves that to start-up.
+_PRELOAD = ("av", "numpy", "cuesheet_app.media.probe", "cuesheet_app.media.identity",
+            "cuesheet_app.media.peaks", "cuesheet_app.identify.local.engine",
+            "cuesheet_app.identify.audioshake.engine", "cuesheet_app.rights.autofill")
+
+
+def preload_worker_modules() -> None:
+    for name in _PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - a missing optional engine shows up when it is used
+            log.info("Not preloaded %s: %s", name, exc)
+
+
 def _editor_class() -> type | None:
     if importlib.util.find_spec("cuesheet_app.ui.editor_area") is None:
         return None
@@ -172,6 +188,7 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None, engine_factory: EngineFactory | None = None,
                  autosave_interval_ms: int = 60_000, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        preload_worker_modules()
         self.setObjectName("mainWindow")
         self.settings = settings or load_settings()
         self.engine_factory = engine_factory
