@@ -247,3 +247,17 @@ def test_no_two_window_actions_share_a_key(window):
     assert clashes == []
     # The menus show the keys (Qt draws an action's shortcut beside its text).
     assert window.actions_by_id["transport.play_pause"].shortcut().toString() == "Space"
+
+
+def test_closing_during_a_job_asks_and_cancels_it(qtbot, engine, window, tmp_path, monkeypatch):
+    engine.steps, engine.step_s = 500, 0.02
+    window.add_paths([make_episode(tmp_path / "long.wav")])
+    qtbot.waitUntil(lambda: engine.steps_done >= 2, timeout=5000)
+    answers = Answers(SB.Cancel)
+    monkeypatch.setattr(mw, "ask", answers)
+    assert not window.close()
+    assert "still being identified" in answers.questions[0]
+    answers.answers = [SB.Yes]
+    answers.otherwise = SB.Discard
+    assert window.close()
+    assert engine.exited.wait(2.0) and engine.steps_done < 100

@@ -324,7 +324,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy_bar)
         self.busy_bar.hide()
         self.busy_label.hide()
-        self.welcome.set_configured(bool(self.settings.library_dirs), bool(secrets.get_api_key()))
+        self.welcome.set_configured(self._has_library(), bool(secrets.get_api_key()))
+
+    def _has_library(self) -> bool:
+        """Music folders are set, or a library index exists (e.g. made with ``cuesheet library add``)."""
+        return bool(self.settings.library_sources) or (self.settings.library_dir() / "library.json").exists()
 
     def _video_widget(self, parent: QWidget) -> QWidget:
         """The picture, or a line saying why there is none (audio-only episode, playback disabled)."""
@@ -756,6 +760,13 @@ class MainWindow(QMainWindow):
     # ============================================================================ projects
     def maybe_save(self, closing: bool = False) -> bool:
         """Ask about unsaved work; True when it is fine to go on (saved or discarded)."""
+        running, queued = self.jobs.counts()
+        if closing and (running or queued):
+            answer = ask(self, APP_TITLE, f"{running + queued} episode(s) are still being identified. "
+                         "Stop them and close? (AudioShake jobs resume from their task next time.)",
+                         SB.Yes | SB.Cancel, SB.Cancel)
+            if answer != SB.Yes:
+                return False
         others = [e for e in self.bin.model.episodes if e.unsaved and e is not self.current and e.sheet]
         if not self.document.modified and not (closing and others):
             return True
@@ -1066,7 +1077,7 @@ class MainWindow(QMainWindow):
         apply = getattr(self.editor, "apply_settings", None)
         if apply is not None:
             apply(settings)
-        self.welcome.set_configured(bool(settings.library_dirs), bool(secrets.get_api_key()))
+        self.welcome.set_configured(self._has_library(), bool(secrets.get_api_key()))
 
     def about(self) -> None:
         from cuesheet_app.ui.about import show_about
