@@ -211,3 +211,20 @@ def test_fill_sheet_from_path_is_quiet_without_or_with_a_broken_catalogue(tmp_pa
     broken.write_bytes(b"this is not a database" * 100)
     assert fill_sheet_from_path(sheet, broken) is None
     assert broken.read_bytes() == b"this is not a database" * 100
+
+
+def test_same_name_other_society_is_another_person_but_an_ipi_correction_sticks(cat: Catalogue) -> None:
+    cat.save_work(Work(title="A", parties=[Party(role="C", first_name="John", last_name="Smith", pro="BMI")]))
+    cat.save_work(Work(title="B", parties=[Party(role="C", first_name="John", last_name="Smith", pro="PRS")]))
+    assert sorted(e.pro for e in cat.parties("john smith")) == ["BMI", "PRS"]
+    assert cat.works_by_title("B")[0].parties[0].pro == "PRS"
+    # A learned correction of a society, for a party known by IPI, updates the directory entry.
+    cue = Cue(title="C", isrc="USRC17607839",
+              parties=[Party(role="C", first_name="Jane", last_name="Doe", pro="ASCAP", ipi="00012345678",
+                             share=Fraction(100))])
+    learn_cue(cat, cue)
+    cue.parties[0].pro = "BMI"
+    result = learn_cue(cat, cue)
+    work = cat.get_work(result.work_id)
+    assert work is not None and work.parties[0].pro == "BMI"
+    assert len(cat.parties("jane doe")) == 1

@@ -13,12 +13,15 @@ from cuesheet_app.rights.normalize import norm_party_name
 
 
 def party_id_for(conn: sqlite3.Connection, party: Party) -> int:
-    """Same IPI, else same normalised name (and no conflicting IPI): one directory entry.
+    """Same IPI, else same normalised name with no conflicting IPI or PRO: one directory entry.
 
-    Empty PRO/IPI in the directory are completed from the credit; filled ones are never
-    overwritten here (editing the directory is an explicit action).
+    An IPI identifies a person or company, so a credit with a known IPI and a different PRO
+    updates the entry (the society was wrong or has changed: the newer word wins, otherwise a
+    correction would be lost). Two credits with one name but different societies are two
+    people (common names are common). Empty PRO/IPI in the directory are completed.
     """
     ipi = normalize_ipi(party.ipi)
+    pro = party.pro.strip().upper()
     key = norm_party_name(party.first_name, party.last_name, party.company)
     if not key:
         raise ValueError("a party needs a name or a company")
@@ -28,18 +31,18 @@ def party_id_for(conn: sqlite3.Connection, party: Party) -> int:
     if row is None:
         row = conn.execute(
             "SELECT id, pro, ipi FROM parties WHERE name_key = ? AND (ipi = '' OR ? = '' OR ipi = ?) "
-            "ORDER BY ipi DESC, id LIMIT 1",
-            (key, ipi, ipi),
+            "AND (pro = '' OR ? = '' OR pro = ?) ORDER BY ipi DESC, pro DESC, id LIMIT 1",
+            (key, ipi, ipi, pro, pro),
         ).fetchone()
     if row is None:
         cur = conn.execute(
             "INSERT INTO parties (first_name, last_name, company, pro, ipi, name_key) VALUES (?,?,?,?,?,?)",
-            (party.first_name.strip(), party.last_name.strip(), party.company.strip(),
-             party.pro.strip().upper(), ipi, key),
+            (party.first_name.strip(), party.last_name.strip(), party.company.strip(), pro, ipi, key),
         )
         return int(cur.lastrowid or 0)
-    pid, pro, old_ipi = row
-    if (not pro and party.pro) or (not old_ipi and ipi):
-        conn.execute("UPDATE parties SET pro = ?, ipi = ? WHERE id = ?",
-                     (pro or party.pro.strip().upper(), old_ipi or ipi, pid))
+    pid, old_pro, old_ipi = row
+    new_pro = pro or old_pro
+    new_ipi = old_ipi or ipi
+    if (new_pro, new_ipi) != (old_pro, old_ipi):
+        conn.execute("UPDATE parties SET pro = ?, ipi = ? WHERE id = ?", (new_pro, new_ipi, pid))
     return int(pid)
