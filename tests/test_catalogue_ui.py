@@ -212,3 +212,22 @@ def test_new_track_edit_recording_and_delete(qtbot, filled: Path) -> None:
     assert win.catalogue.recording_by_isrc("GBAAA2400042") is None
     assert win.catalogue.works_by_title("Hand Typed") == []
     assert win.catalogue.counts()["recordings"] == 2
+
+
+def test_learn_bar_always_mode_saves_once_after_a_pause_even_across_a_sheet_change(qtbot, tmp_path: Path) -> None:
+    doc, cue = _document_with_identified_cue()
+    bar = LearnRightsBar(doc, tmp_path / "cat.sqlite", Settings(always_learn_rights=True))
+    qtbot.addWidget(bar)
+    saved = []
+    bar.learned.connect(lambda cue_id, ref: saved.append(cue_id))
+    for share in (10, 50, 100):  # three quick cell edits
+        cue.parties = [Party(role="C", first_name="Jane", last_name="Doe", share=Fraction(share))]
+        doc.cueFieldsChanged.emit(cue.id, ["parties"])
+    assert saved == [] and bar.isHidden()
+    doc.replace_sheet(CueSheet())  # e.g. another project opened before the pause ended
+    assert saved == [cue.id]
+    with Catalogue(tmp_path / "cat.sqlite") as cat:
+        rec = cat.recording_by_isrc("DEF059503430")
+        assert rec is not None
+        work = cat.get_work(rec.work_id or 0)
+        assert work is not None and [p.share for p in work.parties] == [100]

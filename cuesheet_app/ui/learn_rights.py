@@ -22,6 +22,7 @@ from cuesheet_app.ui.document import ProjectDocument
 
 RIGHTS_FIELDS = frozenset({"parties", "iswc"})
 _DONE_MS = 4000
+QUIET_SAVE_DELAY_MS = 800
 
 
 class LearnRightsBar(QFrame):
@@ -58,6 +59,11 @@ class LearnRightsBar(QFrame):
         for w in (self.save_button, self.always_button, self.dismiss_button):
             row.addWidget(w)
 
+        self._quiet: dict[str, Cue] = {}  # "always" mode: latest copy, saved after a pause
+        self._quiet_timer = QTimer(self)
+        self._quiet_timer.setSingleShot(True)
+        self._quiet_timer.setInterval(QUIET_SAVE_DELAY_MS)
+        self._quiet_timer.timeout.connect(self.flush)
         self._hide_timer = QTimer(self)
         self._hide_timer.setSingleShot(True)
         self._hide_timer.timeout.connect(self._next)
@@ -76,7 +82,9 @@ class LearnRightsBar(QFrame):
         if cue is None or not can_learn(cue):
             return
         if self.settings.always_learn_rights:
-            self._learn(cue_id, quiet=True)
+            # Edits come cell by cell; write once the user pauses, not on every cell.
+            self._quiet[cue_id] = cue.copy()
+            self._quiet_timer.start()
             return
         if cue_id in self._offered:
             return
@@ -114,11 +122,21 @@ class LearnRightsBar(QFrame):
         self.dismiss_button.setText("Not now" if offering else "Close")
 
     def _reset(self) -> None:
+        self.flush()  # corrections made to the previous sheet still go in
         self._offered.clear()
         self._pending.clear()
         self._next()
 
     # --- actions ----------------------------------------------------------
+    def flush(self) -> None:
+        """Save the corrections waiting for the pause now ("always" mode; also before closing)."""
+        self._quiet_timer.stop()
+        waiting, self._quiet = self._quiet, {}
+        for cue_id, copy in waiting.items():
+            cue = self._cue(cue_id) or copy  # the sheet may have been replaced meanwhile
+            if can_learn(cue):
+                self._learn(cue_id, quiet=True, cue=cue)
+
     def save_current(self) -> None:
         if self.current is not None:
             self._learn(self.current, quiet=False)
@@ -135,8 +153,8 @@ class LearnRightsBar(QFrame):
     def dismiss(self) -> None:
         self._next()
 
-    def _learn(self, cue_id: str, quiet: bool) -> None:
-        cue = self._cue(cue_id)
+    def _learn(self, cue_id: str, quiet: bool, cue: Cue | None = None) -> None:
+        cue = cue or self._cue(cue_id)
         if cue is None:
             self._next()
             return
