@@ -168,3 +168,25 @@ def test_backup_and_restore_round_trip(cat: Catalogue, tmp_path: Path, suffix: s
         assert restore_catalogue(fresh, backup).count("unchanged") == 4
     with pytest.raises(BackupError, match=r"backup.txt: back up to a .csv or .xlsx file"):
         export_catalogue(cat, tmp_path / "backup.txt")
+
+
+def test_preview_needs_no_write_lock_and_import_commits_in_batches(tmp_path: Path, monkeypatch) -> None:
+    import sqlite3
+
+    from cuesheet_app.rights import importer
+
+    path = tmp_path / "cat.sqlite"
+    with Catalogue(path, timeout_s=2) as cat:
+        import_file(cat, write_sheet(tmp_path / "one.csv", GOOD_ROWS[:1]))
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another window is writing right now
+        try:
+            preview = import_file(cat, write_sheet(tmp_path / "all.csv", GOOD_ROWS + BAD_ROWS), dry_run=True)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert [o.action for o in preview.outcomes] == ["unchanged", "add", "skip", "skip", "skip", "skip"]
+        monkeypatch.setattr(importer, "BATCH_ROWS", 2)
+        report = import_file(cat, tmp_path / "all.csv")
+        assert [(o.action, o.changes) for o in report.outcomes] == [(o.action, o.changes) for o in preview.outcomes]
+        assert cat.counts()["recordings"] == 2 and cat.integrity_check() == "ok"

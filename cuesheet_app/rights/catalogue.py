@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterator
 from fractions import Fraction
@@ -115,6 +116,24 @@ class Catalogue:
                 self._conn.execute(f"RELEASE {name}")
                 raise
             self._conn.execute(f"RELEASE {name}")
+
+    @contextlib.contextmanager
+    def scratch_copy(self) -> Iterator[Catalogue]:
+        """A throw-away copy of this catalogue (SQLite online backup): previews write there."""
+        with tempfile.TemporaryDirectory(prefix="cuesheet-preview-") as tmp:
+            target = Path(tmp) / "preview.sqlite"
+            dest = sqlite3.connect(str(target))
+            try:
+                self._conn.backup(dest)
+            except sqlite3.Error as exc:
+                raise CatalogueError(f"Cannot copy catalogue {self.path} for a preview: {exc}") from exc
+            finally:
+                dest.close()
+            copy = Catalogue(target)
+            try:
+                yield copy
+            finally:
+                copy.close()
 
     # --- works ------------------------------------------------------------
     def get_work(self, work_id: int) -> Work | None:

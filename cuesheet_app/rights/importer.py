@@ -1,7 +1,7 @@
 """Import metadata sheets and audio-file tags into the catalogue, with a preview first.
 
-The preview is the real import run inside a transaction that is rolled back, so what it
-shows is exactly what applying will do (including rows of one sheet that share a work).
+The preview is the real import run on a scratch copy of the catalogue, so what it shows is
+exactly what applying will do (including rows of one sheet that share a work).
 Each row is written in its own savepoint: a bad row is undone whole, reported with its
 row number and reason, and the others go in. Re-importing a sheet finds its recordings
 again (ISRC, then library + catalogue number, then title + artist) and updates them.
@@ -311,43 +311,60 @@ def _merge_recording(old: Recording, new: Recording) -> list[str]:
     return changes
 
 
-class _Preview(Exception):
-    """Raised to roll the whole import back after a preview."""
+BATCH_ROWS = 500  # rows per transaction: other windows and the CLI wait at most one batch
 
 
 def import_rows(cat: Catalogue, rows: Iterable[SourceRow], source: str, dry_run: bool = False) -> ImportReport:
-    """Import rows in one transaction (rolled back when ``dry_run``): the preview and the real thing."""
+    """Import rows; with ``dry_run`` the same import runs on a scratch copy of the catalogue.
+
+    The preview therefore holds no lock on the real file and shows exactly what applying does.
+    The real import commits every ``BATCH_ROWS`` rows, so a 50,000-row sheet never makes another
+    writer wait longer than one batch; each row is all-or-nothing on its own.
+    """
+    if dry_run:
+        with cat.scratch_copy() as scratch:
+            report = _import(scratch, rows, source)
+        report.applied = False
+        return report
+    return _import(cat, rows, source)
+
+
+def _import(cat: Catalogue, rows: Iterable[SourceRow], source: str) -> ImportReport:
     report = ImportReport(source=source)
     seen_isrc: dict[str, str] = {}
-    try:
+    batch: list[SourceRow] = []
+
+    def run(batch: list[SourceRow]) -> None:
         with cat.transaction():
-            for row in rows:
-                isrc = normalize_isrc(row.values.get("isrc", ""))
-                if row.errors:
-                    report.outcomes.append(RowOutcome(row.where, "skip", row.values.get("title", ""),
-                                                      reason="; ".join(row.errors)))
-                    continue
-                if isrc and isrc in seen_isrc:
-                    report.outcomes.append(RowOutcome(
-                        row.where, "skip", row.values.get("title", ""),
-                        reason=f"duplicate ISRC {isrc}: already in {seen_isrc[isrc]}"))
-                    continue
-                try:
-                    with cat.savepoint():
-                        outcome = _apply_row(cat, row)
-                except CatalogueError as exc:
-                    report.outcomes.append(RowOutcome(row.where, "skip", row.values.get("title", ""),
-                                                      reason=str(exc)))
-                    continue
-                if isrc:
-                    seen_isrc[isrc] = row.where
-                report.outcomes.append(outcome)
-            if dry_run:
-                raise _Preview
-    except _Preview:
-        return report
+            for row in batch:
+                report.outcomes.append(_import_one(cat, row, seen_isrc))
+
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH_ROWS:
+            run(batch)
+            batch = []
+    if batch:
+        run(batch)
     report.applied = True
     return report
+
+
+def _import_one(cat: Catalogue, row: SourceRow, seen_isrc: dict[str, str]) -> RowOutcome:
+    title = row.values.get("title", "")
+    if row.errors:
+        return RowOutcome(row.where, "skip", title, reason="; ".join(row.errors))
+    isrc = normalize_isrc(row.values.get("isrc", ""))
+    if isrc and isrc in seen_isrc:
+        return RowOutcome(row.where, "skip", title, reason=f"duplicate ISRC {isrc}: already in {seen_isrc[isrc]}")
+    try:
+        with cat.savepoint():
+            outcome = _apply_row(cat, row)
+    except CatalogueError as exc:
+        return RowOutcome(row.where, "skip", title, reason=str(exc))
+    if isrc:
+        seen_isrc[isrc] = row.where
+    return outcome
 
 
 def import_file(cat: Catalogue, path: str | Path, dry_run: bool = False) -> ImportReport:
