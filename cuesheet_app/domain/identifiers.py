@@ -62,4 +62,6 @@ def normalize_ipi(value: str) -> str:
 
 
 def is_valid_ipi(value: str) -> bool:
+    if value.isascii() and value.isdigit():  # the common case, without a regex substitution
+        return 9 <= len(value) <= 11
     return bool(_IPI_RE.match(normalize_ipi(value)))

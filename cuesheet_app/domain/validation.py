@@ -11,7 +11,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from cuesheet_app.domain import identifiers as ids
-from cuesheet_app.domain.model import Cue, CueSheet
+from cuesheet_app.domain.model import Cue, CueSheet, Party
 from cuesheet_app.domain.parties import format_share
 from cuesheet_app.domain.timecode import format_duration
 
@@ -175,21 +175,30 @@ def validate_cue(cue: Cue, prof: Profile | str = "generic", sheet: CueSheet | No
         add(Severity.ERROR, "bad-isrc", f"ISRC {cue.isrc!r} is not CC-XXX-YY-NNNNN", "isrc")
     if cue.iswc and not ids.is_valid_iswc(cue.iswc):
         add(Severity.ERROR, "bad-iswc", f"ISWC {cue.iswc!r} is not T-NNN.NNN.NNN-C with a valid check digit", "iswc")
-    if prof.needs_parties and not cue.writers and "unidentified" not in cue.flags:
+    writers = [p for p in cue.parties if p.is_writer]
+    publishers = [p for p in cue.parties if p.is_publisher]
+    if prof.needs_parties and not writers and "unidentified" not in cue.flags:
         add(Severity.ERROR, "no-writers", "no composer or author", "parties")
     for i, p in enumerate(cue.parties):
         if not p.display_name:
             add(Severity.ERROR, "party-name", f"party {i + 1} has no name", "parties", i)
         if p.ipi and not ids.is_valid_ipi(p.ipi):
             add(Severity.ERROR, "bad-ipi", f"IPI {p.ipi!r} of {p.display_name or 'party ' + str(i + 1)} must be 9–11 digits", "parties", i)
-        if p.share < 0 or p.share > _HUNDRED:
+        # integer comparisons: Fraction's operators dominate validation time on big sheets
+        if p.share.numerator < 0 or p.share.numerator > 100 * p.share.denominator:
             add(Severity.ERROR, "bad-share", f"share {format_share(p.share)}% of {p.display_name} is out of range", "parties", i)
-    for kind, group in (("writer", cue.writers), ("publisher", cue.publishers)):
+    for kind, group in (("writer", writers), ("publisher", publishers)):
         if group:
-            total = sum((p.share for p in group), Fraction(0))
+            total = _share_total(group)
             if total != _HUNDRED:
                 add(Severity.ERROR, f"{kind}-shares", f"{kind} shares add up to {format_share(total)}%, not 100%", "parties")
     return out
+
+
+def _share_total(parties: list[Party]) -> Fraction:
+    if all(p.share.denominator == 1 for p in parties):
+        return Fraction(sum(p.share.numerator for p in parties))
+    return sum((p.share for p in parties), Fraction(0))
 
 
 def _overlaps(sheet: CueSheet, active: list[Cue]) -> list[Finding]:
