@@ -126,7 +126,9 @@ def test_audio_tags_import_from_a_folder(cat: Catalogue, tmp_path: Path) -> None
     (folder / "broken.mp3").write_bytes(b"\x00" * 100)
     row = tag_row(folder / "a.wav")
     assert row.values["composers"] == "Jane Doe; John Roe" and row.values["duration"] == "0.5"
-    report = import_file(cat, folder)
+    calls: list[tuple[str, int, int]] = []
+    report = import_file(cat, folder, progress=lambda *a: calls.append(a))
+    assert calls == [("reading tags", 1, 3), ("reading tags", 2, 3), ("reading tags", 3, 3), ("importing", 3, 3)]
     assert report.count("add") == 2
     assert [o.where for o in report.skipped] == ["broken.mp3"]
     rec = cat.recording_by_isrc("GBAAA2400002")

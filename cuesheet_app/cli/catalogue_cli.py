@@ -12,8 +12,10 @@ from pathlib import Path
 from cuesheet_app.cli.common import settings
 from cuesheet_app.cli.errors import EXIT_FINDINGS, EXIT_OK, CliError
 from cuesheet_app.cli.output import emit, info
+from cuesheet_app.cli.progress import TerminalProgress
 from cuesheet_app.domain.identifiers import format_isrc, format_iswc
 from cuesheet_app.domain.parties import format_parties
+from cuesheet_app.identify.base import Progress
 from cuesheet_app.rights.backup import BackupError, export_catalogue
 from cuesheet_app.rights.catalogue import Catalogue, CatalogueError, SchemaError
 from cuesheet_app.rights.importer import ImportSourceError, import_file
@@ -47,7 +49,13 @@ def _guarded(args: argparse.Namespace, path: Path, command: str) -> int:
 
 
 def _import(args: argparse.Namespace, cat: Catalogue) -> int:
-    report = import_file(cat, args.file, dry_run=args.dry_run)
+    bar = TerminalProgress(Path(args.file).name, quiet=args.quiet or args.json)
+    try:
+        report = import_file(cat, args.file, dry_run=args.dry_run,
+                             progress=lambda phase, done, total: bar(Progress(phase, done / total,
+                                                                              f"{done}/{total}")))
+    finally:
+        bar.close()
     lines = []
     for o in report.outcomes:
         if o.action == "skip":

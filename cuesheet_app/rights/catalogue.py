@@ -25,6 +25,7 @@ from cuesheet_app.rights.records import DirectoryParty, Recording, SearchHit, Wo
 from cuesheet_app.rights.schema import SchemaError, check_version, migrate
 
 __all__ = ["Catalogue", "CatalogueError", "SchemaError"]
+SCRATCH_NAME = "preview.sqlite"
 
 
 class CatalogueError(Exception):
@@ -121,7 +122,7 @@ class Catalogue:
     def scratch_copy(self) -> Iterator[Catalogue]:
         """A throw-away copy of this catalogue (SQLite online backup): previews write there."""
         with tempfile.TemporaryDirectory(prefix="cuesheet-preview-") as tmp:
-            target = Path(tmp) / "preview.sqlite"
+            target = Path(tmp) / SCRATCH_NAME
             dest = sqlite3.connect(str(target))
             try:
                 self._conn.backup(dest)

@@ -10,7 +10,7 @@ again (ISRC, then library + catalogue number, then title + artist) and updates t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -89,14 +89,23 @@ class ImportReport:
 
 
 # --- reading sources -------------------------------------------------------
-def read_source(path: str | Path) -> list[SourceRow]:
+# progress(phase, done, total): long imports (big sheets, folders of audio) report how far they are.
+ProgressFn = Callable[[str, int, int], None]
+
+
+def read_source(path: str | Path, progress: ProgressFn | None = None) -> list[SourceRow]:
     """Rows of a metadata sheet, or one row per audio file (a file or a folder of them)."""
     p = Path(path)
     if p.is_dir():
         files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in AUDIO_SUFFIXES)
         if not files:
             raise ImportSourceError(f"{p}: no audio files found to import")
-        return [tag_row(f) for f in files]
+        rows = []
+        for i, f in enumerate(files):
+            rows.append(tag_row(f))
+            if progress:
+                progress("reading tags", i + 1, len(files))
+        return rows
     if not p.is_file():
         raise ImportSourceError(f"{p}: file not found")
     suffix = p.suffix.lower()
@@ -314,7 +323,8 @@ def _merge_recording(old: Recording, new: Recording) -> list[str]:
 BATCH_ROWS = 500  # rows per transaction: other windows and the CLI wait at most one batch
 
 
-def import_rows(cat: Catalogue, rows: Iterable[SourceRow], source: str, dry_run: bool = False) -> ImportReport:
+def import_rows(cat: Catalogue, rows: list[SourceRow], source: str, dry_run: bool = False,
+                progress: ProgressFn | None = None) -> ImportReport:
     """Import rows; with ``dry_run`` the same import runs on a scratch copy of the catalogue.
 
     The preview therefore holds no lock on the real file and shows exactly what applying does.
@@ -323,13 +333,14 @@ def import_rows(cat: Catalogue, rows: Iterable[SourceRow], source: str, dry_run:
     """
     if dry_run:
         with cat.scratch_copy() as scratch:
-            report = _import(scratch, rows, source)
+            report = _import(scratch, rows, source, progress, "checking rows")
         report.applied = False
         return report
-    return _import(cat, rows, source)
+    return _import(cat, rows, source, progress, "importing")
 
 
-def _import(cat: Catalogue, rows: Iterable[SourceRow], source: str) -> ImportReport:
+def _import(cat: Catalogue, rows: list[SourceRow], source: str, progress: ProgressFn | None,
+            phase: str) -> ImportReport:
     report = ImportReport(source=source)
     seen_isrc: dict[str, str] = {}
     batch: list[SourceRow] = []
@@ -338,6 +349,8 @@ def _import(cat: Catalogue, rows: Iterable[SourceRow], source: str) -> ImportRep
         with cat.transaction():
             for row in batch:
                 report.outcomes.append(_import_one(cat, row, seen_isrc))
+        if progress:
+            progress(phase, len(report.outcomes), len(rows))
 
     for row in rows:
         batch.append(row)
@@ -367,6 +380,7 @@ def _import_one(cat: Catalogue, row: SourceRow, seen_isrc: dict[str, str]) -> Ro
     return outcome
 
 
-def import_file(cat: Catalogue, path: str | Path, dry_run: bool = False) -> ImportReport:
+def import_file(cat: Catalogue, path: str | Path, dry_run: bool = False,
+                progress: ProgressFn | None = None) -> ImportReport:
     """Preview (``dry_run``) or import a sheet, an audio file or a folder of audio files."""
-    return import_rows(cat, read_source(path), str(path), dry_run=dry_run)
+    return import_rows(cat, read_source(path, progress), str(path), dry_run=dry_run, progress=progress)
