@@ -106,15 +106,22 @@ def test_import_with_preview_then_confirm_or_cancel(qtbot, tmp_path: Path) -> No
     qtbot.addWidget(win)
     sheet = write_sheet(tmp_path / "mixed.csv", GOOD_ROWS + BAD_ROWS)
     seen = []
-    assert win.import_path(sheet, confirm=lambda report: seen.append(report) or False) is None
+    with qtbot.waitSignal(win.importFinished, timeout=10000) as blocker:
+        win.import_path(sheet, confirm=lambda report: seen.append(report) or False)
+    assert blocker.args == [None] and "nothing was written" in win.statusBar().currentMessage()
     assert win.catalogue.counts()["recordings"] == 0  # cancelled after the preview: nothing written
     dialog = ImportPreviewDialog(seen[0])
     qtbot.addWidget(dialog)
     assert dialog.table.rowCount() == 6 and dialog.import_button.text() == "Import 2 row(s)"
     assert dialog.table.item(2, 1).text() == "Skipped" and "120%" in dialog.table.item(2, 3).text()
-    report = win.import_path(sheet, confirm=lambda report: True)
+    with qtbot.waitSignal(win.importFinished, timeout=10000) as blocker:
+        win.import_path(sheet, confirm=lambda report: True)
+    report = blocker.args[0]
     assert report is not None and report.applied and report.count("add") == 2
-    assert len(win.hits.hits) == 2
+    assert len(win.hits.hits) == 2 and win.import_action.isEnabled()
+    with qtbot.waitSignal(win.importFinished, timeout=10000) as blocker:
+        win.import_path(tmp_path / "missing.csv", confirm=lambda report: True)
+    assert blocker.args == [None] and "missing.csv" in win.statusBar().currentMessage()
     out = tmp_path / "backup.csv"
     assert win.export_path(out) == 2 and "Morning Run" in out.read_text(encoding="utf-8")
 

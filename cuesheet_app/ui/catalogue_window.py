@@ -7,6 +7,7 @@ windows and the CLI; it re-reads when it is activated, so edits made elsewhere s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -48,11 +49,13 @@ from cuesheet_app.domain.identifiers import format_isrc, format_iswc
 from cuesheet_app.domain.model import Party
 from cuesheet_app.domain.parties import format_parties
 from cuesheet_app.domain.vocab import ROLES
+from cuesheet_app.identify.base import Progress
 from cuesheet_app.rights.backup import BackupError, export_catalogue
 from cuesheet_app.rights.catalogue import Catalogue, CatalogueError
-from cuesheet_app.rights.importer import ImportReport, ImportSourceError, import_file
+from cuesheet_app.rights.importer import ImportReport, import_file
 from cuesheet_app.rights.records import DirectoryParty, Recording, SearchHit, Work
 from cuesheet_app.storage.atomic import WriteError
+from cuesheet_app.ui.jobs import JobRunner
 from cuesheet_app.ui.parties_editor import PartiesEditor
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -344,6 +347,8 @@ class DirectoryPanel(QWidget):
 class CatalogueWindow(QMainWindow):
     """Browse and edit the rights catalogue at ``path`` (created when missing)."""
 
+    importFinished = Signal(object)  # ImportReport, or None when cancelled or failed
+
     def __init__(self, path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.path = Path(path)
@@ -413,6 +418,8 @@ class CatalogueWindow(QMainWindow):
         self.directory.search.textChanged.connect(lambda _t: self.refresh_directory())
         self.directory.merge_button.clicked.connect(self.merge_selected_parties)
         self.directory.table.itemChanged.connect(self._directory_edited)
+        self.jobs = JobRunner(max_jobs=1, name="catalogue", parent=self)
+        self.jobs.jobProgress.connect(self._import_progress)
         self._current: SearchHit | None = None
         self.refresh()
 
@@ -530,20 +537,61 @@ class CatalogueWindow(QMainWindow):
             self.directory.status.setText(str(exc))
         self.refresh()
 
-    def import_path(self, path: Path, confirm=None) -> ImportReport | None:
-        """Preview, ask (``confirm(report) -> bool``; a dialog by default), then import."""
-        try:
-            preview = import_file(self.catalogue, path, dry_run=True)
-        except (ImportSourceError, CatalogueError) as exc:
-            QMessageBox.warning(self, "Import", str(exc))
-            return None
-        confirm = confirm or (lambda report: ImportPreviewDialog(report, self).exec() == QDialog.DialogCode.Accepted)
-        if not confirm(preview):
-            return None
-        report = import_file(self.catalogue, path)
+    def import_path(self, path: Path, confirm: Callable[[ImportReport], bool] | None = None) -> None:
+        """Preview in the background, ask (``confirm(report)``; the preview dialog by default),
+        then import in the background; ``importFinished`` tells the outcome.
+
+        A worker opens its own connection (SQLite connections stay in their thread), so a big
+        library sheet never freezes the window.
+        """
+        ask = confirm or (lambda report: ImportPreviewDialog(report, self).exec() == QDialog.DialogCode.Accepted)
+        self._set_importing(True)
+        self.jobs.submit(f"Checking {path.name}", self._import_work(path, dry_run=True),
+                         on_done=lambda preview: self._previewed(path, preview, ask),
+                         on_error=self._import_failed)
+
+    def _import_work(self, path: Path, dry_run: bool) -> Callable[..., ImportReport]:
+        catalogue_path = self.path
+
+        def work(progress: Callable[[Progress], None], _cancel: object) -> ImportReport:
+            def report(phase: str, done: int, total: int) -> None:
+                progress(Progress(phase, done / total if total else None, f"{done}/{total}"))
+
+            try:
+                with Catalogue(catalogue_path) as cat:
+                    return import_file(cat, path, dry_run=dry_run, progress=report)
+            except CatalogueError as exc:  # a message written for users, like the job runner's own
+                raise ValueError(str(exc)) from exc
+
+        return work
+
+    def _previewed(self, path: Path, preview: ImportReport, ask: Callable[[ImportReport], bool]) -> None:
+        if not ask(preview):
+            self._set_importing(False)
+            self.statusBar().showMessage("Import cancelled: nothing was written", 5000)
+            self.importFinished.emit(None)
+            return
+        self.jobs.submit(f"Importing {path.name}", self._import_work(path, dry_run=False),
+                         on_done=self._imported, on_error=self._import_failed)
+
+    def _imported(self, report: ImportReport) -> None:
+        self._set_importing(False)
         self.refresh()
-        self.statusBar().showMessage(report.summary(), 8000)
-        return report
+        self.statusBar().showMessage(report.summary(), 10000)
+        self.importFinished.emit(report)
+
+    def _import_failed(self, message: str, _details: str = "") -> None:
+        self._set_importing(False)
+        self.statusBar().showMessage(f"Import failed: {message}")
+        self.importFinished.emit(None)
+
+    def _set_importing(self, busy: bool) -> None:
+        self.import_action.setEnabled(not busy)
+        if busy:
+            self.statusBar().showMessage("Reading…")
+
+    def _import_progress(self, _job_id: str, p: Progress) -> None:
+        self.statusBar().showMessage(f"{p.phase.capitalize()} {p.detail}")
 
     def export_path(self, path: Path) -> int | None:
         try:
@@ -575,5 +623,6 @@ class CatalogueWindow(QMainWindow):
         super().changeEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: ANN001 - Qt's QCloseEvent
+        self.jobs.wait()  # an import in progress finishes its batch rather than being cut off
         self.catalogue.close()
         super().closeEvent(event)
