@@ -367,7 +367,7 @@ class CatalogueWindow(QMainWindow):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((170, 110, 140, 120, 120, 220)):
+        for col, width in enumerate((150, 90, 130, 110, 115, 200)):
             self.table.setColumnWidth(col, width)
         self.count_label = QLabel(self)
         left = QWidget(self)
@@ -380,8 +380,9 @@ class CatalogueWindow(QMainWindow):
         split = QSplitter(self)
         split.addWidget(left)
         split.addWidget(self.editor)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([520, 760])  # the parties table needs its seven columns
         self.directory = DirectoryPanel(self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(split, "Tracks and works")
