@@ -11,8 +11,9 @@ Sources (all fetched with the ordinary Debian client, nothing else):
   noise  - generated (white, pink, brown, mains hum, room tone).
 
 Real tracks of 45 s or more are split (seeded) into library and non-library music. The library
-is filled up to ``--library-size`` with speed-shifted versions (one semitone or more) of its
-tracks: realistic distractors (alternate versions of a cue) that share rhythm and timbre.
+is filled up to ``--library-size`` with speed-shifted versions (one semitone or more, each
+factor used once per track) of its tracks: realistic distractors (alternate versions of a
+cue) that share rhythm and timbre.
 
 Each episode mixes library excerpts of 4-60 s and non-library excerpts, clean or under speech at
 0/-6/-12/-20 dB (music RMS relative to speech RMS), some with 1.5 s fades, with speech-only,
@@ -49,7 +50,7 @@ RATE = 22050  # episodes are built at this rate, then AAC-encoded at 48 kHz ster
 SPEECH_RMS = 0.08
 LEVELS = ["clean", 0, -6, -12, -20]
 LENGTHS = [4, 6, 8, 10, 12, 15, 20, 30, 45, 60]
-SPEED_FACTORS = [0.89, 1.06, 0.94, 1.12, 0.84, 1.19, 0.79, 1.26]
+SPEED_FACTORS = [0.89, 1.06, 0.94, 1.12, 0.84, 1.19, 0.79, 1.26, 0.75, 1.33, 0.71, 1.41, 0.67, 1.5]
 VOICES = ["en", "en-us", "en-gb-x-rp", "de", "fr", "es", "it", "nl"]
 VARIANTS = ["", "+m3", "+f2", "+m7", "+f4"]
 TEXT = """Good evening and welcome to the programme. Tonight we travel along the northern coast,
@@ -285,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     variant_dir = DATA / "variants"
     variant_dir.mkdir(exist_ok=True)
     jobs = []
+    if args.library_size - len(lib) > len(lib) * len(SPEED_FACTORS):
+        raise SystemExit("not enough distinct speed factors for that library size")
     for i in range(max(0, args.library_size - len(lib))):
         src = lib[i % len(lib)]
         factor = SPEED_FACTORS[(i // len(lib)) % len(SPEED_FACTORS)]

@@ -42,7 +42,7 @@ from cuesheet_app.settings.store import Settings
 log = logging.getLogger(__name__)
 
 ENGINE_VERSION = "1.0"
-SNAP_S = 3.0  # a detected edge this close to an identified edge is the better estimate
+SNAP_S = 1.0  # a detected edge this far outside an identified edge widens it
 RIGHTS_KEYS = ("iswc", "library", "catalogue_number", "track_number", "composers", "publishers")
 
 
@@ -137,12 +137,14 @@ class LocalEngine:
             # the reference cannot start before its own first frame, nor run past its end
             earliest = max(0, -m.offset_frames)
             latest = min(n_frames, int(record.duration_s / FRAME_S) - m.offset_frames)
+            # agreeing landmarks prove the music is there; detection may only widen the span
+            # a little (the first and last landmarks can fall just inside the real edges)
             for seg in segments:
                 if seg.end_frame <= start or seg.start_frame >= end:
                     continue
-                if abs(seg.start_frame - start) <= snap:
+                if 0 < start - seg.start_frame <= snap:
                     start = seg.start_frame
-                if abs(seg.end_frame - end) <= snap:
+                if 0 < seg.end_frame - end <= snap:
                     end = seg.end_frame
             start, end = max(start, earliest), min(end, latest)
             if end > start:

@@ -29,10 +29,12 @@ import contextlib
 import hashlib
 import io
 import json
+import logging
 import multiprocessing
 import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,8 @@ from cuesheet_app.media.decode import ANALYSIS_RATE, decode_blocks
 from cuesheet_app.media.errors import MediaError
 from cuesheet_app.rights.metadata_sheet import MetadataSheet, read_metadata_sheet
 from cuesheet_app.storage.atomic import atomic_write_bytes
+
+log = logging.getLogger(__name__)
 
 AUDIO_SUFFIXES = frozenset({
     ".wav", ".bwf", ".aif", ".aiff", ".aifc", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".mov",
@@ -322,16 +326,29 @@ class Library:
             return
         # spawn, not fork: the GUI calls this from a worker thread of a Qt process
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            pending = [(f, pool.submit(_fingerprint_job, str(f))) for f in todo]
-            try:
-                for f, fut in pending:
-                    if cancel is not None:
-                        cancel.raise_if_cancelled()
-                    yield f, fut.result()
-            finally:
-                for _, fut in pending:
-                    fut.cancel()
+        done: set[Path] = set()
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                pending = [(f, pool.submit(_fingerprint_job, str(f))) for f in todo]
+                try:
+                    for f, fut in pending:
+                        if cancel is not None:
+                            cancel.raise_if_cancelled()
+                        result = fut.result()
+                        done.add(f)
+                        yield f, result
+                finally:
+                    for _, fut in pending:
+                        fut.cancel()
+        except (BrokenProcessPool, RuntimeError, OSError) as exc:
+            # e.g. a host script without an ``if __name__ == "__main__"`` guard: go on in-process
+            log.warning("Indexing in worker processes failed (%s); continuing in this process", exc)
+            for f in todo:
+                if f in done:
+                    continue
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                yield f, _fingerprint_job(str(f))
 
     def _store(self, records: dict[str, TrackRecord], data: dict[str, Any], f: Path,
                hashes: np.ndarray, frames: np.ndarray, seconds: float,

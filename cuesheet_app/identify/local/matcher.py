@@ -31,6 +31,9 @@ class MatchParams:
     min_windows: int = 2  # consecutive qualifying windows
     strong_hits: int = 40  # or this many hits in one window (short, clean excerpts)
     bridge_windows: int = 2  # dialogue may mask the music this many windows inside one match
+    edge_gap_s: float = 0.5  # a match's edges extend through hits at most this far apart
+    min_match_s: float = 2.5  # shorter matches are dropped (shared loops between library tracks)
+    min_piece_s: float = 3.0  # what a weaker match keeps beside a stronger one, at least
     slice_s: float = 60.0  # episode processed in slices of this length (bounded memory)
 
 
@@ -61,8 +64,9 @@ def _candidates(index: HashIndex, hashes: np.ndarray, frames: np.ndarray,
                 min_hits: int) -> tuple[np.ndarray, np.ndarray]:
     """Hits of the (track, offset) cells with >= min_hits agreeing hashes (±1 frame).
 
-    Returns (cell key = track << 32 | biased offset, episode frame) per hit, vectorised: an
-    hour of episode against a thousand tracks yields tens of millions of raw hits.
+    Returns (cell key = track << 32 | biased offset, episode frame << 6 | pair frame step) per
+    hit, vectorised: an hour of episode against a thousand tracks yields tens of millions of
+    raw hits.
     """
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     m = index.lookup(hashes, frames)
@@ -73,7 +77,8 @@ def _candidates(index: HashIndex, hashes: np.ndarray, frames: np.ndarray,
     # reference repeats one hash at every frame and would otherwise fake a dense agreement.
     triple = (m.tracks << 42) | (offsets << 20) | m.hashes
     _, first = np.unique(triple, return_index=True)
-    qf = m.query_frames[first]
+    # a hit remembers where its landmark pair ends (anchor + frame step) for the match's end
+    qf = (m.query_frames[first] << 6) | (m.hashes[first] & 63)
     key = (m.tracks[first] << 32) | offsets[first]
     uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
 
@@ -142,7 +147,15 @@ def match_episode(index: HashIndex, hashes: np.ndarray, frames: np.ndarray,
     order = np.lexsort((hit, key))
     key, hit = key[order], hit[order]
     ukeys = np.unique(key)
-    new_cluster = np.r_[True, (np.diff(ukeys) > 2) | ((ukeys[1:] >> 32) != (ukeys[:-1] >> 32))]
+    # join a key to the cluster whose FIRST key is at most 2 frames lower (never chain: a run of
+    # chance keys one frame apart must not become one giant "match")
+    new_cluster = np.ones(ukeys.size, bool)
+    anchor = None
+    for i, k in enumerate(ukeys.tolist()):
+        if anchor is not None and k - anchor <= 2 and (k >> 32) == (anchor >> 32):
+            new_cluster[i] = False
+        else:
+            anchor = k
     cluster_of_ukey = np.cumsum(new_cluster) - 1
     cluster = cluster_of_ukey[np.searchsorted(ukeys, key)]
     cluster_key = ukeys[new_cluster]
@@ -163,30 +176,33 @@ def _accept(keys: list[tuple[int, int]], hits: list[np.ndarray], params: MatchPa
     hop = max(1, int(round(params.hop_s / FRAME_S)))
     span = max(1, int(round(params.window_s / params.hop_s)))  # hops per window
     cluster = np.concatenate([np.full(h.size, i, np.int64) for i, h in enumerate(hits)])
-    frames = np.concatenate(hits)
+    frames = np.concatenate(hits) >> 6
     slot = frames // hop
     # a hit in slot s is in windows s-span+1 .. s
     cw = np.concatenate([cluster * (1 << 24) + (slot - k + span) for k in range(span)])
     uniq, counts = np.unique(cw, return_counts=True)
     c_of, w_of = uniq >> 24, (uniq & ((1 << 24) - 1)) - span
-    # best and runner-up count per window
-    order = np.lexsort((-counts, w_of))
-    w_sorted, c_sorted = w_of[order], counts[order]
-    first = np.r_[True, w_sorted[1:] != w_sorted[:-1]]
-    starts = np.flatnonzero(first)
-    best = np.repeat(c_sorted[starts], np.diff(np.r_[starts, w_sorted.size]))
-    second_idx = starts + 1
-    has_second = (second_idx < w_sorted.size) & ~np.r_[first[1:], True][starts]
-    second = np.where(has_second, c_sorted[np.minimum(second_idx, w_sorted.size - 1)], 0)
-    second = np.repeat(second, np.diff(np.r_[starts, w_sorted.size]))
-    rank0 = np.r_[first]
-    rival = np.where(rank0, second, best)
+    # the strongest OTHER track in each window: repeats of one track at other offsets (loops,
+    # choruses) say nothing against that track
+    track_of = np.array([k[0] for k in keys], np.int64)[c_of]
+    order = np.lexsort((-counts, track_of, w_of))
+    w_s, t_s, n_s = w_of[order], track_of[order], counts[order]
+    first_wt = np.r_[True, (w_s[1:] != w_s[:-1]) | (t_s[1:] != t_s[:-1])]
+    bw, bt, bn = w_s[first_wt], t_s[first_wt], n_s[first_wt]  # best count per (window, track)
+    o2 = np.lexsort((-bn, bw))
+    bw, bt, bn = bw[o2], bt[o2], bn[o2]
+    first_w = np.r_[True, bw[1:] != bw[:-1]]
+    starts = np.flatnonzero(first_w)
+    top1_t, top1_n = bt[starts], bn[starts]
+    nxt = starts + 1
+    has2 = nxt < bw.size
+    has2[has2] = bw[nxt[has2]] == bw[starts[has2]]
+    top2_n = np.where(has2, bn[np.minimum(nxt, bw.size - 1)], 0)
+    win_index = np.searchsorted(bw[starts], w_of)
+    rival = np.where(top1_t[win_index] == track_of, top2_n[win_index], top1_n[win_index])
     rival = np.maximum(rival, params.noise_floor)
-    ok_sorted = (c_sorted >= params.min_window_hits) & (c_sorted >= params.ratio * rival)
-    strong_sorted = ok_sorted & (c_sorted >= params.strong_hits)
-    ok = np.zeros(uniq.size, bool)
-    strong = np.zeros(uniq.size, bool)
-    ok[order], strong[order] = ok_sorted, strong_sorted
+    ok = (counts >= params.min_window_hits) & (counts >= params.ratio * rival)
+    strong = ok & (counts >= params.strong_hits)
     found: list[TrackMatch] = []
     for ci in np.unique(c_of[ok]):
         sel = (c_of == ci) & ok
@@ -199,15 +215,27 @@ def _accept(keys: list[tuple[int, int]], hits: list[np.ndarray], params: MatchPa
             if consecutive < params.min_windows and not any(is_strong[w] for w in g.tolist()):
                 continue
             lo, hi = int(g[0]) * hop, (int(g[-1]) + span) * hop
-            h = hits[ci]
-            inside = h[(h >= lo) & (h < hi)]
-            if inside.size == 0:
+            packed = hits[ci]
+            h = packed >> 6
+            core = np.flatnonzero((h >= lo) & (h < hi))
+            if core.size == 0:
                 continue
-            start, end = int(inside[0]), int(inside[-1]) + 1
+            # the windows at the edges may not qualify on their own: walk outwards through
+            # this offset's hits while they stay dense (gaps under ``edge_gap_s``)
+            gap = max(1, int(round(params.edge_gap_s / FRAME_S)))
+            a, b = int(core[0]), int(core[-1])
+            while a > 0 and h[a] - h[a - 1] <= gap:
+                a -= 1
+            while b + 1 < h.size and h[b + 1] - h[b] <= gap:
+                b += 1
+            start = int(h[a])
+            end = int(((packed[a:b + 1] >> 6) + (packed[a:b + 1] & 63)).max()) + 1
+            n_hits = b - a + 1
             track, offset = keys[ci]
-            found.append(TrackMatch(track, offset, start, end, int(inside.size),
-                                    confidence_for(int(inside.size), (end - start) * FRAME_S)))
-    return resolve_overlaps(found)
+            found.append(TrackMatch(track, offset, start, end, n_hits,
+                                    confidence_for(n_hits, (end - start) * FRAME_S)))
+    return [m for m in resolve_overlaps(found, int(round(params.min_piece_s / FRAME_S)))
+            if (m.end_frame - m.start_frame) * FRAME_S >= params.min_match_s]
 
 
 def resolve_overlaps(matches: list[TrackMatch], min_frames: int = 43) -> list[TrackMatch]:
