@@ -192,3 +192,19 @@ def test_preview_needs_no_write_lock_and_import_commits_in_batches(tmp_path: Pat
         report = import_file(cat, tmp_path / "all.csv")
         assert [(o.action, o.changes) for o in report.outcomes] == [(o.action, o.changes) for o in preview.outcomes]
         assert cat.counts()["recordings"] == 2 and cat.integrity_check() == "ok"
+
+
+def test_house_notation_with_parentheses_and_slashes(cat: Catalogue, tmp_path: Path) -> None:
+    sheet = write_sheet(tmp_path / "house.csv", [[
+        "Harbour Lights", "Jane Doe (ASCAP) (00012345678) 50% / John Roe (bmi) 50%",
+        "The Band (UK) Music Ltd (PRS) 100%", "GB-AAA-24-00077"]],
+        header=["Track Title", "Composer(s)", "Publisher(s)", "ISRC"])
+    report = import_file(cat, sheet)
+    assert report.count("add") == 1, report.outcomes
+    rec = cat.recording_by_isrc("GBAAA2400077")
+    assert rec is not None
+    work = cat.get_work(rec.work_id or 0)
+    assert work is not None
+    assert [(p.role, p.display_name, p.pro, p.ipi, p.share) for p in work.parties] == [
+        ("C", "Jane Doe", "ASCAP", "00012345678", 50), ("C", "John Roe", "BMI", "", 50),
+        ("E", "The Band (UK) Music Ltd", "PRS", "", 100)]

@@ -18,6 +18,7 @@ from pathlib import Path
 from cuesheet_app.domain.identifiers import normalize_ipi, normalize_isrc, normalize_iswc
 from cuesheet_app.domain.model import Cue, Party
 from cuesheet_app.domain.parties import PartyNotationError, format_parties, parse_parties
+from cuesheet_app.domain.vocab import PROS
 from cuesheet_app.rights.catalogue import Catalogue, CatalogueError
 from cuesheet_app.rights.checks import recording_problems, work_problems
 from cuesheet_app.rights.lookup import find_recording
@@ -196,6 +197,20 @@ def _parse_duration(text: str) -> str:
     return str(total.numerator) if total.denominator == 1 else str(float(total))
 
 
+_PAREN = re.compile(r"\(\s*([A-Za-z]{2,8}|\d{9,11})\s*\)")
+
+
+def house_notation(text: str) -> str:
+    """Library sheets also write ``Jane Doe (ASCAP) (00012345678) 50% / John Roe (BMI) 50%``:
+    society and IPI in parentheses, writers split by ' / '. Rewrite that into the bracket
+    notation; parentheses that are not a known society or an IPI stay part of the name."""
+    def bracket(m: re.Match[str]) -> str:
+        value = m.group(1)
+        return f"[{value.upper()}]" if value.isdigit() or value.upper() in PROS else m.group(0)
+
+    return _PAREN.sub(bracket, re.sub(r"\s+/\s+", "; ", text))
+
+
 def _row_records(row: SourceRow) -> tuple[Recording | None, Work, list[str]]:
     v = row.values
     problems: list[str] = []
@@ -203,7 +218,7 @@ def _row_records(row: SourceRow) -> tuple[Recording | None, Work, list[str]]:
     for column, role in PARTY_COLUMNS.items():
         if v.get(column):
             try:
-                parties += parse_parties(v[column], role)
+                parties += parse_parties(house_notation(v[column]), role)
             except PartyNotationError as exc:
                 problems.append(f"{column}: {exc}")
     work = Work(title=v.get("title", ""), iswc=normalize_iswc(v.get("iswc", "")),
