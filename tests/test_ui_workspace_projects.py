@@ -222,7 +222,7 @@ def test_frame_rate_change_converts_cue_times_in_one_step(qtbot, identified):
 
 
 def test_orphan_sessions_of_live_processes_are_left_alone(tmp_path):
-    autosave.write_session("s1", [autosave.AutosaveItem("document", project_file.to_json(CueSheet()))],
+    autosave.write_session("s1", [autosave.AutosaveItem("document", CueSheet().to_dict())],
                            directory=tmp_path)
     meta = json.loads((tmp_path / "s1.json").read_text())
     meta["pid"] = 1  # init: alive, and not us

@@ -40,7 +40,12 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _migrate
 
 
 def to_json(sheet: CueSheet) -> str:
-    doc = {"format": FORMAT, "schema_version": SCHEMA_VERSION, "app_version": __version__, **sheet.to_dict()}
+    return dict_to_json(sheet.to_dict())
+
+
+def dict_to_json(data: dict[str, Any]) -> str:
+    """File text for a ``CueSheet.to_dict()`` snapshot: lets the GUI serialise on its write thread."""
+    doc = {"format": FORMAT, "schema_version": SCHEMA_VERSION, "app_version": __version__, **data}
     return json.dumps(doc, indent=1, ensure_ascii=False)
 
 

@@ -17,6 +17,7 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cuesheet_app.domain.model import CueSheet
 from cuesheet_app.settings import paths
@@ -31,7 +32,7 @@ class AutosaveItem:
     """One unsaved project: ``kind`` is "document" (open in the editor) or "episode" (in the bin)."""
 
     kind: str
-    sheet_json: str
+    data: dict[str, Any]  # ``CueSheet.to_dict()`` snapshot; serialised on the write thread
     project_path: str = ""
     media_path: str = ""
     file: str = ""
@@ -74,7 +75,7 @@ def write_session(session_id: str, items: list[AutosaveItem], directory: Path | 
     keep = set()
     for n, item in enumerate(items):
         name = f"{session_id}-{n}{project_file.SUFFIX}"
-        atomic_write_bytes(directory / name, item.sheet_json.encode("utf-8"))
+        atomic_write_bytes(directory / name, project_file.dict_to_json(item.data).encode("utf-8"))
         keep.add(name)
         entries.append({"kind": item.kind, "file": name, "project_path": item.project_path,
                         "media_path": item.media_path})
@@ -123,7 +124,7 @@ def find_orphans(own_session: str = "", directory: Path | None = None) -> list[S
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             session_id = str(meta["session"])
             pid = int(meta.get("pid", 0))
-            items = [AutosaveItem(kind=str(e.get("kind", "document")), sheet_json="",
+            items = [AutosaveItem(kind=str(e.get("kind", "document")), data={},
                                   project_path=str(e.get("project_path") or ""),
                                   media_path=str(e.get("media_path") or ""), file=str(e["file"]))
                      for e in meta.get("items", [])]

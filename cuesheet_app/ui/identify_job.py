@@ -1,7 +1,7 @@
 """What one identification job does on its worker thread (no widgets, no Qt).
 
 The job builds the project for a new episode (probe, fingerprint, header
-defaults), runs the engine and returns the events. It never touches a sheet the
+defaults), runs the engine and turns the events into cues, all off the GUI thread. It never touches a sheet the
 GUI may be showing: the engine gets a private copy of its resumable state, and
 changes to that state are handed back through ``on_state`` (the GUI stores them
 in the project and autosaves, so an AudioShake task survives a crash).
@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from cuesheet_app.domain.events import EventsDocument
-from cuesheet_app.domain.model import CueSheet
+from cuesheet_app.domain.model import CueSheet, MediaRef, ProductionHeader
 from cuesheet_app.identify.base import CancelToken, Engine, IdentifyRequest, Progress
 from cuesheet_app.identify.registry import create_engine
-from cuesheet_app.services.projects import new_sheet_for_media
+from cuesheet_app.services.projects import add_engine_results, new_sheet_for_media
 from cuesheet_app.settings.store import Settings
 
 EngineFactory = Callable[[str, Settings], Engine]
@@ -27,12 +27,17 @@ EngineFactory = Callable[[str, Settings], Engine]
 
 @dataclass
 class IdentifyOutcome:
-    """A finished job: the events, and a fresh project when the episode had none yet."""
+    """A finished job: the events, and the project with them turned into cues.
+
+    ``sheet`` is built on the worker from a snapshot of the project taken when the job was
+    queued (or a new project for a new episode), so the GUI thread only has to merge what
+    the user changed meanwhile (see ``merge_user_changes``).
+    """
 
     engine: str
     engine_description: str
     events: EventsDocument
-    new_sheet: CueSheet | None
+    sheet: CueSheet
     state: dict[str, Any]
 
 
@@ -41,7 +46,7 @@ def run_identification(
     engine_name: str,
     settings: Settings,
     state: dict[str, Any] | None,
-    need_sheet: bool,
+    base: dict[str, Any] | None,
     progress: Callable[[Progress], None],
     cancel: CancelToken,
     on_state: Callable[[dict[str, Any]], None] | None = None,
@@ -49,7 +54,7 @@ def run_identification(
     audio_stream: int | None = None,
 ) -> IdentifyOutcome:
     progress(Progress("Reading media", None))
-    sheet = new_sheet_for_media(media_path, settings) if need_sheet else None
+    sheet = CueSheet.from_dict(base) if base is not None else new_sheet_for_media(media_path, settings)
     cancel.raise_if_cancelled()
     progress(Progress("Starting engine", None))
     engine = (engine_factory or create_engine)(engine_name, settings)
@@ -64,5 +69,24 @@ def run_identification(
         description = engine.describe()
     except Exception:  # noqa: BLE001 - a description is cosmetic
         description = engine_name
+    progress(Progress("Building cues", None))
+    sheet.engine_state[engine_name] = own_state
+    add_engine_results(sheet, doc, engine_name, settings)
+    sheet.engine["description"] = description
     return IdentifyOutcome(engine=engine_name, engine_description=description, events=doc,
-                           new_sheet=sheet, state=own_state)
+                           sheet=sheet, state=own_state)
+
+
+def merge_user_changes(result: CueSheet, current: CueSheet) -> CueSheet:
+    """Keep what the user did to the project while the job ran: header, media, export choices,
+    engine state of other engines, and cues they added by hand. Cheap: no whole-sheet copy."""
+    result.header = ProductionHeader.from_dict(current.header.to_dict())
+    result.media = [MediaRef.from_dict(m.to_dict()) for m in current.media]
+    result.export_options = copy.deepcopy(current.export_options)
+    result.engine_state = {**copy.deepcopy(current.engine_state), **result.engine_state}
+    known = {c.id for c in result.cues}
+    added = [c.copy() for c in current.cues if c.provenance.engine == "manual" and c.id not in known]
+    if added:
+        result.cues.extend(added)
+        result.sort_and_renumber()
+    return result

@@ -12,6 +12,7 @@ and ``choose_save`` so tests can answer them without a modal dialog.
 from __future__ import annotations
 
 import contextlib
+import copy
 import importlib.util
 import logging
 from collections.abc import Callable
@@ -37,7 +38,6 @@ from PySide6.QtWidgets import (
 
 from cuesheet_app.domain.model import CueSheet, MediaRef
 from cuesheet_app.identify.base import Progress
-from cuesheet_app.services.projects import add_engine_results
 from cuesheet_app.settings import secrets
 from cuesheet_app.settings.store import Settings, load_settings, save_settings
 from cuesheet_app.storage import project_file
@@ -58,7 +58,12 @@ from cuesheet_app.ui.episode_bin import (
     sort_paths,
 )
 from cuesheet_app.ui.header_form import HeaderForm
-from cuesheet_app.ui.identify_job import EngineFactory, IdentifyOutcome, run_identification
+from cuesheet_app.ui.identify_job import (
+    EngineFactory,
+    IdentifyOutcome,
+    merge_user_changes,
+    run_identification,
+)
 from cuesheet_app.ui.jobs import JobRunner, WriteQueue
 from cuesheet_app.ui.log_panel import LogPanel
 from cuesheet_app.ui.playback import Player, TransportBar
@@ -154,6 +159,19 @@ class _PlaceholderEditor(QLabel):
 
     def menu_actions(self) -> list[QAction]:
         return []
+
+
+def _snapshot(sheet: CueSheet) -> dict[str, Any]:
+    """The sheet as plain data, safe to read on another thread while the GUI edits the original.
+
+    ``to_dict`` builds new containers for cues, parties and header; the raw engine documents
+    are only ever appended to (never edited), so a shallow copy of that list is enough.
+    """
+    data = sheet.to_dict()
+    data["events"] = list(data["events"])
+    for key in ("engine", "engine_state", "export_options"):
+        data[key] = copy.deepcopy(data[key])
+    return data
 
 
 # Modules the workers import. Importing a C extension holds the GIL for its whole initialisation,
@@ -604,12 +622,13 @@ class MainWindow(QMainWindow):
     def _submit(self, ep: Episode, engine: str) -> None:
         ep.status, ep.phase, ep.fraction, ep.message, ep.details = QUEUED, "", None, "", ""
         sheet = ep.sheet
-        state = dict(sheet.engine_state.get(engine, {})) if sheet else {}
+        state = copy.deepcopy(sheet.engine_state.get(engine, {})) if sheet else dict(ep.pending_state.get(engine, {}))
+        base = _snapshot(sheet) if sheet is not None else None
         settings = Settings(**vars(self.settings))
         relay = self._state_relay
 
         def work(progress: Callable[[Progress], None], cancel) -> IdentifyOutcome:  # type: ignore[no-untyped-def]
-            return run_identification(ep.path, engine, settings, state, need_sheet=sheet is None,
+            return run_identification(ep.path, engine, settings, state, base,
                                       progress=progress, cancel=cancel,
                                       on_state=lambda st: relay.saved.emit(ep, {engine: st}),
                                       engine_factory=self.engine_factory,
@@ -654,13 +673,8 @@ class MainWindow(QMainWindow):
         ep.status, ep.phase, ep.fraction = DONE, "", 1.0
         if ep not in self.bin.model.episodes:
             return
-        base = ep.sheet if ep.sheet is not None else outcome.new_sheet
-        if base is None:
-            base = CueSheet()
-        result = base.copy()
-        result.engine_state[outcome.engine] = outcome.state
-        add_engine_results(result, outcome.events, outcome.engine, self.settings)
-        result.engine["description"] = outcome.engine_description
+        result = outcome.sheet if ep.sheet is None else merge_user_changes(outcome.sheet, ep.sheet)
+        ep.pending_state.clear()
         n = len(result.cues)
         self.log_panel.add("info", f"{ep.path.name}: {len(outcome.events.events)} event(s), {n} cue(s)")
         if ep is self.current:
@@ -903,7 +917,7 @@ class MainWindow(QMainWindow):
 
     def _write_project(self, path: Path, wait: bool) -> bool:
         """Serialise now (GUI thread, exact state), write on the write thread, mark clean when written."""
-        text = project_file.to_json(self.document.sheet)
+        data = _snapshot(self.document.sheet)
         index = self.document.undo_stack.index()
         outcome: dict[str, Any] = {}
 
@@ -929,7 +943,9 @@ class MainWindow(QMainWindow):
             self.log_panel.add("error", f"Save failed: {message}", details)
             inform(self, "Save failed", message)
 
-        self.writer.write(f"Save {path.name}", lambda: atomic_write_bytes(path, text.encode("utf-8"), backup=True),
+        self.writer.write(f"Save {path.name}",
+                          lambda: atomic_write_bytes(path, project_file.dict_to_json(data).encode("utf-8"),
+                                                     backup=True),
                           on_done=done, on_error=failed)
         if wait:
             while "ok" not in outcome:
@@ -955,12 +971,12 @@ class MainWindow(QMainWindow):
         items = []
         if self.document.modified:
             items.append(autosave.AutosaveItem(
-                "document", project_file.to_json(self.document.sheet),
+                "document", _snapshot(self.document.sheet),
                 project_path=str(self.document.path or ""),
                 media_path=str(self.current.path) if self.current else ""))
         for ep in self.bin.model.episodes:
             if ep is not self.current and ep.unsaved and ep.sheet is not None:
-                items.append(autosave.AutosaveItem("episode", project_file.to_json(ep.sheet),
+                items.append(autosave.AutosaveItem("episode", _snapshot(ep.sheet),
                                                    project_path=str(ep.project_path or ""),
                                                    media_path=str(ep.path)))
         return items
