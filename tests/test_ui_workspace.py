@@ -261,3 +261,24 @@ def test_closing_during_a_job_asks_and_cancels_it(qtbot, engine, window, tmp_pat
     answers.otherwise = SB.Discard
     assert window.close()
     assert engine.exited.wait(2.0) and engine.steps_done < 100
+
+
+def test_edits_made_while_a_job_runs_are_kept_when_its_results_land(qtbot, engine, window, tmp_path):
+    from cuesheet_app.domain.edits import add_cue, new_manual_cue
+    from cuesheet_app.ui.commands import HeaderEditCommand
+
+    engine.steps = 2
+    window.add_paths([make_episode(tmp_path / "ep.wav")])
+    ep = window.bin.model.episodes[0]
+    qtbot.waitUntil(lambda: ep.status == DONE, timeout=5000)
+    engine.steps = 40  # identify again, slowly, and edit meanwhile
+    window.identify([ep])
+    qtbot.waitUntil(lambda: engine.steps_done >= 4, timeout=5000)
+    window.document.undo_stack.push(HeaderEditCommand(window.document, program_title="Typed during the job"))
+    manual = new_manual_cue(6 * 25, 7 * 25, title="Added by hand")
+    window.document.push_edit(add_cue(window.document.sheet, manual))
+    qtbot.waitUntil(lambda: ep.status == DONE, timeout=10000)
+    sheet = window.document.sheet
+    assert sheet.header.program_title == "Typed during the job"
+    assert "Added by hand" in [c.title for c in sheet.cues]
+    assert "Blue Harbour" in [c.title for c in sheet.cues]
