@@ -14,6 +14,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="render the main window offscreen once loaded, save it and exit")
     p.add_argument("--size", default="1400x900", metavar="WxH", help="window size for --screenshot")
     p.add_argument("--demo", action="store_true", help="open the generated demo project")
+    p.add_argument("--select-cue", type=int, metavar="N",
+                   help="with --screenshot: select the Nth cue (1 = first) so its parties show")
+    p.add_argument("--grab", metavar="WIDGET",
+                   help="with --screenshot: save only the first child widget with this class or object "
+                        "name (e.g. PartiesEditor), not the whole window")
     p.set_defaults(run=run)
 
 

@@ -50,7 +50,9 @@ def run_gui(args: argparse.Namespace) -> int:
         app.setWindowIcon(QIcon(str(icon)))
     window = MainWindow()
     width, height = _size(getattr(args, "size", "1400x900"))
-    window.resize(width, height)
+    if screenshot:
+        window.remember_layout_off = True
+        window.resize(width, height)
     window.show()
 
     paths = [Path(p) for p in getattr(args, "paths", []) or []]
@@ -72,6 +74,7 @@ def run_gui(args: argparse.Namespace) -> int:
                 return
             if waiting:
                 log.warning("Screenshot taken before background work finished (timeout)")
+            _select_cue(window, getattr(args, "select_cue", None))
             QTimer.singleShot(_SETTLE_MS, shoot)
 
         def shoot() -> None:
@@ -79,14 +82,40 @@ def run_gui(args: argparse.Namespace) -> int:
                 QTimer.singleShot(100, poll)
                 return
             app.processEvents()
-            ok = window.grab().save(str(out))
+            target = _grab_target(window, getattr(args, "grab", None))
+            ok = target is not None and target.grab().save(str(out))
             window.document.undo_stack.setClean()  # nothing to ask when a screenshot run closes
             for ep in window.bin.model.episodes:
                 ep.unsaved = False
             window.close()
-            if not ok:
+            if target is None:
+                print(f"cuesheet: error: --grab: no visible widget named {args.grab!r}", file=sys.stderr)
+            elif not ok:
                 print(f"cuesheet: error: cannot write {out}", file=sys.stderr)
             app.exit(0 if ok else 2)
 
         QTimer.singleShot(200, poll)
     return app.exec()
+
+
+def _select_cue(window, number: int | None) -> None:  # type: ignore[no-untyped-def]
+    """``--select-cue N``: select the Nth cue of the open sheet, as a click in the table would."""
+    if not number:
+        return
+    cues = window.document.sheet.cues
+    if not 1 <= number <= len(cues):
+        log.warning("--select-cue %d: the sheet has %d cue(s)", number, len(cues))
+        return
+    window.document.set_selection([cues[number - 1].id])
+
+
+def _grab_target(window, name: str | None):  # type: ignore[no-untyped-def]
+    """``--grab NAME``: the first visible child whose object name or class name is NAME (else the window)."""
+    if not name:
+        return window
+    from PySide6.QtWidgets import QWidget
+
+    for child in window.findChildren(QWidget):
+        if child.isVisible() and name in (child.objectName(), type(child).__name__):
+            return child
+    return None
