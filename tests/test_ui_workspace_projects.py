@@ -196,11 +196,13 @@ def test_header_form_edits_go_through_undo(qtbot, answers):
     edit.editingFinished.emit()
     assert w.document.sheet.header.program_title == "Night Shift"
     assert w.document.modified
+    start = w.document.sheet.header.program_start
+    assert start == "01:00:00:00"  # a new project starts with the house default from the settings
     bad = w.header_form.editors["program_start"]
     bad.setText("01:00:00:99")
     bad.editingFinished.emit()
     assert "Program start" in w.header_form.problem.text()
-    assert w.document.sheet.header.program_start == CueSheet().header.program_start
+    assert w.document.sheet.header.program_start == start
     w.document.undo_stack.undo()
     assert w.document.sheet.header.program_title == ""
     assert edit.text() == ""

@@ -212,7 +212,8 @@ class MainWindow(QMainWindow):
         self.engine_factory = engine_factory
         self.session_id = autosave.new_session_id()
         self._closed = False
-        self.document = ProjectDocument(parent=self)
+        self.remember_layout_off = False  # --screenshot: a fixed size must not become the user's
+        self.document = ProjectDocument(self.blank_sheet(), parent=self)
         self.current: Episode | None = None
         self.last_refusals: list = []
         self.jobs = JobRunner(self.settings.jobs_at_once, "identify", self)
@@ -240,6 +241,7 @@ class MainWindow(QMainWindow):
         self._update_central()
         self._update_actions()
         self.resize(1400, 900)
+        self._restore_layout()
 
     # ============================================================================ building
     def _act(self, action_id: str, slot: Callable[[], object], checkable: bool = False) -> QAction:
@@ -814,12 +816,32 @@ class MainWindow(QMainWindow):
             return self.current.path.stem
         return self.document.display_name()
 
+    def blank_sheet(self) -> CueSheet:
+        """An empty project with the house defaults (rate, program start, date, preparer)."""
+        import datetime as dt
+
+        from cuesheet_app.domain import timecode as tc
+
+        sheet = CueSheet()
+        h = sheet.header
+        try:
+            rate = tc.frame_rate(self.settings.default_frame_rate)
+            h.frame_rate = rate.name
+            h.program_start = tc.frames_to_timecode(
+                tc.timecode_to_frames(self.settings.default_program_start, rate), rate)
+        except tc.TimecodeError:
+            pass
+        h.date_prepared = dt.date.today().isoformat()
+        h.prepared_by = self.settings.prepared_by
+        h.prepared_by_email = self.settings.prepared_by_email
+        return sheet
+
     def new_project(self) -> None:
         if not self.maybe_save():
             return
         self.current = None
         self.document.path = None
-        self.document.replace_sheet(CueSheet())
+        self.document.replace_sheet(self.blank_sheet())
         self.document.pathChanged.emit(None)
         self._update_central()
 
@@ -1108,6 +1130,29 @@ class MainWindow(QMainWindow):
 
         start_demo(self)
 
+    # ============================================================================ layout memory
+    def _layout_store(self):  # type: ignore[no-untyped-def]
+        from PySide6.QtCore import QSettings
+
+        from cuesheet_app.settings import paths
+
+        return QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+    def _restore_layout(self) -> None:
+        """Dock arrangement and window size from last time (a separate file: Qt's own blobs)."""
+        store = self._layout_store()
+        geometry, state = store.value("geometry"), store.value("state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state, 1)
+
+    def save_layout(self) -> None:
+        store = self._layout_store()
+        store.setValue("geometry", self.saveGeometry())
+        store.setValue("state", self.saveState(1))
+        store.sync()
+
     # ============================================================================ closing
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._closed:  # already shut down (Qt closes windows again when the app exits)
@@ -1117,6 +1162,9 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.autosave_timer.stop()
+        if not self.remember_layout_off:
+            with contextlib.suppress(OSError):
+                self.save_layout()
         self.jobs.cancel_all()
         self.tasks.cancel_all()
         self.player.stop()

@@ -30,7 +30,7 @@ class WelcomePanel(QWidget):
         inner.addWidget(intro)
         self.demo_button = self._button(box, inner, "Try the demo",
                                         "Builds a small library and an episode on this computer (no "
-                                        "download) and identifies it: about a minute.")
+                                        "download) and identifies it: a few seconds.")
         self.demo_button.setObjectName("tryDemo")
         self.demo_button.clicked.connect(self.demoRequested)
         self._button(box, inner, "Add episodes…", "").clicked.connect(self.addEpisodesRequested)
