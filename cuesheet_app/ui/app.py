@@ -28,6 +28,16 @@ def _size(text: str) -> tuple[int, int]:
         raise SystemExit(f"cuesheet: error: --size must be WIDTHxHEIGHT, not {text!r}") from None
 
 
+def _non_interactive() -> None:
+    """A screenshot run has nobody to answer: questions take their default, dialogs are skipped."""
+    from cuesheet_app.ui import main_window as mw
+
+    mw.ask = lambda _parent, _title, _text, _buttons, default: default
+    mw.choose_open = lambda *_args: []
+    mw.choose_save = lambda *_args: None
+    mw.inform = lambda _parent, title, text: log.warning("%s: %s", title, text)
+
+
 def run_gui(args: argparse.Namespace) -> int:
     screenshot = getattr(args, "screenshot", None)
     if screenshot and not os.environ.get("QT_QPA_PLATFORM"):
@@ -48,6 +58,8 @@ def run_gui(args: argparse.Namespace) -> int:
     icon = app_icon_path()
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
+    if screenshot:
+        _non_interactive()
     window = MainWindow()
     width, height = _size(getattr(args, "size", "1400x900"))
     if screenshot:
