@@ -235,3 +235,40 @@ def test_orphan_sessions_of_live_processes_are_left_alone(tmp_path):
     found = autosave.find_orphans(directory=tmp_path)
     assert [s.session_id for s in found] == ["s1"]
     assert found[0].load(found[0].items[0]).cues == []
+
+
+def test_dropping_a_project_opens_it(qtbot, identified, answers, tmp_path):
+    w = identified
+    project = tmp_path / "dropped.cuesheet"
+    assert w.save_as(project, wait=True)
+    other = _window()
+    other.add_paths([project])
+    assert other.document.path == project
+    assert len(other.document.sheet.cues) == len(w.document.sheet.cues)
+    other.close()
+
+
+def test_export_opens_the_export_dialog_and_a_finding_selects_its_cue(qtbot, identified, monkeypatch):
+    from cuesheet_app.ui import export_dialog
+
+    w = identified
+    seen = {}
+
+    def fake_exec(dialog) -> int:  # the dialog is real; only its modal loop is skipped
+        seen["sheet"] = dialog.sheet
+        dialog.findingActivated.emit(w.document.sheet.cues[1].id)
+        return 0
+
+    monkeypatch.setattr(export_dialog.ExportDialog, "exec", fake_exec)
+    w.actions_by_id["file.export"].trigger()
+    assert seen["sheet"] is w.document.sheet
+    assert w.document.selection == [w.document.sheet.cues[1].id]
+
+
+def test_window_layout_is_remembered(qtbot, answers):
+    w = _window()
+    w.log_dock.hide()  # (sizes are clamped to the offscreen screen, so the dock state is checked)
+    assert w.close()
+    again = _window()
+    assert not again.log_dock.isVisible() and again.header_dock.isVisible()
+    again.close()

@@ -864,6 +864,7 @@ class MainWindow(QMainWindow):
         if new_media is not None:
             self.document.undo_stack.push(SetMediaCommand(self.document, new_media))
             self._load_media_for_sheet()
+            self.log_panel.add("info", f"Relinked the episode to {new_media[0].path} (save to keep it)")
         self.settings.add_recent(str(Path(path).resolve()))
         self._save_settings_later()
         self.log_panel.add("info", f"Opened {path}")
