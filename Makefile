@@ -67,7 +67,7 @@ package: sysdeps venv-test
 	$(PIP) install -q -e '.[package]'
 	$(VENV)/bin/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller packaging/cuesheet.spec
 
-package-test:
+package-test: venv-test
 	$(PY) packaging/smoke_test.py dist/cuesheet
 
 clean:
