@@ -9,7 +9,8 @@ the built executables, never the checkout, through what a user does in the first
    ``cuesheet library add``; the demo episode is identified with ``cuesheet identify`` (local
    engine) and at least one cue must be identified with a title from the library;
 3. the project is exported to xlsx (opened with openpyxl) and PDF (``%PDF``, at least one page);
-4. ``cuesheet-app PROJECT --screenshot`` renders the GUI offscreen to a PNG;
+4. ``cuesheet-app PROJECT --screenshot`` renders the GUI offscreen to a PNG, with Qt Multimedia's
+   FFmpeg backend loaded for the episode (the AudioShake engine and keyring backends load too);
 5. ``cuesheet gui --demo --screenshot`` runs the whole first-run demo inside the frozen app.
 
 Only the inputs are made with this Python (the product's own demo synthesis, numpy and
@@ -231,8 +232,14 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def check_screenshot(r: Runner, step: str, argv: list[str | Path], out: Path) -> None:
-    r.run(step, [*argv, "--screenshot", out, "--size", "1280x800"])
+def check_screenshot(r: Runner, step: str, argv: list[str | Path], out: Path, media_backend: bool = False) -> None:
+    """The GUI renders offscreen; with ``media_backend`` also that Qt Multimedia loaded its FFmpeg
+    backend (playback of the episode), read from Qt's own plugin log."""
+    env = {**r.env, "QT_LOGGING_RULES": "qt.multimedia.plugin=true"} if media_backend else None
+    proc = r.run(step, [*argv, "--screenshot", out, "--size", "1280x800"], env=env)
+    if media_backend and 'Loading media backend "ffmpeg"' not in proc.stderr:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-10:])
+        raise SmokeFailure(f"{step}: Qt Multimedia did not load its FFmpeg backend (no playback)\n{tail}")
     w, h = png_size(out)
     if w == 0 or h == 0 or out.stat().st_size == 0:
         raise SmokeFailure(f"{step}: {out.name} is not a PNG of non-zero size")
@@ -262,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         check_engines_and_keyring(r, cli, episode)
         check_xlsx(r, cli, project, titles)
         check_pdf(r, cli, project)
-        check_screenshot(r, "cuesheet-app PROJECT", [gui, project], work / "project.png")
+        check_screenshot(r, "cuesheet-app PROJECT", [gui, project], work / "project.png", media_backend=True)
         if not args.skip_demo:
             check_screenshot(r, "cuesheet gui --demo", [cli, "gui", "--demo"], work / "demo.png")
             demo_projects = list((work / "home").rglob("*.cuesheet"))
