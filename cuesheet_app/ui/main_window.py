@@ -1075,20 +1075,15 @@ class MainWindow(QMainWindow):
 
     # ============================================================================ export, settings, about
     def export(self) -> None:
-        sheet = self.document.sheet
-        if importlib.util.find_spec("cuesheet_app.ui.export_dialog") is not None:
-            from cuesheet_app.ui.export_dialog import ExportDialog
+        """File ▸ Export: the export dialog shows the findings first; one can go fix a cue instead."""
+        from cuesheet_app.ui.export_dialog import ExportDialog
 
-            dialog = ExportDialog(sheet, self.settings, self, project_path=self.document.path,
-                                  remember_options=self._remember_export_options)
-            dialog.findingActivated.connect(lambda cue_id: self.document.set_selection([cue_id]))
-            dialog.headerFindingActivated.connect(self.show_header_field)
-            dialog.exported.connect(lambda path: self.log_panel.add("info", f"Exported {path}"))
-            dialog.exec()
-            return
-        from cuesheet_app.ui.export_fallback import export_with_registry
-
-        export_with_registry(self, sheet, self.document, self.settings, self.tasks, ask, choose_save)
+        dialog = ExportDialog(self.document.sheet, self.settings, self, project_path=self.document.path,
+                              remember_options=self._remember_export_options)
+        dialog.findingActivated.connect(lambda cue_id: self.document.set_selection([cue_id]))
+        dialog.headerFindingActivated.connect(self.show_header_field)
+        dialog.exported.connect(lambda path: self.log_panel.add("info", f"Exported {path}"))
+        dialog.exec()
 
     def _remember_export_options(self, options: dict[str, Any]) -> None:
         """Export choices are kept with the project (saved with it; not an undo step)."""
