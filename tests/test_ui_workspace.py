@@ -291,3 +291,24 @@ def test_edits_made_while_a_job_runs_are_kept_when_its_results_land(qtbot, engin
     assert sheet.header.program_title == "Typed during the job"
     assert "Added by hand" in [c.title for c in sheet.cues]
     assert "Blue Harbour" in [c.title for c in sheet.cues]
+
+
+def test_a_new_episodes_task_id_is_autosaved_while_its_job_runs(qtbot, window, tmp_path):
+    import json
+
+    from cuesheet_app.settings import paths
+
+    engine = ResumableEngine()
+    engine.steps = 100  # 2 s: the job is still running while we look
+    window.engine_factory = factory_for(engine)
+    window.add_paths([make_episode(tmp_path / "cloud.wav")])
+    ep = window.bin.model.episodes[0]
+    qtbot.waitUntil(lambda: engine.saver is not None and engine.steps_done > 2, timeout=5000)
+    assert ep.status == IDENTIFYING
+    # The project exists already (header from the probe) and holds the task id.
+    assert window.document.sheet.media and window.document.sheet.engine_state["local"] == {"task_id": "task-42"}
+    qtbot.waitUntil(lambda: not window.writer.busy, timeout=5000)
+    saved = [json.loads(f.read_text()) for f in paths.autosave_dir().glob(f"{window.session_id}-*.cuesheet")]
+    assert saved and saved[0]["engine_state"]["local"] == {"task_id": "task-42"}
+    window.cancel([ep])
+    qtbot.waitUntil(lambda: ep.status == CANCELLED, timeout=5000)

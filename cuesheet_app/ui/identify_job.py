@@ -52,9 +52,17 @@ def run_identification(
     on_state: Callable[[dict[str, Any]], None] | None = None,
     engine_factory: EngineFactory | None = None,
     audio_stream: int | None = None,
+    on_sheet: Callable[[CueSheet], None] | None = None,
 ) -> IdentifyOutcome:
     progress(Progress("Reading media", None))
-    sheet = CueSheet.from_dict(base) if base is not None else new_sheet_for_media(media_path, settings)
+    if base is not None:
+        sheet = CueSheet.from_dict(base)
+    else:
+        sheet = new_sheet_for_media(media_path, settings)
+        if on_sheet is not None:
+            # The project exists from here on (header defaults, fingerprint), so engine state
+            # saved during a long cloud job has a project to live in and be autosaved with.
+            on_sheet(sheet.copy())
     cancel.raise_if_cancelled()
     progress(Progress("Starting engine", None))
     engine = (engine_factory or create_engine)(engine_name, settings)

@@ -138,6 +138,7 @@ class _StateRelay(QObject):
     """Engine state (e.g. an AudioShake task id) saved from a worker, delivered on the GUI thread."""
 
     saved = Signal(object, object)  # Episode, dict
+    sheetReady = Signal(object, object)  # Episode, CueSheet of a new episode (before its results)
 
 
 class _PlaceholderEditor(QLabel):
@@ -222,6 +223,7 @@ class MainWindow(QMainWindow):
         self.player = Player(self)
         self._state_relay = _StateRelay(self)
         self._state_relay.saved.connect(self._store_engine_state)
+        self._state_relay.sheetReady.connect(self._new_episode_sheet)
         self._peaks_job = None
         self._peaks: Any = None
         self.actions_by_id: dict[str, QAction] = {}
@@ -634,6 +636,7 @@ class MainWindow(QMainWindow):
                                       progress=progress, cancel=cancel,
                                       on_state=lambda st: relay.saved.emit(ep, {engine: st}),
                                       engine_factory=self.engine_factory,
+                                      on_sheet=lambda sh: relay.sheetReady.emit(ep, sh),
                                       audio_stream=sheet.media[0].audio_stream if sheet and sheet.media else None)
 
         job = self.jobs.submit(ep.path.name, work,
@@ -662,6 +665,20 @@ class MainWindow(QMainWindow):
         ep.phase = p.phase + (f" {p.detail}" if p.detail else "")
         ep.fraction = p.fraction
         self.bin.model.changed(ep)
+
+    def _new_episode_sheet(self, ep: Episode, sheet: CueSheet) -> None:
+        """A new episode's project, made by its job before the results: header, media, state."""
+        if ep.sheet is not None or ep not in self.bin.model.episodes:
+            return
+        sheet.engine_state.update(ep.pending_state)
+        if ep is self.current and not self.document.sheet.media and self.document.path is None:
+            self.document.undo_stack.push(ReplaceSheetCommand(self.document, sheet, "Add episode"))
+        else:
+            ep.sheet = sheet
+        ep.unsaved = True
+        self.bin.model.changed(ep)
+        if ep.pending_state:
+            self.autosave_now()
 
     def _store_engine_state(self, ep: Episode, state: dict[str, Any]) -> None:
         if ep.sheet is not None:
