@@ -279,6 +279,7 @@ class MainWindow(QMainWindow):
         act("transport.shuttle_stop", p.shuttle_stop)
         act("transport.shuttle_forward", p.shuttle_forward)
         act("help.about", self.about)
+        act("help.shortcuts", self.show_shortcuts)
         act("help.welcome", self.show_welcome)
         undo = act("edit.undo", self.document.undo_stack.undo)
         redo = act("edit.redo", self.document.undo_stack.redo)
@@ -437,6 +438,7 @@ class MainWindow(QMainWindow):
             view.addAction(dock.toggleViewAction())
         help_menu = mb.addMenu("&Help")
         help_menu.addAction(ids["help.welcome"])
+        help_menu.addAction(ids["help.shortcuts"])
         help_menu.addAction(ids["help.about"])
 
     def _editor_actions(self) -> dict[str, list[QAction]]:
@@ -1134,6 +1136,11 @@ class MainWindow(QMainWindow):
         from cuesheet_app.ui.about import show_about
 
         show_about(self, self.settings, self.tasks)
+
+    def show_shortcuts(self) -> None:
+        from cuesheet_app.ui.shortcuts_help import ShortcutsDialog
+
+        ShortcutsDialog(self).open()
 
     def show_welcome(self) -> None:
         self.central.setCurrentWidget(self.welcome)

@@ -34,6 +34,7 @@ WORKSPACE_SHORTCUTS = [
     Shortcut("transport.shuttle_reverse", ("J",), "Shuttle &Reverse (J)", "Transport"),
     Shortcut("transport.shuttle_stop", ("K",), "Shuttle S&top (K)", "Transport"),
     Shortcut("transport.shuttle_forward", ("L",), "Shuttle &Forward (L)", "Transport"),
+    Shortcut("help.shortcuts", ("F1",), "&Keyboard Shortcuts", "Help"),
     Shortcut("help.about", (), "&About Cue Sheet", "Help"),
     Shortcut("help.welcome", (), "&Welcome and Demo", "Help"),
 ]
