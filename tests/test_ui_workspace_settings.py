@@ -178,3 +178,19 @@ def test_player_plays_a_range_and_shuttles(qtbot, tmp_path):
     player.shuttle_stop()  # K
     assert 2.0 < player.position() < 3.0
     assert not player.is_playing()
+
+
+def test_without_qt_multimedia_the_app_runs_with_playback_disabled_and_says_why(qtbot, monkeypatch):
+    from PySide6.QtMultimedia import QMediaPlayer
+
+    monkeypatch.setattr(QMediaPlayer, "isAvailable", lambda _self: False)
+    monkeypatch.setattr(mw, "ask", Answers(otherwise=SB.Discard))
+    w = mw.MainWindow(settings=Settings())
+    assert not w.player.available
+    assert "no playback backend" in w.player.reason
+    assert not w.actions_by_id["transport.play_pause"].isEnabled()
+    assert "Playback disabled" in w.viewer_message.text()
+    assert w.transport.status.text() == w.player.reason
+    w.player.seek(3.0)  # the playhead still moves (the timeline can still seek)
+    assert w.player.position() == 3.0
+    w.close()
