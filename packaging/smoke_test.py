@@ -94,8 +94,7 @@ class Runner:
     def __init__(self, work: Path, env: dict[str, str]) -> None:
         self.work = work
         self.env = env
-        self.timings: list[tuple[str, float]] = []
-        self.last: subprocess.CompletedProcess[str] | None = None
+        self.last_stderr = ""  # of the last command, for checks on its warnings
 
     def run(self, step: str, argv: list[str | Path], expect_failure: bool = False,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -108,8 +107,7 @@ class Runner:
         except OSError as exc:
             raise SmokeFailure(f"{step}: cannot start {argv[0]}: {exc}") from exc
         elapsed = time.monotonic() - started
-        self.timings.append((step, elapsed))
-        self.last = proc
+        self.last_stderr = proc.stderr or ""
         if expect_failure:
             if proc.returncode == 0:
                 raise SmokeFailure(f"{step}: exit code 0, expected a refusal")
@@ -159,7 +157,7 @@ def check_identify(r: Runner, cli: Path, music: Path, sheet: Path, episode: Path
     added = r.json("library add", [cli, "library", "add", "--library", "library", "--metadata", sheet, music])
     if added.get("failed") or len(added.get("added", [])) != len(titles):
         raise SmokeFailure(f"library add: expected {len(titles)} tracks added, got {added}")
-    if "worker processes failed" in r.last.stderr:
+    if "worker processes failed" in r.last_stderr:
         raise SmokeFailure("library add: indexing worker processes failed (multiprocessing.freeze_support?)")
     result = r.json("identify (local engine)", [cli, "identify", "--engine", "local", "--library", "library",
                                                  episode, "-o", "episode.cuesheet"])
@@ -277,7 +275,10 @@ def main(argv: list[str] | None = None) -> int:
                 raise SmokeFailure("cuesheet gui --demo: the demo project was not saved under CUESHEET_HOME")
     except SmokeFailure as exc:
         print(f"smoke test FAILED: {exc}", file=sys.stderr)
-        print(f"(files kept in {work})", file=sys.stderr)
+        if any(work.iterdir()):
+            print(f"(files kept in {work})", file=sys.stderr)
+        elif args.work is None:
+            work.rmdir()
         return 1
     print(f"smoke test passed in {time.monotonic() - started:.1f} s ({args.dist})")
     if args.work is None:
