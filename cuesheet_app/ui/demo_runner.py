@@ -39,8 +39,8 @@ def start_demo(window: MainWindow) -> None:
         window.log_panel.add("info", f"Demo ready: {len(result.sheet.cues)} cues, {identified} identified "
                                      f"from the demo library ({result.library_dir})"
                              + ("" if result.with_speech else "; espeak-ng is not installed, so no dialogue"))
+        window.settings.demo_offered = True  # saved with the recent-projects list by open_project
         window.open_project(result.project_path)
-        window.settings.demo_offered = True
 
     def failed(message: str, details: str) -> None:
         finish()
