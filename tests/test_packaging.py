@@ -52,6 +52,16 @@ def test_desktop_entry_launches_the_app_for_projects():
     assert len({c for c in categories if c in main} - {"Audio", "Video"}) == 1
 
 
+def test_desktop_entry_matches_the_running_window():
+    # X11 docks match StartupWMClass to WM_CLASS, whose class part is the application name;
+    # Wayland matches the app id (desktopFileName) to the .desktop file's name.
+    source = (ROOT / "cuesheet_app" / "ui" / "app.py").read_text(encoding="utf-8")
+    name = re.search(r'setApplicationName\("([^"]+)"\)', source).group(1)
+    desktop_id = re.search(r'setDesktopFileName\("([^"]+)"\)', source).group(1)
+    assert desktop_entry()["StartupWMClass"] == name
+    assert desktop_id == APP_ID and (LINUX / f"{desktop_id}.desktop").is_file()
+
+
 def test_metainfo_names_the_desktop_file_binary_mime_type_and_current_version():
     root = ET.parse(LINUX / f"{APP_ID}.metainfo.xml").getroot()
     assert root.findtext("id") == APP_ID

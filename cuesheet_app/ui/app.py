@@ -55,6 +55,8 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setApplicationName("Cue Sheet")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("cuesheet")
+    # Wayland's app id: desktops match the window to packaging/linux/<this>.desktop (name, icon)
+    app.setDesktopFileName("io.github.cuesheet.CueSheet")
     icon = app_icon_path()
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
