@@ -188,3 +188,24 @@ def test_timeline_context_menu_selects_and_offers_the_cue_actions(area: EditorAr
     enabled = {a.objectName(): a.isEnabled() for a in menu.actions() if not a.isSeparator()}
     assert not enabled["cue.split"] and enabled["cue.add"] and enabled["view.zoom_fit"]
     QTest.mouseRelease(tl, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, QPoint(5, 5))
+
+
+def test_parties_title_says_when_rights_came_from_the_catalogue(qtbot) -> None:
+    from cuesheet_app.domain.model import Cue, CueSheet
+    from cuesheet_app.ui.document import ProjectDocument
+    from cuesheet_app.ui.editor_area import EditorArea
+
+    sheet = CueSheet()
+    filled = Cue(title="<Night> Ferry", start=0, end=250)
+    filled.provenance.filled_from_catalogue = True
+    sheet.cues = [filled, Cue(title="Other", start=500, end=750)]
+    sheet.sort_and_renumber()
+    doc = ProjectDocument(sheet)
+    area = EditorArea(doc)
+    qtbot.addWidget(area)
+    doc.set_selection([filled.id])
+    qtbot.waitUntil(lambda: "catalogue" in area.parties_title.text())
+    assert "&lt;Night&gt; Ferry" in area.parties_title.text()
+    doc.set_selection([sheet.cues[1].id])
+    qtbot.waitUntil(lambda: "Other" in area.parties_title.text())
+    assert "catalogue" not in area.parties_title.text()

@@ -102,7 +102,7 @@ def test_job_reports_progress_then_results_land_in_the_open_project(qtbot, windo
     assert [c.title for c in sheet.cues][0] == "Blue Harbour"
     assert len(sheet.cues) == 2 and sheet.media and Path(sheet.media[0].path).name == "ep1.wav"
     assert window.document.modified and window.isWindowModified()
-    assert window.central.currentWidget() is window.editor
+    assert window.central.currentWidget() is window.editor_page
     assert "Done: 2 cues" in window.bin.model.index(0, 1).data()
     qtbot.waitUntil(window.is_idle, timeout=10000)
     assert not window.busy_bar.isVisible()
@@ -312,3 +312,21 @@ def test_a_new_episodes_task_id_is_autosaved_while_its_job_runs(qtbot, window, t
     assert saved and saved[0]["engine_state"]["local"] == {"task_id": "task-42"}
     window.cancel([ep])
     qtbot.waitUntil(lambda: ep.status == CANCELLED, timeout=5000)
+
+
+def test_catalogue_window_opens_from_tools_menu_and_learn_bar_sits_above_editor(qtbot) -> None:
+    from cuesheet_app.ui.main_window import MainWindow
+
+    window = MainWindow(autosave_interval_ms=3_600_000)
+    qtbot.addWidget(window)
+    menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert "Tools" in menus
+    window.actions_by_id["tools.catalogue"].trigger()
+    assert window.catalogue_window.isVisible()
+    assert window.catalogue_window.path == window.settings.catalogue()
+    window.actions_by_id["tools.catalogue"].trigger()  # raised, not duplicated
+    assert window.findChildren(type(window.catalogue_window)) == [window.catalogue_window]
+    layout = window.editor_page.layout()
+    assert layout.itemAt(0).widget() is window.learn_bar
+    assert layout.itemAt(1).widget() is window.editor
+    window.catalogue_window.close()

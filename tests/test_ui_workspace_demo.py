@@ -49,7 +49,7 @@ def test_welcome_panel_runs_the_demo_into_the_editor(qtbot, monkeypatch):
     qtbot.waitUntil(lambda: not getattr(w, "demo_running", True), timeout=60000)
     qtbot.waitUntil(w.is_idle, timeout=30000)
     assert w.document.path == paths.demo_dir() / DEMO_PROJECT
-    assert w.central.currentWidget() is w.editor
+    assert w.central.currentWidget() is w.editor_page
     assert len(w.document.sheet.cues) >= 4
     assert w.bin.model.episodes[0].path.name == "harbour_lights_101.wav"
     assert w.player.path is not None

@@ -71,7 +71,7 @@ def test_save_and_open_round_trip(qtbot, identified, answers, tmp_path):
     assert other.header_form.editors["program_title"].text() == "Harbour Lights"
     assert other.windowTitle() == "harbour[*] — Cue Sheet"
     assert [e.path.name for e in other.bin.model.episodes] == ["ep7.wav"]
-    assert other.central.currentWidget() is other.editor
+    assert other.central.currentWidget() is other.editor_page
     other.close()
 
 

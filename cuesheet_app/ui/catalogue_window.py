@@ -619,7 +619,7 @@ class CatalogueWindow(QMainWindow):
     # --- Qt -----------------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:
         # Another window or the CLI may have written meanwhile.
-        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow() and self.isVisible():
             self.refresh()
         super().changeEvent(event)
 

@@ -9,6 +9,7 @@ undo stack. ``menu_actions()`` gives the Edit/Cue/View actions with the keys of
 from __future__ import annotations
 
 import gc
+import html
 from typing import Any
 
 from PySide6.QtCore import (
@@ -324,7 +325,10 @@ class EditorArea(QWidget):
             self.parties.set_track_apply_visible(False)
             return
         self.parties.set_parties(cue.parties)
-        self.parties_title.setText(f"Cue {cue.seq or '–'} {cue.cue_number}  <b>{cue.title}</b>")
+        title = f"Cue {cue.seq or '–'} {html.escape(cue.cue_number)}  <b>{html.escape(cue.title)}</b>"
+        if cue.provenance.filled_from_catalogue:
+            title += "  <span style='color:#2d6a9f'>· rights filled from the catalogue</span>"
+        self.parties_title.setText(title)
         self._refresh_party_helpers(cue)
 
     def _refresh_party_helpers(self, cue: Cue) -> None:

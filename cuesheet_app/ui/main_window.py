@@ -262,6 +262,7 @@ class MainWindow(QMainWindow):
         act("file.export", self.export)
         act("file.settings", self.open_settings)
         act("file.quit", self.close)
+        act("tools.catalogue", self.open_catalogue)
         act("episode.identify", lambda: self.identify(self.bin.selected()))
         act("episode.cancel", lambda: self.cancel(self.bin.selected()))
         act("episode.retry", lambda: self.retry(self.bin.selected()))
@@ -305,9 +306,19 @@ class MainWindow(QMainWindow):
         self.editor = editor_cls(self.document, self, settings=self.settings) if editor_cls \
             else _PlaceholderEditor(self.document, self)
         self.editor.setObjectName("editorArea")
+        # The learn-rights offer sits above the editor: non-modal, it hides itself when idle.
+        from cuesheet_app.ui.learn_rights import LearnRightsBar
+
+        self.learn_bar = LearnRightsBar(self.document, self.settings.catalogue(), self.settings, self)
+        self.editor_page = QWidget(self)
+        page_layout = QVBoxLayout(self.editor_page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.setSpacing(0)
+        page_layout.addWidget(self.learn_bar)
+        page_layout.addWidget(self.editor, 1)
         self.central = QStackedWidget(self)
         self.central.addWidget(self.welcome)
-        self.central.addWidget(self.editor)
+        self.central.addWidget(self.editor_page)
         self.setCentralWidget(self.central)
 
         self.bin_dock = self._dock("Episodes", self.bin, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -436,6 +447,8 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         for dock in (self.bin_dock, self.viewer_dock, self.header_dock, self.log_dock):
             view.addAction(dock.toggleViewAction())
+        tools = mb.addMenu("T&ools")
+        tools.addAction(ids["tools.catalogue"])
         help_menu = mb.addMenu("&Help")
         help_menu.addAction(ids["help.welcome"])
         help_menu.addAction(ids["help.shortcuts"])
@@ -493,7 +506,7 @@ class MainWindow(QMainWindow):
     def _update_central(self) -> None:
         sheet = self.document.sheet
         empty = not sheet.media and not sheet.cues and self.document.path is None and self.current is None
-        self.central.setCurrentWidget(self.welcome if empty else self.editor)
+        self.central.setCurrentWidget(self.welcome if empty else self.editor_page)
 
     def _update_busy(self) -> None:
         running, queued = self.jobs.counts()
@@ -1132,6 +1145,29 @@ class MainWindow(QMainWindow):
             apply(settings)
         self.welcome.set_configured(self._has_library(), bool(secrets.get_api_key()))
 
+    def open_catalogue(self) -> None:
+        """One catalogue window per main window, raised when already open."""
+        from cuesheet_app.rights.catalogue import CatalogueError
+        from cuesheet_app.rights.schema import SchemaError
+        from cuesheet_app.ui.catalogue_window import CatalogueWindow
+
+        window = getattr(self, "catalogue_window", None)
+        if window is not None and (not window.isVisible() or window.path != self.settings.catalogue()):
+            window.close()  # a closed window has released its database: start afresh
+            window.deleteLater()
+            window = None
+        if window is None:
+            try:
+                window = CatalogueWindow(self.settings.catalogue(), self)
+            except (CatalogueError, SchemaError, OSError) as exc:
+                inform(self, "Rights catalogue", f"Cannot open the rights catalogue: {exc}")
+                return
+            window.setWindowFlag(Qt.WindowType.Window, True)
+            self.catalogue_window = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
     def about(self) -> None:
         from cuesheet_app.ui.about import show_about
 
@@ -1181,6 +1217,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save(closing=True):
             event.ignore()
             return
+        self.learn_bar.flush()  # corrections waiting for the quiet timer still reach the catalogue
         self.autosave_timer.stop()
         if not self.remember_layout_off:
             with contextlib.suppress(OSError):

@@ -18,6 +18,8 @@ WORKSPACE_SHORTCUTS = [
     Shortcut("file.export", ("Ctrl+E",), "&Export…", "File"),
     Shortcut("file.settings", ("Ctrl+,",), "Se&ttings…", "File"),
     Shortcut("file.quit", ("Ctrl+Q",), "&Quit", "File"),
+    Shortcut("tools.catalogue", ("Ctrl+Shift+K",), "Rights &Catalogue…", "Tools",
+             tip="Browse and edit the works, recordings and parties that fill cues automatically"),
     Shortcut("episode.identify", ("Ctrl+I",), "&Identify", "Episodes",
              tip="Find and identify the music in the selected episodes"),
     Shortcut("episode.cancel", ("Ctrl+.",), "&Cancel", "Episodes"),
