@@ -23,7 +23,7 @@ from cuesheet_app.identify.local.landmarks import HASH_BITS
 from cuesheet_app.storage.atomic import atomic_write_bytes
 
 N_HASHES = 1 << HASH_BITS
-MAX_POSTINGS = 2000  # a hash this common says nothing about which track it is
+MAX_POSTINGS = 200  # a hash this common says nothing about which track it is
 FORMAT = 1
 
 

@@ -37,7 +37,7 @@ class PeakParams:
 
 
 REFERENCE = PeakParams(freq_radius=9, time_radius=4, per_frame=2, margin=1.2, fan_out=4)
-QUERY = PeakParams(freq_radius=6, time_radius=3, per_frame=4, margin=0.9, fan_out=8)
+QUERY = PeakParams(freq_radius=6, time_radius=3, per_frame=3, margin=0.9, fan_out=6)
 
 
 def find_peaks(spec: np.ndarray, params: PeakParams, lo: int = 0, hi: int | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -31,10 +31,11 @@ class MatchParams:
     min_windows: int = 2  # consecutive qualifying windows
     strong_hits: int = 40  # or this many hits in one window (short, clean excerpts)
     bridge_windows: int = 2  # dialogue may mask the music this many windows inside one match
+    min_slice_hits: int = 5  # a (track, offset) needs this many hits in a slice to be kept
     edge_gap_s: float = 0.5  # a match's edges extend through hits at most this far apart
     min_match_s: float = 2.5  # shorter matches are dropped (shared loops between library tracks)
     min_piece_s: float = 3.0  # what a weaker match keeps beside a stronger one, at least
-    slice_s: float = 60.0  # episode processed in slices of this length (bounded memory)
+    slice_s: float = 20.0  # episode processed in slices of this length (bounded memory)
 
 
 @dataclass
@@ -134,7 +135,7 @@ def match_episode(index: HashIndex, hashes: np.ndarray, frames: np.ndarray,
             cancel.raise_if_cancelled()
         a, b = edges[i], edges[i + 1] if i + 1 < len(edges) else hashes.size
         if b > a:
-            k, f = _candidates(index, hashes[a:b], frames[a:b], 3)
+            k, f = _candidates(index, hashes[a:b], frames[a:b], params.min_slice_hits)
             keys.append(k)
             hit_frames.append(f)
         progress(Progress("Identifying", (i + 1) / n_slices))
