@@ -137,14 +137,14 @@ def test_gui_thread_stays_responsive_during_a_long_job(qtbot, engine, window, tm
     engine.steps, engine.step_s, engine.progress_per_step = 60, 0.02, 20
     window.add_paths([make_episode(tmp_path / "busy.wav")])
     ep = window.bin.model.episodes[0]
-    gaps: list[float] = []
-    last = [time.perf_counter()]
+    gaps: list[tuple[float, float]] = []  # (wall seconds, GUI-thread CPU seconds) between ticks
+    last = [time.perf_counter(), time.thread_time()]
 
     def tick() -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         if ep.status == IDENTIFYING:  # the job is running (its results landing is measured elsewhere)
-            gaps.append(now - last[0])
-        last[0] = now
+            gaps.append((now - last[0], cpu - last[1]))
+        last[0], last[1] = now, cpu
 
     timer = QTimer()
     timer.setInterval(5)
@@ -155,17 +155,21 @@ def test_gui_thread_stays_responsive_during_a_long_job(qtbot, engine, window, tm
     gc.collect()
     gc.freeze()
     try:
-        last[0] = time.perf_counter()
+        last[0], last[1] = time.perf_counter(), time.thread_time()
         timer.start()
         qtbot.waitUntil(lambda: ep.status == DONE, timeout=10000)
         timer.stop()
     finally:
         gc.unfreeze()
     assert len(gaps) > 50
-    # The target is ~50 ms; the limit leaves room for the OS scheduler on a loaded 2-core CI
-    # machine (typical worst gap measured there: 30-47 ms), and still catches a blocking call
-    # such as a first import of a C extension on a worker (300 ms before the preload).
-    assert max(gaps) < 0.08, f"GUI thread blocked for {max(gaps) * 1000:.0f} ms"
+    # Work done on the GUI thread between two ticks is its CPU time: that is what the ~50 ms
+    # target is about, and it does not depend on how loaded the machine is. Wall-clock gaps also
+    # count the OS scheduler on a busy 2-core machine, so they only have to stay clear of a real
+    # stall (a blocking wait or a first import of a C extension took 300 ms before the preload).
+    worst_cpu = max(cpu for _, cpu in gaps)
+    worst_wall = max(wall for wall, _ in gaps)
+    assert worst_cpu < 0.05, f"GUI thread busy for {worst_cpu * 1000:.0f} ms between two ticks"
+    assert worst_wall < 0.25, f"GUI thread blocked for {worst_wall * 1000:.0f} ms"
 
 
 def test_failed_job_shows_its_message_in_the_row_and_the_log(qtbot, engine, window, tmp_path):
