@@ -3,14 +3,14 @@
 Why a script: pictures made by hand go stale with the first UI change; these are made from
 the checkout's own ``cuesheet`` command, offscreen, so ``make screenshots`` keeps them current.
 
-1. ``main-window.png``: ``cuesheet gui --demo --select-cue 3 --screenshot``: the first-run demo
-   (synthesized library, espeak-ng dialogue, local engine) identified and open in the main window;
+1. ``main-window.png``: the first-run demo (synthesized library, espeak-ng dialogue, local engine),
+   built with ``cuesheet gui --demo --screenshot``, then opened with an identified cue selected;
 2. ``timeline-editing.png``: the demo project with a cue selected (``--select-cue``), the editor
    area only (``--grab editorArea``): timeline, cue table and the selected cue's parties;
 3. ``parties-editor.png``: the parties tab for a cue with two societies and split shares;
-4. ``catalogue.png``: the rights catalogue window, after ``cuesheet catalogue import`` of the
-   demo's rights sheet (the window is not reachable from ``cuesheet gui`` yet, so this one
-   opens ``CatalogueWindow`` itself, offscreen, with the same catalogue file);
+4. ``catalogue.png``: the rights catalogue window (Tools ▸ Rights Catalogue), after ``cuesheet
+   catalogue import`` of the demo's rights sheet; ``--screenshot`` grabs only the main window, so
+   this one opens ``CatalogueWindow`` itself, offscreen, on that catalogue file;
 5. ``pdf-page.png``: page 1 of ``cuesheet export PROJECT -o x.pdf``, rendered by ``pdftoppm``.
 
 Everything runs in a private CUESHEET_HOME; the user's settings, library and catalogue are
@@ -34,9 +34,11 @@ MAX_BYTES = 300 * 1024  # README pictures stay small enough for the repository
 WINDOW = "1600x1000"
 WIDE = "2400x1000"  # the editor area grabbed alone: timeline, table and parties side by side
 PARTIES_SIZE = "2800x800"  # the parties tab gets a quarter of extra width: all seven columns show
-MAIN_CUE = 3  # "Night Ferry": music under dialogue
-TIMELINE_CUE = 1  # "Harbour Lights (Main Title)": two composers, two publishers
-PARTIES_CUE = 7  # "Lantern Walk": STIM and SGAE writers, 60/40
+# Cues to select, by title (numbers move when the engine finds more or fewer cues); when none is
+# in the project, the identified cue with the most parties is selected.
+MAIN_CUE = ("Night Ferry", "Salt and Wire")  # Night Ferry plays under dialogue
+TIMELINE_CUE = ("Harbour Lights (Main Title)",)  # two composers, two publishers
+PARTIES_CUE = ("Lantern Walk",)  # STIM and SGAE writers, 60/40
 
 CATALOGUE_SHOT = """
 import sys
@@ -99,18 +101,33 @@ def shrink(path: Path) -> None:
     image.save(str(path), "PNG", 0)
 
 
+def cue_number(project: Path, titles: tuple[str, ...]) -> str:
+    """The 1-based number (for ``--select-cue``) of the first cue with one of ``titles``."""
+    sys.path.insert(0, str(ROOT))
+    from cuesheet_app.storage import project_file
+
+    cues = project_file.load(project).cues
+    for title in titles:
+        for i, cue in enumerate(cues, 1):
+            if cue.title == title:
+                return str(i)
+    best = max(range(len(cues)), key=lambda i: len(cues[i].parties), default=0)
+    return str(best + 1)
+
+
 def make_all(out_dir: Path, work: Path) -> list[Path]:
     s = Shooter(work)
     out_dir.mkdir(parents=True, exist_ok=True)
-    shots = [s.gui(out_dir / "main-window.png", "--demo", "--select-cue", str(MAIN_CUE))]
+    s.gui(work / "demo.png", "--demo")  # builds the demo project; the picture is taken below
     projects = sorted((work / "home").rglob("*.cuesheet"))
     if not projects:
-        raise ShotFailure("main-window.png: the demo saved no project under CUESHEET_HOME")
+        raise ShotFailure("demo: the demo saved no project under CUESHEET_HOME")
     project = projects[0]
     demo_root = project.parent
-    shots.append(s.gui(out_dir / "timeline-editing.png", project, "--select-cue", str(TIMELINE_CUE),
+    shots = [s.gui(out_dir / "main-window.png", project, "--select-cue", cue_number(project, MAIN_CUE))]
+    shots.append(s.gui(out_dir / "timeline-editing.png", project, "--select-cue", cue_number(project, TIMELINE_CUE),
                        "--grab", "editorArea", size=WIDE))
-    shots.append(s.gui(out_dir / "parties-editor.png", project, "--select-cue", str(PARTIES_CUE),
+    shots.append(s.gui(out_dir / "parties-editor.png", project, "--select-cue", cue_number(project, PARTIES_CUE),
                        "--grab", "QTabWidget", size=PARTIES_SIZE))
 
     catalogue = work / "catalogue.sqlite"
