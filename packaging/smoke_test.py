@@ -8,7 +8,8 @@ the built executables, never the checkout, through what a user does in the first
 2. a small library (the first-run demo's synthesized tracks and rights sheet) is indexed with
    ``cuesheet library add``; the demo episode is identified with ``cuesheet identify`` (local
    engine) and at least one cue must be identified with a title from the library;
-3. the project is exported to xlsx (opened with openpyxl) and PDF (``%PDF``, at least one page);
+3. the rights sheet goes into a catalogue (``cuesheet catalogue import``, then ``find``); the
+   project is exported to xlsx (opened with openpyxl) and PDF (``%PDF``, at least one page);
 4. ``cuesheet-app PROJECT --screenshot`` renders the GUI offscreen to a PNG, with Qt Multimedia's
    FFmpeg backend loaded for the episode (the AudioShake engine and keyring backends load too);
 5. ``cuesheet gui --demo --screenshot`` runs the whole first-run demo inside the frozen app.
@@ -187,6 +188,16 @@ def check_engines_and_keyring(r: Runner, cli: Path, episode: Path) -> None:
         raise SmokeFailure("keyring: the SecretService backend was not loaded (keyring metadata missing?)")
 
 
+def check_catalogue(r: Runner, cli: Path, sheet: Path, titles: list[str]) -> None:
+    """The rights catalogue (SQLite in the build) imports the rights sheet and finds a work by title."""
+    imported = r.json("catalogue import", [cli, "catalogue", "import", "--catalogue", "catalogue.sqlite", sheet])
+    if imported.get("added") != len(titles):
+        raise SmokeFailure(f"catalogue import: expected {len(titles)} added, got {imported.get('added')}")
+    found = r.json("catalogue find", [cli, "catalogue", "find", "--catalogue", "catalogue.sqlite", titles[-1]])
+    if titles[-1] not in [h.get("title") for h in found.get("hits", [])]:
+        raise SmokeFailure(f"catalogue find: {titles[-1]!r} not found after the import")
+
+
 def check_xlsx(r: Runner, cli: Path, project: Path, titles: list[str]) -> None:
     out = r.work / "episode.xlsx"
     r.run("export xlsx", [cli, "export", project, "-o", out])
@@ -265,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ok  {'make inputs (this Python)':<28} {time.monotonic() - t0:6.1f} s", flush=True)
         project = check_identify(r, cli, music, sheet, episode, titles)
         check_engines_and_keyring(r, cli, episode)
+        check_catalogue(r, cli, sheet, titles)
         check_xlsx(r, cli, project, titles)
         check_pdf(r, cli, project)
         check_screenshot(r, "cuesheet-app PROJECT", [gui, project], work / "project.png", media_backend=True)
