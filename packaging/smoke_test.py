@@ -96,6 +96,7 @@ class Runner:
         self.work = work
         self.env = env
         self.last_stderr = ""  # of the last command, for checks on its warnings
+        self.passed = 0  # steps that went through, for the closing "N passed, N failed" line
 
     def run(self, step: str, argv: list[str | Path], expect_failure: bool = False,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -117,6 +118,7 @@ class Runner:
             raise SmokeFailure(f"{step}: exit code {proc.returncode} from {Path(argv[0]).name} "
                                f"{' '.join(map(str, argv[1:]))}\n{tail}")
         print(f"ok  {step:<28} {elapsed:6.1f} s", flush=True)
+        self.passed += 1
         return proc
 
     def json(self, step: str, argv: list[str | Path]) -> dict:
@@ -265,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="cuesheet-smoke-"))
     work.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    r: Runner | None = None
     try:
         cli = executable(args.dist, "cuesheet")
         gui = executable(args.dist, "cuesheet-app")
@@ -287,12 +290,14 @@ def main(argv: list[str] | None = None) -> int:
                 raise SmokeFailure("cuesheet gui --demo: the demo project was not saved under CUESHEET_HOME")
     except SmokeFailure as exc:
         print(f"smoke test FAILED: {exc}", file=sys.stderr)
+        print(f"smoke: {r.passed if r else 0} passed, 1 failed", flush=True)
         if any(work.iterdir()):
             print(f"(files kept in {work})", file=sys.stderr)
         elif args.work is None:
             work.rmdir()
         return 1
     print(f"smoke test passed in {time.monotonic() - started:.1f} s ({args.dist})")
+    print(f"smoke: {r.passed} passed, 0 failed")  # the closing line CI reads, like pytest's
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
     return 0
