@@ -32,7 +32,7 @@ class MatchParams:
     strong_hits: int = 40  # or this many hits in one window (short, clean excerpts)
     bridge_windows: int = 2  # dialogue may mask the music this many windows inside one match
     min_slice_hits: int = 5  # a (track, offset) needs this many hits in a slice to be kept
-    edge_gap_s: float = 0.5  # a match's edges extend through hits at most this far apart
+    edge_gap_s: float = 3.0  # a match's edges extend through hits at most this far apart
     min_match_s: float = 2.5  # shorter matches are dropped (shared loops between library tracks)
     min_piece_s: float = 3.0  # what a weaker match keeps beside a stronger one, at least
     slice_s: float = 20.0  # episode processed in slices of this length (bounded memory)
