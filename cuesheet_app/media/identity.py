@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 _CHUNK = 1 << 20
@@ -21,12 +22,21 @@ def quick_fingerprint(path: str | os.PathLike[str]) -> str:
     return "q1:" + h.hexdigest()[:32]
 
 
-def content_hash(path: str | os.PathLike[str]) -> str:
-    """Full sha256: for result caches where a near-collision would cost money."""
+def content_hash(path: str | os.PathLike[str], on_chunk: Callable[[int, int], None] | None = None) -> str:
+    """Full sha256: for result caches where a near-collision would cost money.
+
+    ``on_chunk(bytes_done, size)`` runs after every MiB: hashing a 50 GB master takes minutes,
+    so callers report progress there, and may raise to stop.
+    """
+    size = os.stat(path).st_size
     h = hashlib.sha256()
+    done = 0
     with open(path, "rb") as fh:
         while chunk := fh.read(_CHUNK):
             h.update(chunk)
+            done += len(chunk)
+            if on_chunk is not None:
+                on_chunk(done, size)
     return h.hexdigest()
 
 

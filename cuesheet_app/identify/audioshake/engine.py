@@ -9,7 +9,6 @@ file content, so identifying the same file again is free unless ``force`` is set
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import tempfile
@@ -51,6 +50,7 @@ from cuesheet_app.identify.base import (
     ignore_progress,
 )
 from cuesheet_app.media.extract import plan_upload
+from cuesheet_app.media.identity import content_hash
 from cuesheet_app.settings.secrets import get_api_key, redact
 from cuesheet_app.settings.store import Settings
 
@@ -59,7 +59,6 @@ log = logging.getLogger(__name__)
 BASE_URL_ENV = "AUDIOSHAKE_BASE_URL"
 ASSET_LIFETIME_S = 72 * 3600 - 600  # AudioShake deletes assets after 72 h; keep a margin
 LINK_REFRESHES = 3
-_HASH_CHUNK = 1 << 20
 
 PREPARING, UPLOADING, WAITING, DOWNLOADING, DONE = (
     "preparing audio", "uploading", "waiting for AudioShake", "downloading results", "done")
@@ -294,22 +293,18 @@ class AudioShakeEngine:
 
 
 def _content_hash(path: Path, progress: ProgressCallback, cancel: CancelToken) -> str:
-    """``media.identity.content_hash`` (the same digest), with progress and cancel between chunks:
-    hashing a 50 GB MXF master takes minutes and must neither look stuck nor ignore Cancel."""
-    size = path.stat().st_size
-    h = hashlib.sha256()
-    done = 0
-    last = 0.0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_HASH_CHUNK):
-            cancel.raise_if_cancelled()
-            h.update(chunk)
-            done += len(chunk)
-            now = time.monotonic()
-            if now - last >= 0.1:
-                last = now
-                progress(Progress(PREPARING, done / size if size else None, "checking the file"))
-    return h.hexdigest()
+    """``media.identity.content_hash`` with progress and cancel between chunks: hashing a 50 GB
+    MXF master takes minutes and must neither look stuck nor ignore Cancel."""
+    last = [0.0]
+
+    def on_chunk(done: int, size: int) -> None:
+        cancel.raise_if_cancelled()
+        now = time.monotonic()
+        if now - last[0] >= 0.1:
+            last[0] = now
+            progress(Progress(PREPARING, done / size if size else None, "checking the file"))
+
+    return content_hash(path, on_chunk)
 
 
 def _mb(n: int) -> str:
