@@ -12,7 +12,7 @@ SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig
 	libxcb-randr0 libxcb-render-util0 libxcb-image0 libnss3 libpulse0 libasound2 \
 	fonts-dejavu-core fonts-droid-fallback espeak-ng poppler-utils xvfb
 
-.PHONY: run test lint sysdeps venv venv-test bench screenshots package package-test clean demo
+.PHONY: run test lint sysdeps venv venv-test bench screenshots package package-test clean
 
 run: sysdeps venv
 	$(VENV)/bin/cuesheet gui

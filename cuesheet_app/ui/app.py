@@ -63,6 +63,9 @@ def run_gui(args: argparse.Namespace) -> int:
     if screenshot:
         _non_interactive()
     window = MainWindow()
+    from cuesheet_app.ui import file_open
+
+    file_open.install(app, window)  # macOS: a .cuesheet opened from the Finder
     width, height = _size(getattr(args, "size", "1400x900"))
     if screenshot:
         window.remember_layout_off = True

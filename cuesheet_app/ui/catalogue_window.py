@@ -366,8 +366,13 @@ class CatalogueWindow(QMainWindow):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        # One line per hit: long titles and library names are elided, never wrapped to two lines.
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((150, 90, 130, 110, 115, 200)):
+        codes = self.table.fontMetrics().horizontalAdvance("QZ-DEM-26-00001") + 16  # ISRC and ISWC in full
+        for col, width in enumerate((170, 110, 130, codes, codes, 180)):
             self.table.setColumnWidth(col, width)
         self.count_label = QLabel(self)
         left = QWidget(self)
@@ -382,7 +387,7 @@ class CatalogueWindow(QMainWindow):
         split.addWidget(self.editor)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
-        split.setSizes([520, 760])  # the parties table needs its seven columns
+        split.setSizes([620, 660])  # title to ISWC on the left; the parties' seven columns on the right
         self.directory = DirectoryPanel(self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(split, "Tracks and works")

@@ -38,6 +38,7 @@ class Column:
     editable: bool
     # Cue fields whose findings are shown in this column.
     finding_fields: tuple[str, ...] = ()
+    # Off until the user ticks it in the header's menu: the editor shows what a sheet needs first.
     hidden_by_default: bool = False
 
 
@@ -51,11 +52,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("duration", "Duration", True),
     Column("composers", "Composers", True, ("parties:writer",)),
     Column("publishers", "Publishers", True, ("parties:publisher",)),
-    Column("origin", "Origin", True, ("origin",)),
-    Column("isrc", "ISRC", True, ("isrc",)),
-    Column("label", "Label", True, ("label",)),
-    Column("library", "Library / catalogue", True, ("library", "catalogue_number", "track_number")),
-    Column("confidence", "Confidence", False),
+    Column("origin", "Origin", True, ("origin",), hidden_by_default=True),
+    Column("isrc", "ISRC", True, ("isrc",), hidden_by_default=True),
+    Column("label", "Label", True, ("label",), hidden_by_default=True),
+    Column("library", "Library / catalogue", True, ("library", "catalogue_number", "track_number"),
+           hidden_by_default=True),
+    Column("confidence", "Confidence", False, hidden_by_default=True),
     Column("status", "Status", True),
 )
 COLUMN_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}

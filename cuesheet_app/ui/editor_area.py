@@ -1,4 +1,4 @@
-"""The cue editor: timeline on top, cue table below, parties / problems / find & replace / history beside.
+"""The cue editor: timeline on top, cue table below it, parties / problems / find & replace / history under that.
 
 ``EditorArea(document)`` is what the main window puts in its centre. All views
 share the document's selection, and every change goes through the document's
@@ -47,6 +47,39 @@ from cuesheet_app.ui.parties_editor import PartiesEditor
 from cuesheet_app.ui.timeline import CueOperations, TimelineWidget
 from cuesheet_app.ui.undo_history import UndoHistoryView
 
+# Columns that share the spare width; the others are as wide as their longest usual text.
+STRETCH_COLUMNS = ("title", "composers", "publishers")
+_COLUMN_SAMPLES = {"seq": "000", "cue_number": "1M00", "usage": "BV", "start": "00:00:00:00",
+                   "end": "00:00:00:00", "duration": "00:00.00", "origin": "Library",
+                   "isrc": "QZ-DEM-26-00001", "label": "Quayside Library", "library": "Quayside DEMO 001",
+                   "confidence": "100 %", "status": "Unidentified"}
+_CHECKBOX_ROOM = 24  # the status column's tick box
+
+
+def size_columns(table: QTableView) -> None:
+    """Compact columns sized from the font (timecodes, numbers), text columns stretching, rare ones hidden.
+
+    From the font, not ``ResizeToContents``: widths then stay put while cues are edited,
+    and the user can still drag every compact column.
+    """
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setMinimumSectionSize(28)
+    metrics = table.fontMetrics()
+    head_metrics = header.fontMetrics()
+    for i, col in enumerate(COLUMNS):
+        table.setColumnHidden(i, col.hidden_by_default)
+        if col.key in STRETCH_COLUMNS:
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
+            continue
+        header.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
+        text = metrics.horizontalAdvance(_COLUMN_SAMPLES.get(col.key, col.title))
+        width = max(text, head_metrics.horizontalAdvance(col.title) + 6) + 14
+        if col.key == "status":
+            width += _CHECKBOX_ROOM
+        table.setColumnWidth(i, width)
+
+
 MAX_COPY_SOURCES = 40
 LARGE_PROJECT_CUES = 500  # from here on, GC pauses would show during drags (see settle_heap)
 
@@ -93,15 +126,12 @@ class EditorArea(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._column_menu)
-        for key, width in (("seq", 36), ("cue_number", 60), ("title", 200), ("usage", 50), ("start", 92),
-                           ("end", 92), ("duration", 70), ("composers", 180), ("publishers", 160),
-                           ("origin", 90), ("isrc", 110), ("label", 110), ("library", 130), ("confidence", 70)):
-            self.table.setColumnWidth(COLUMN_INDEX[key], width)
+        size_columns(self.table)
 
         self.parties = PartiesEditor(self)
         self.parties.set_track_apply_visible(False)
@@ -121,17 +151,19 @@ class EditorArea(QWidget):
         self.status = QLabel(self)
         self.status.setObjectName("editorStatus")
 
-        lower = QSplitter(Qt.Orientation.Horizontal, self)
-        lower.addWidget(self.table)
-        lower.addWidget(self.tabs)
-        lower.setStretchFactor(0, 3)
-        lower.setStretchFactor(1, 1)
-        lower.setSizes([650, 350])
+        # Timeline, table and side tabs stacked: each gets the full width, so the table shows all its
+        # columns and the parties table its seven without a horizontal scrollbar.
         outer = QSplitter(Qt.Orientation.Vertical, self)
+        outer.setObjectName("editorSplitter")
+        outer.setChildrenCollapsible(False)
         outer.addWidget(self.timeline)
-        outer.addWidget(lower)
-        outer.setStretchFactor(0, 2)
-        outer.setStretchFactor(1, 3)
+        outer.addWidget(self.table)
+        outer.addWidget(self.tabs)
+        outer.setStretchFactor(0, 3)
+        outer.setStretchFactor(1, 4)
+        outer.setStretchFactor(2, 4)
+        outer.setSizes([180, 240, 260])
+        self.splitter = outer
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(outer, 1)

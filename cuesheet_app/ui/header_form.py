@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSignalBlocker
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -79,6 +79,23 @@ _LABELS = {
 }
 
 
+def _show_start(edit: QLineEdit, text: str) -> None:
+    """Set text so that its start shows: a long address must read "Harbour Road…", not "…UK".
+
+    ``setText`` leaves the cursor, and so the view, at the end; the field being typed in keeps it.
+    """
+    edit.setText(text)
+    if not edit.hasFocus():
+        edit.setCursorPosition(0)
+
+
+def _narrow(combo: QComboBox) -> QComboBox:
+    """A combo that can shrink with the dock (its longest item would otherwise set the form's width)."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(6)
+    return combo
+
+
 class HeaderForm(QWidget):
     """Dock contents: one editor per header field, kept in sync with the document."""
 
@@ -91,11 +108,20 @@ class HeaderForm(QWidget):
         inner = QWidget(self)
         form = QFormLayout(inner)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # A narrow dock puts a label above its field instead of pushing the field off the edge.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        # Labels wrap at a modest width ("Company address / contact:" takes two lines), so the
+        # fields, not the labels, get the dock's width.
+        label_width = self.fontMetrics().horizontalAdvance("Production company:") + 6
         for name in _LABELS:
             editor = self._make_editor(name)
             editor.setObjectName(f"header.{name}")
             self.editors[name] = editor
-            form.addRow(_LABELS[name] + ":", editor)
+            label = QLabel(_LABELS[name] + ":", inner)
+            label.setWordWrap(True)
+            label.setFixedWidth(label_width)
+            label.setBuddy(editor)
+            form.addRow(label, editor)
         self.problem = QLabel(inner)
         self.problem.setObjectName("headerProblem")
         self.problem.setStyleSheet("color: #b3261e;")
@@ -103,6 +129,8 @@ class HeaderForm(QWidget):
         form.addRow(self.problem)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # fields shrink instead
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(inner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -123,7 +151,7 @@ class HeaderForm(QWidget):
     def _make_editor(self, name: str) -> QWidget:
         if name in ("category", "version", "classification"):
             choices = {"category": CATEGORIES, "version": VERSIONS, "classification": CLASSIFICATIONS}[name]
-            combo = QComboBox(self)
+            combo = _narrow(QComboBox(self))
             combo.addItems(list(choices))
             combo.setEditable(name != "classification")
             if combo.isEditable():
@@ -131,7 +159,7 @@ class HeaderForm(QWidget):
             combo.activated.connect(lambda _i, n=name, c=combo: self._commit(n, c.currentText()))
             return combo
         if name == "frame_rate":
-            combo = QComboBox(self)
+            combo = _narrow(QComboBox(self))
             for rate in tc.RATES.values():
                 combo.addItem(rate.name + (" drop-frame" if rate.drop_frame else ""), rate.name)
             combo.activated.connect(lambda _i, c=combo: self._commit("frame_rate", c.currentData()))
@@ -178,13 +206,15 @@ class HeaderForm(QWidget):
                     editor.setCurrentIndex(i)
                 elif editor.isEditable():
                     editor.setEditText(text)
+                if editor.isEditable() and not editor.hasFocus():
+                    editor.lineEdit().setCursorPosition(0)
             elif isinstance(editor, QSpinBox):
                 editor.setValue(int(h.revision_number))
             elif isinstance(editor, QPlainTextEdit):
                 if editor.toPlainText() != text:
                     editor.setPlainText(text)
             elif isinstance(editor, QLineEdit):
-                editor.setText(text)
+                _show_start(editor, text)
             del blocker
         self.problem.clear()
 
@@ -218,7 +248,7 @@ class HeaderForm(QWidget):
         editor = self.editors[name]
         if isinstance(editor, QLineEdit):
             with QSignalBlocker(editor):
-                editor.setText(self._display(self.document.sheet.header, name))
+                _show_start(editor, self._display(self.document.sheet.header, name))
 
     @staticmethod
     def _parse(h: ProductionHeader, name: str, text: Any) -> Any:

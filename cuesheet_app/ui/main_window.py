@@ -100,6 +100,11 @@ PROJECT_FILTER = f"Cue sheet projects (*{project_file.SUFFIX})"
 MEDIA_FILTER = "Episodes (*.mov *.mxf *.mp4 *.m4v *.mkv *.avi *.wav *.aif *.aiff *.flac *.mp3 *.m4a *.aac);;All files (*)"
 
 
+# Saved dock layouts of another version are ignored: version 2 has narrower side docks and a
+# Viewer that only shows for episodes with a picture.
+_LAYOUT_VERSION = 2
+
+
 class ReplaceSheetCommand(QUndoCommand):
     """Identification results or a recovered project: the whole sheet, as one undo step."""
 
@@ -335,9 +340,16 @@ class MainWindow(QMainWindow):
         self.header_dock = self._dock("Production header", self.header_form, Qt.DockWidgetArea.RightDockWidgetArea)
         self.log_panel = LogPanel(self)
         self.log_dock = self._dock("Log", self.log_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.resizeDocks([self.bin_dock, self.header_dock], [310, 370], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.bin_dock, self.viewer_dock], [420, 240], Qt.Orientation.Vertical)
-        self.resizeDocks([self.log_dock], [90], Qt.Orientation.Vertical)
+        # Narrow side docks: the cue table (nine columns) and the parties need the width more.
+        self.resizeDocks([self.bin_dock, self.header_dock], [250, 300], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.bin_dock, self.viewer_dock], [380, 220], Qt.Orientation.Vertical)
+        self.resizeDocks([self.log_dock], [72], Qt.Orientation.Vertical)
+        self._has_video = False
+        self.viewer_dock.hide()  # shown only for an episode with a picture (see _show_viewer_for)
+        self._probe_job = None
+        mp = self.player.media_player
+        if mp is not None:
+            mp.hasVideoChanged.connect(lambda has: self._set_has_video(True) if has else None)
 
         transport = {k.split(".", 1)[1]: a for k, a in ids.items() if k.startswith("transport.")}
         self.transport = TransportBar(self.player, transport, self)
@@ -777,6 +789,41 @@ class MainWindow(QMainWindow):
             duration = None
         self.player.load(path, sheet.rate, duration)
         self._load_peaks(path)
+        self._show_viewer_for(path)
+
+    def _show_viewer_for(self, path: Path | None) -> None:
+        """Viewer dock only for episodes with a picture: an audio-only mix would get an empty panel.
+
+        The container is probed off the GUI thread (a network share can be slow to open).
+        """
+        if self._probe_job is not None:
+            self.tasks.cancel(self._probe_job.id)
+            self._probe_job = None
+        if path is None or importlib.util.find_spec("cuesheet_app.media.probe") is None:
+            self._set_has_video(False)
+            return
+
+        def work(progress, cancel):  # type: ignore[no-untyped-def]
+            from cuesheet_app.media.probe import probe
+
+            return probe(path).has_video
+
+        def done(has_video: Any) -> None:
+            self._probe_job = None
+            if self.player.path == path:
+                self._set_has_video(bool(has_video))
+
+        def failed(message: str, details: str) -> None:  # the player says why it cannot play
+            self._probe_job = None
+            if self.player.path == path:
+                self._set_has_video(False)
+
+        self._probe_job = self.tasks.submit(f"Probe {path.name}", work, on_done=done, on_error=failed)
+
+    def _set_has_video(self, has_video: bool) -> None:
+        """Show the Viewer dock for a picture, hide it otherwise (View ▸ Viewer still opens it)."""
+        self._has_video = has_video
+        self.viewer_dock.setVisible(has_video)
 
     def _load_peaks(self, path: Path | None) -> None:
         if self._peaks_job is not None:
@@ -1201,12 +1248,13 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
-            self.restoreState(state, 1)
+            self.restoreState(state, _LAYOUT_VERSION)
+        self.viewer_dock.setVisible(self._has_video)  # no episode yet: no picture to show
 
     def save_layout(self) -> None:
         store = self._layout_store()
         store.setValue("geometry", self.saveGeometry())
-        store.setValue("state", self.saveState(1))
+        store.setValue("state", self.saveState(_LAYOUT_VERSION))
         store.sync()
 
     # ============================================================================ closing

@@ -246,11 +246,9 @@ class PartiesEditor(QWidget):
         self.view.setEditTriggers(QTableView.EditTrigger.AllEditTriggers)
         self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.view.verticalHeader().setVisible(False)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for col, width in enumerate((130, 90, 110, 150, 70, 110, 60)):
-            self.view.setColumnWidth(col, width)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 10)
+        self._size_columns()
 
         self.add_writer_button = QPushButton("Add writer", self)
         self.add_publisher_button = QPushButton("Add publisher", self)
@@ -289,6 +287,21 @@ class PartiesEditor(QWidget):
         self._update_totals()
 
     # --- API --------------------------------------------------------------
+
+    _SAMPLES = {"role": "CA – Composer/Author", "pro": "SOCAN", "ipi": "00012345678", "share": "100.00"}
+
+    def _size_columns(self) -> None:
+        """Role, PRO, IPI and share as wide as their usual text; names and company share the rest."""
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(False)
+        metrics = self.view.fontMetrics()
+        for col, (key, title) in enumerate(COLUMNS):
+            if key in ("first_name", "last_name", "company"):
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+                continue
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            sample = max(self._SAMPLES[key], title, key=metrics.horizontalAdvance)
+            self.view.setColumnWidth(col, metrics.horizontalAdvance(sample) + 24)
     def set_parties(self, parties: list[Party]) -> None:
         self.model.set_parties(parties)
         self._update_totals()

@@ -50,12 +50,20 @@ class WelcomePanel(QWidget):
         self.status = QLabel(box)
         self.status.setObjectName("welcomeStatus")
         self.status.setWordWrap(True)
+        self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing())  # room for progress
         inner.addWidget(self.status)
         inner.addStretch(1)
+        self._box = box
+        self._fit_height()
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(2)
+
+    def _fit_height(self) -> None:
+        """The column's height for its fixed width: without it, the wrapped lines get squeezed
+        over the title (a centred widget is laid out at its width-less size hint)."""
+        self._box.setMinimumHeight(self._box.layout().totalHeightForWidth(self._box.width()))
 
     @staticmethod
     def _button(parent: QWidget, layout: QVBoxLayout, text: str, note: str) -> QPushButton:
@@ -72,3 +80,4 @@ class WelcomePanel(QWidget):
     def set_configured(self, has_library: bool, has_key: bool) -> None:
         self.library_button.setText("Library: set up ✓ (change…)" if has_library else "Add your music library…")
         self.key_button.setText("AudioShake key: stored ✓ (change…)" if has_key else "Add your AudioShake key…")
+        self._fit_height()
