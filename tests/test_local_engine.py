@@ -145,3 +145,17 @@ def test_shipped_detector_model_matches_the_features_and_fallback_works(tmp_path
             det.add(chunk)
         segs = det.segments()
         assert len(segs) == 1 and 2.0 < segs[0].start_s < 4.5 and segs[0].end_s > 12.0
+
+
+def test_small_libraries_get_denser_episode_landmarks() -> None:
+    from cuesheet_app.identify.local.landmarks import (
+        DENSE_QUERY_MAX_POSTINGS,
+        QUERY,
+        QUERY_DENSE,
+        query_params_for,
+    )
+
+    assert query_params_for(0) is QUERY_DENSE
+    assert query_params_for(DENSE_QUERY_MAX_POSTINGS) is QUERY_DENSE
+    assert query_params_for(DENSE_QUERY_MAX_POSTINGS + 1) is QUERY
+    assert QUERY_DENSE.per_frame * QUERY_DENSE.fan_out > QUERY.per_frame * QUERY.fan_out

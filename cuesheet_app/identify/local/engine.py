@@ -32,7 +32,7 @@ from cuesheet_app.identify.base import (
     ignore_progress,
 )
 from cuesheet_app.identify.local.detect import DetectParams, MusicDetector, Segment
-from cuesheet_app.identify.local.landmarks import QUERY, PeakCollector
+from cuesheet_app.identify.local.landmarks import PeakCollector, query_params_for
 from cuesheet_app.identify.local.library import Library, LibraryError, TrackRecord
 from cuesheet_app.identify.local.matcher import MatchParams, TrackMatch, match_episode
 from cuesheet_app.identify.local.spectro import FRAME_S, HOP, ChunkedSpectrogram
@@ -83,7 +83,8 @@ class LocalEngine:
         source = open_audio(request.media_path, request.audio_stream)
         detector = MusicDetector(self.detect_params)
         phases = [ChunkedSpectrogram(), ChunkedSpectrogram(skip=HOP // 2)]
-        collectors = [PeakCollector(QUERY), PeakCollector(QUERY)]
+        query = query_params_for(index.size)
+        collectors = [PeakCollector(query), PeakCollector(query)]
         stats = DecodeStats()
         expected = source.duration_s or 0.0
         progress(Progress("Decoding and detecting", 0.0 if expected else None))

@@ -38,6 +38,16 @@ class PeakParams:
 
 REFERENCE = PeakParams(freq_radius=9, time_radius=4, per_frame=2, margin=1.2, fan_out=4)
 QUERY = PeakParams(freq_radius=6, time_radius=3, per_frame=3, margin=0.9, fan_out=6)
+# Denser episode landmarks find more of the music under dialogue, but every query hash costs a
+# lookup whose hits grow with the index: worth it for small libraries, too slow for 1,000 tracks
+# (a 60-minute episode went from ~44 s to ~51 s). See query_params_for.
+QUERY_DENSE = PeakParams(freq_radius=6, time_radius=3, per_frame=4, margin=0.9, fan_out=8)
+DENSE_QUERY_MAX_POSTINGS = 5_000_000  # about 10 hours of reference audio
+
+
+def query_params_for(index_postings: int) -> PeakParams:
+    """The episode's landmark density for an index of this many postings."""
+    return QUERY_DENSE if index_postings <= DENSE_QUERY_MAX_POSTINGS else QUERY
 
 
 def find_peaks(spec: np.ndarray, params: PeakParams, lo: int = 0, hi: int | None = None) -> tuple[np.ndarray, np.ndarray]:
