@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "docs" / "screenshots"
 MAX_BYTES = 300 * 1024  # README pictures stay small enough for the repository
 WINDOW = "1600x1000"
-WIDE = "2400x1000"  # the editor area grabbed alone: timeline, table and parties side by side
-PARTIES_SIZE = "2800x800"  # the parties tab gets a quarter of extra width: all seven columns show
+WIDE = "1800x1000"  # the editor area grabbed alone: timeline, cue table and parties stacked
+PARTIES_SIZE = "1400x900"  # the parties tab runs the editor's full width: all seven columns show
 # Cues to select, by title (numbers move when the engine finds more or fewer cues); when none is
 # in the project, the identified cue with the most parties is selected.
 MAIN_CUE = ("Night Ferry", "Salt and Wire")  # Night Ferry plays under dialogue

@@ -176,7 +176,7 @@ class HeaderForm(QWidget):
             return edit
         if name == "notes":
             text = QPlainTextEdit(self)
-            text.setFixedHeight(70)
+            text.setFixedHeight(100)  # room for a few lines of notes without scrolling
             text.installEventFilter(self)
             return text
         edit = QLineEdit(self)

@@ -288,15 +288,16 @@ class PartiesEditor(QWidget):
 
     # --- API --------------------------------------------------------------
 
-    _SAMPLES = {"role": "CA – Composer/Author", "pro": "SOCAN", "ipi": "00012345678", "share": "100.00"}
+    _SAMPLES = {"role": "CA – Composer/Author", "first_name": "Christopher", "last_name": "Montgomery",
+                "pro": "SOCAN", "ipi": "00012345678", "share": "100.00"}
 
     def _size_columns(self) -> None:
-        """Role, PRO, IPI and share as wide as their usual text; names and company share the rest."""
+        """Every column as wide as its usual text; the company (publishers' names run long) takes the rest."""
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)
         metrics = self.view.fontMetrics()
         for col, (key, title) in enumerate(COLUMNS):
-            if key in ("first_name", "last_name", "company"):
+            if key == "company":
                 header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
                 continue
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)

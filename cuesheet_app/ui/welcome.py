@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+MAX_WIDTH = 560  # a comfortable line length for the notes
+MIN_WIDTH = 340
 
 
 class WelcomePanel(QWidget):
@@ -17,17 +20,20 @@ class WelcomePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("welcomePanel")
-        box = QFrame(self)
-        box.setFixedWidth(560)
+        page = QWidget(self)  # scrolls in a small window instead of squeezing its lines together
+        box = QFrame(page)
+        box.setFixedWidth(MAX_WIDTH)
         inner = QVBoxLayout(box)
         title = QLabel("<h2>Music cue sheets from your episodes</h2>", box)
         intro = QLabel(
             "Drop episode files or whole folders anywhere on this window. The app finds where music "
             "plays, identifies it, and gives you a timeline of cues to correct and export to Excel, "
             "PDF and CSV.", box)
+        title.setWordWrap(True)
         intro.setWordWrap(True)
         inner.addWidget(title)
         inner.addWidget(intro)
+        inner.addSpacing(6)
         self.demo_button = self._button(box, inner, "Try the demo",
                                         "Builds a small library and an episode on this computer (no "
                                         "download) and identifies it: a few seconds.")
@@ -55,10 +61,27 @@ class WelcomePanel(QWidget):
         inner.addStretch(1)
         self._box = box
         self._fit_height()
-        outer = QVBoxLayout(self)
+        outer = QVBoxLayout(page)
         outer.addStretch(1)
         outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(2)
+        scroll = QScrollArea(self)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(page)
+        scroll.viewport().setAutoFillBackground(False)
+        page.setAutoFillBackground(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        """The column narrows with a small window (down to a readable width) rather than scrolling sideways."""
+        width = max(MIN_WIDTH, min(MAX_WIDTH, event.size().width() - 64))  # margins and a scrollbar
+        if width != self._box.width():
+            self._box.setFixedWidth(width)
+            self._fit_height()
+        super().resizeEvent(event)
 
     def _fit_height(self) -> None:
         """The column's height for its fixed width: without it, the wrapped lines get squeezed
