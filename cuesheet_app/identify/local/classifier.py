@@ -9,11 +9,13 @@ file, detection falls back to the continuous-frequency-activation score alone.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+log = logging.getLogger(__name__)
 MODEL_PATH = Path(__file__).with_name("detector_model.json")
 
 
@@ -45,7 +47,10 @@ class FrameClassifier:
 
 
 def load_classifier(path: Path = MODEL_PATH) -> FrameClassifier | None:
+    """The trained detector, or None (detection then uses frequency activation alone, less
+    accurately: say so, since a missing file in a build otherwise goes unnoticed)."""
     try:
         return FrameClassifier.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("Music detector model %s not usable (%s); using the simpler detector", path, exc)
         return None
