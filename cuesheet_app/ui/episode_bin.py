@@ -229,6 +229,14 @@ def _key(path: Path) -> str:
         return str(path.absolute())
 
 
+class _MiddleElideDelegate(QStyledItemDelegate):
+    """Episode files differ at their end ("…_ep101.mov", "…_ep102.mov"): both ends stay in view."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # type: ignore[override]
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
 class _ProgressDelegate(QStyledItemDelegate):
     """A progress bar in the Progress column (busy bar while the length is unknown)."""
 
@@ -273,9 +281,8 @@ class EpisodeBin(QWidget):
         header.resizeSection(1, metrics.horizontalAdvance("Done: 00 cues") + 14)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(2, metrics.horizontalAdvance("Progress") + 18)
-        # Episode files differ at their end ("…_ep101.mov", "…_ep102.mov"): keep both ends in view.
-        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.setWordWrap(False)
+        self.view.setItemDelegateForColumn(0, _MiddleElideDelegate(self.view))
         self.view.setItemDelegateForColumn(2, _ProgressDelegate(self.view))
         self.view.doubleClicked.connect(self._double_clicked)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)

@@ -341,7 +341,7 @@ class MainWindow(QMainWindow):
         self.log_panel = LogPanel(self)
         self.log_dock = self._dock("Log", self.log_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         # Narrow side docks: the cue table (nine columns) and the parties need the width more.
-        self.resizeDocks([self.bin_dock, self.header_dock], [250, 300], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.bin_dock, self.header_dock], [270, 290], Qt.Orientation.Horizontal)
         self.resizeDocks([self.bin_dock, self.viewer_dock], [380, 220], Qt.Orientation.Vertical)
         self.resizeDocks([self.log_dock], [72], Qt.Orientation.Vertical)
         self._has_video = False

@@ -267,14 +267,16 @@ class PartiesEditor(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        # two short rows, so the editor fits a narrow side panel
-        for row in ((self.add_writer_button, self.add_publisher_button, self.remove_button),
-                    (self.split_button, self.copy_button, self.apply_track_button)):
-            buttons = QHBoxLayout()
-            for w in row:
-                buttons.addWidget(w)
-            buttons.addStretch(1)
-            layout.addLayout(buttons)
+        # One row (the editor runs the full width under the cue table): adding and removing, then
+        # the whole-list tools, a little apart.
+        buttons = QHBoxLayout()
+        for w in (self.add_writer_button, self.add_publisher_button, self.remove_button):
+            buttons.addWidget(w)
+        buttons.addSpacing(16)
+        for w in (self.split_button, self.copy_button, self.apply_track_button):
+            buttons.addWidget(w)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.totals_label)
 
