@@ -290,7 +290,7 @@ class PartiesEditor(QWidget):
 
     # --- API --------------------------------------------------------------
 
-    _SAMPLES = {"role": "CA – Composer/Author", "first_name": "Christopher", "last_name": "Montgomery",
+    _SAMPLES = {"role": "SE – Sub-Publisher", "first_name": "Jonathan", "last_name": "Williams",
                 "pro": "SOCAN", "ipi": "00012345678", "share": "100.00"}
 
     def _size_columns(self) -> None:
