@@ -32,6 +32,7 @@ from cuesheet_app.identify.base import (
     ignore_progress,
 )
 from cuesheet_app.identify.local.detect import DetectParams, MusicDetector, Segment
+from cuesheet_app.identify.local.edges import EdgeParams, Edges, EpisodePeaks, refine_edges
 from cuesheet_app.identify.local.landmarks import PeakCollector, query_params_for
 from cuesheet_app.identify.local.library import Library, LibraryError, TrackRecord
 from cuesheet_app.identify.local.matcher import MatchParams, TrackMatch, match_episode
@@ -59,6 +60,7 @@ class LocalEngine:
         self.library = Library(library_dir)
         self.detect_params = DetectParams(sensitivity=min(1.0, max(0.0, float(sensitivity))))
         self.match_params = match_params or MatchParams()
+        self.edge_params: EdgeParams | None = EdgeParams()
 
     @classmethod
     def from_settings(cls, settings: Settings, library_dir: Path | None = None) -> LocalEngine:
@@ -114,9 +116,13 @@ class LocalEngine:
             matches = match_episode(index, hashes[order], frames[order], self.match_params,
                                     progress=progress, cancel=cancel)
             matches = [m for m in matches if m.track_id in tracks]
+        refined: list[tuple[TrackMatch, Edges | None]] = [(m, None) for m in matches]
+        if matches and self.edge_params is not None:
+            peaks = EpisodePeaks(*collectors[0].peaks())
+            refined = list(self._refine(matches, peaks, tracks, scores.size))
         progress(Progress("Building events", 1.0))
         n_frames = scores.size
-        events = self._events(matches, segments, scores, tracks, n_frames)
+        events = self._events(refined, segments, scores, tracks, n_frames)
         extra: dict[str, Any] = {
             "engine": self.name,
             "engine_version": ENGINE_VERSION,
@@ -128,46 +134,73 @@ class LocalEngine:
         return EventsDocument(events=events, extra=extra)
 
     # ---------------------------------------------------------------------------------------
-    def _events(self, matches: list[TrackMatch], segments: list[Segment], scores: np.ndarray,
-                tracks: dict[int, TrackRecord], n_frames: int) -> list[Event]:
+    def _refine(self, matches: list[TrackMatch], peaks: EpisodePeaks, tracks: dict[int, TrackRecord],
+                n_frames: int) -> list[tuple[TrackMatch, Edges]]:
+        """Each match's edges moved to where its reference's peaks stop being found in the
+        episode (see edges.py); neighbouring matches bound the search."""
+        params = self.edge_params or EdgeParams()
+        out: list[tuple[TrackMatch, Edges]] = []
+        ordered = sorted(matches, key=lambda m: m.start_frame)
+        for i, m in enumerate(ordered):
+            lo = ordered[i - 1].end_frame if i else 0
+            hi = ordered[i + 1].start_frame if i + 1 < len(ordered) else n_frames
+            lo = min(max(lo, -m.offset_frames), m.start_frame)
+            hi = max(min(hi, int(tracks[m.track_id].duration_s / FRAME_S) - m.offset_frames), m.end_frame)
+            try:
+                reach = int(round(max(params.reach_s, params.core_s) / FRAME_S)) + 1
+                ref_f, ref_b = self.library.reference_peaks(
+                    m.track_id, lo - reach + m.offset_frames, hi + reach + m.offset_frames)
+            except LibraryError as exc:
+                log.warning("%s", exc)
+                out.append((m, Edges(m.start_frame, m.end_frame, lo, hi)))
+                continue
+            edges = refine_edges(peaks, ref_f, ref_b, m.offset_frames, m.start_frame,
+                                 m.end_frame, lo, hi, params)
+            out.append((TrackMatch(m.track_id, m.offset_frames, edges.start, edges.end, m.hits,
+                                   m.confidence), edges))
+        return out
+
+    def _events(self, matches: list[tuple[TrackMatch, Edges | None]], segments: list[Segment],
+                scores: np.ndarray, tracks: dict[int, TrackRecord], n_frames: int) -> list[Event]:
         snap = int(round(SNAP_S / FRAME_S))
-        spans: list[tuple[int, int, TrackMatch]] = []
-        for m in matches:
+        spans: list[list[Any]] = []  # [start, end, match, loose start, loose end]
+        for m, edges in matches:
             record = tracks[m.track_id]
             start, end = m.start_frame, m.end_frame
             # the reference cannot start before its own first frame, nor run past its end
             earliest = max(0, -m.offset_frames)
             latest = min(n_frames, int(record.duration_s / FRAME_S) - m.offset_frames)
             # agreeing landmarks prove the music is there; detection may only widen the span
-            # a little (the first and last landmarks can fall just inside the real edges)
+            # a little (the first and last landmarks can fall just inside the real edges), and
+            # not past where the reference's peaks say the excerpt ends (edges.py)
+            loose_start = max(earliest, edges.loose_start if edges else start - snap)
+            loose_end = min(latest, edges.loose_end if edges else end + snap)
             for seg in segments:
                 if seg.end_frame <= start or seg.start_frame >= end:
                     continue
-                if 0 < start - seg.start_frame <= snap:
+                if 0 < start - seg.start_frame <= snap and seg.start_frame >= loose_start:
                     start = seg.start_frame
-                if 0 < seg.end_frame - end <= snap:
+                if 0 < seg.end_frame - end <= snap and seg.end_frame <= loose_end:
                     end = seg.end_frame
             start, end = max(start, earliest), min(end, latest)
             if end > start:
-                spans.append((start, end, m))
+                spans.append([start, end, m, loose_start, loose_end])
         spans.sort(key=lambda s: s[0])
         # neighbours never overlap: split the difference
         for i in range(len(spans) - 1):
             a, b = spans[i], spans[i + 1]
             if a[1] > b[0]:
                 cut = (max(a[0], b[0]) + min(a[1], b[1])) // 2
-                spans[i] = (a[0], max(a[0] + 1, cut), a[2])
-                spans[i + 1] = (max(cut, b[0]), b[1], b[2])
-        events: list[Event] = []
-        for start, end, m in spans:
-            events.append(self._identified(start, end, m, tracks[m.track_id], scores))
+                a[1], b[0] = max(a[0] + 1, cut), max(cut, b[0])
+                a[4], b[3] = min(a[4], b[0]), max(b[3], a[1])
         # detected music outside identified spans
         min_len = int(round(self.detect_params.min_segment_s / FRAME_S))
+        pieces: list[tuple[int, int]] = []
         for seg in segments:
-            pieces = [(seg.start_frame, seg.end_frame)]
-            for s, e, _ in spans:
+            parts = [(seg.start_frame, seg.end_frame)]
+            for s, e, *_ in spans:
                 nxt = []
-                for a, b in pieces:
+                for a, b in parts:
                     if b <= s or a >= e:
                         nxt.append((a, b))
                         continue
@@ -175,12 +208,28 @@ class LocalEngine:
                         nxt.append((a, s))
                     if b > e:
                         nxt.append((e, b))
-                pieces = nxt
-            for a, b in pieces:
-                if b - a >= min_len:
-                    events.append(Event(start=_seconds(a), end=_seconds(b), music_detected=True,
-                                        music_identified=False,
-                                        detection_confidence=round(float(scores[a:b].mean()), 3)))
+                parts = nxt
+            pieces.extend(parts)
+        kept: list[tuple[int, int]] = []
+        for a, b in pieces:
+            if b - a >= min_len:
+                kept.append((a, b))
+                continue
+            # a sliver of detected music beside an identified span joins it when the
+            # reference's peaks do not contradict that (within the span's loose edges)
+            for span in spans:
+                if span[1] == a and b <= span[4]:
+                    span[1] = b
+                    break
+                if span[0] == b and a >= span[3]:
+                    span[0] = a
+                    break
+        events: list[Event] = [self._identified(s, e, m, tracks[m.track_id], scores)
+                               for s, e, m, *_ in spans]
+        for a, b in kept:
+            events.append(Event(start=_seconds(a), end=_seconds(b), music_detected=True,
+                                music_identified=False,
+                                detection_confidence=round(float(scores[a:b].mean()), 3)))
         events.sort(key=lambda e: e.start)
         return events
 

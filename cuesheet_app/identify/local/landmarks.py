@@ -126,6 +126,12 @@ class PeakCollector:
         self.frames.append(f + chunk.first)
         self.bins.append(b)
 
+    def peaks(self) -> tuple[np.ndarray, np.ndarray]:
+        """(frames, bins) of every peak collected so far."""
+        if not self.frames:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(self.frames), np.concatenate(self.bins)
+
     def hashes(self) -> tuple[np.ndarray, np.ndarray]:
         if not self.frames:
             return np.zeros(0, np.uint32), np.zeros(0, np.int64)

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from cuesheet_app.identify.base import CancelToken, Progress, ProgressCallback, ignore_progress
+from cuesheet_app.identify.local.edges import reference_peaks
 from cuesheet_app.identify.local.hash_index import HashIndex, build_index, index_generation
 from cuesheet_app.identify.local.landmarks import REFERENCE, fingerprint_chunks
 from cuesheet_app.identify.local.spectro import spectrogram_chunks
@@ -257,6 +258,17 @@ class Library:
         if index_generation(self._index_dir) != self._generation(records.values()):
             self._rebuild_index(records)
         return HashIndex.load(self._index_dir)
+
+    def reference_peaks(self, track_id: int, lo: int = 0, hi: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(frames, bins) of the spectral peaks stored for one track in reference frames
+        [lo, hi) (give or take a landmark's span), for edge refinement."""
+        path = self._fp_path(track_id)
+        try:
+            with np.load(path) as z:
+                hashes, frames = z["hashes"], z["frames"]
+        except (OSError, KeyError, ValueError) as exc:
+            raise LibraryError(f"{path}: cannot read the track's landmarks ({exc})") from None
+        return reference_peaks(hashes, frames, lo, hi)
 
     def add(
         self,
