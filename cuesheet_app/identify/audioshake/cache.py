@@ -40,22 +40,18 @@ class ResultCache:
 
     def put(self, content_hash: str, audio_stream: int | None, raw: bytes) -> Path | None:
         """Store the raw JSON; a failed write only costs the cache, never the result."""
-        path = self.path_for(content_hash, audio_stream)
-        try:
-            paths.ensure(path.parent)
-            atomic_write_bytes(path, raw)
-        except (OSError, WriteError) as exc:
-            log.warning("Could not cache the AudioShake result: %s", exc)
-            return None
-        return path
+        return self._write(self.path_for(content_hash, audio_stream), raw, "cache the AudioShake result")
 
     def keep_rejected(self, name: str, raw: bytes) -> Path | None:
         """Keep an output we could not use, so nothing the service returned is lost."""
-        path = self.directory / "rejected" / name
+        return self._write(self.directory / "rejected" / name, raw, "keep the rejected AudioShake output")
+
+    @staticmethod
+    def _write(path: Path, raw: bytes, what: str) -> Path | None:
         try:
             paths.ensure(path.parent)
             atomic_write_bytes(path, raw)
         except (OSError, WriteError) as exc:
-            log.warning("Could not keep the rejected AudioShake output: %s", exc)
+            log.warning("Could not %s: %s", what, exc)
             return None
         return path
