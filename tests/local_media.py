@@ -81,3 +81,20 @@ def mix(music: np.ndarray, speech: np.ndarray, music_db: float) -> np.ndarray:
     m, s = music[:n], speech[:n]
     rms_m, rms_s = np.sqrt(np.mean(m**2)) + 1e-12, np.sqrt(np.mean(s**2)) + 1e-12
     return m / rms_m * rms_s * 10 ** (music_db / 20) + s
+
+
+def write_video_only(path: Path, frames: int = 10) -> Path:
+    """A small file with a picture and no audio stream (MP4 or MKV by the suffix)."""
+    import av
+
+    with av.open(str(path), "w") as c:
+        vs = c.add_stream("mpeg4", rate=25)
+        vs.width, vs.height, vs.pix_fmt = 64, 48, "yuv420p"
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+            frame.pts = i
+            for packet in vs.encode(frame):
+                c.mux(packet)
+        for packet in vs.encode(None):
+            c.mux(packet)
+    return path

@@ -16,7 +16,7 @@ from cuesheet_app.media.probe import probe
 from tests.audio_fixtures import chord_music, write_wav
 from tests.audioshake_helpers import KEY, fast_engine
 from tests.fake_audioshake import FakeAudioShake
-from tests.local_media import write_media
+from tests.local_media import write_media, write_video_only
 
 MUSIC = chord_music(1.5, seed=1)
 
@@ -127,17 +127,7 @@ def test_cancel_stops_extraction_and_leaves_nothing(tmp_path: Path) -> None:
 
 
 def test_media_without_audio_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "silent-film.mkv"
-    with av.open(str(path), "w") as c:
-        vs = c.add_stream("mpeg4", rate=25)
-        vs.width, vs.height, vs.pix_fmt = 64, 48, "yuv420p"
-        for i in range(5):
-            img = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
-            img.pts = i
-            for packet in vs.encode(img):
-                c.mux(packet)
-        for packet in vs.encode(None):
-            c.mux(packet)
+    path = write_video_only(tmp_path / "silent-film.mkv", frames=5)
     with pytest.raises(MediaError, match="silent-film.mkv: has no audio stream"):
         extract.plan_upload(path, tmp_path)
 

@@ -16,7 +16,7 @@ from cuesheet_app.media.decode import (
 )
 from cuesheet_app.media.errors import MediaError
 from tests.audio_fixtures import chord_music, write_wav
-from tests.local_media import write_media
+from tests.local_media import write_media, write_video_only
 
 SIGNAL = chord_music(4.0, seed=3)
 
@@ -76,19 +76,7 @@ def test_refusals_name_the_file(tmp_path: Path) -> None:
 
 
 def test_file_without_audio_stream(tmp_path: Path) -> None:
-    import av
-
-    path = tmp_path / "video_only.mp4"
-    with av.open(str(path), "w") as c:
-        vs = c.add_stream("mpeg4", rate=25)
-        vs.width, vs.height, vs.pix_fmt = 64, 48, "yuv420p"
-        for i in range(10):
-            frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
-            frame.pts = i
-            for p in vs.encode(frame):
-                c.mux(p)
-        for p in vs.encode(None):
-            c.mux(p)
+    path = write_video_only(tmp_path / "video_only.mp4")
     with pytest.raises(MediaError, match=r"video_only\.mp4: has no audio stream"):
         decode_all(path)
 
