@@ -68,3 +68,62 @@ def test_library_errors_are_one_line(tmp_path: Path) -> None:
     not_a_dir.write_text("x")
     stats = run_cli("library", "stats", "--library", str(not_a_dir))
     assert stats.returncode == 2 and "is a file, not a library folder" in stats.stderr
+
+
+def test_two_programs_adding_at_once_lose_nothing(tmp_path: Path) -> None:
+    """Two `library add` runs at the same time (say the GUI and a script) both land."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.cli_helpers import ROOT
+
+    lib = tmp_path / "lib"
+    folders = []
+    for name, seed in (("a", 11), ("b", 22)):
+        folder = tmp_path / name
+        folder.mkdir()
+        for i in range(3):
+            write_wav(folder / f"{name}{i}.wav", synth_music(6.0, seed=seed + i), 22050)
+        folders.append(folder)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-m", "cuesheet_app", "library", "add", str(f),
+                               "--library", str(lib), "--quiet"], env=env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for f in folders]
+    for p in procs:
+        _out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    listed = json.loads(run_cli("library", "list", "--library", str(lib), "--json").stdout)
+    names = sorted(Path(t["path"]).name for t in listed["tracks"])
+    assert names == ["a0.wav", "a1.wav", "a2.wav", "b0.wav", "b1.wav", "b2.wav"]
+
+
+def test_a_busy_library_says_so(tmp_path: Path, monkeypatch) -> None:
+    from filelock import FileLock
+
+    from cuesheet_app.identify.local import library as library_module
+    from cuesheet_app.identify.local.library import Library
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    monkeypatch.setattr(library_module, "LOCK_TIMEOUT_S", 0.2)
+    track = write_wav(tmp_path / "t.wav", synth_music(4.0, seed=5), 22050)
+    with FileLock(lib / ".lock"):  # another program is indexing
+        import threading
+
+        errors: list[str] = []
+        worker = threading.Thread(target=lambda: _try_add(Library(lib), track, errors))
+        worker.start()
+        worker.join(10)
+    assert errors and "another program is updating this library" in errors[0]
+    assert Library(lib).tracks() == []
+
+
+def _try_add(library, track: Path, errors: list[str]) -> None:
+    from cuesheet_app.identify.local.library import LibraryError
+
+    try:
+        library.add([track], workers=1)
+    except LibraryError as exc:
+        errors.append(str(exc))

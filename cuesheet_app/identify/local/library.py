@@ -32,7 +32,7 @@ import json
 import logging
 import multiprocessing
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from cuesheet_app.identify.base import CancelToken, Progress, ProgressCallback, ignore_progress
 from cuesheet_app.identify.local.edges import reference_peaks
@@ -185,13 +186,36 @@ def _merge_metadata(tags: dict[str, Any], row: dict[str, str] | None) -> tuple[d
     return meta, ("tags+sheet" if tags else "sheet")
 
 
+LOCK_TIMEOUT_S = 30.0  # how long a second writer waits before saying the library is busy
+
+
 class Library:
-    """A reference library folder. Not thread-safe: one writer at a time."""
+    """A reference library folder; writers (add, remove, index rebuild) take a lock file."""
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = Path(folder).expanduser()
 
     # ----- stored state -------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One writer at a time across processes (a lock file in the library folder)."""
+        if self.folder.exists() and not self.folder.is_dir():
+            raise LibraryError(f"{self.folder}: is a file, not a library folder")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LibraryError(f"{self.folder}: cannot create the library folder ({exc.strerror or exc})") from None
+        lock = FileLock(self.folder / ".lock", timeout=LOCK_TIMEOUT_S)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise LibraryError(f"{self.folder}: another program is updating this library; "
+                               "try again when it has finished") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
     @property
     def _manifest_path(self) -> Path:
         return self.folder / "library.json"
@@ -256,7 +280,10 @@ class Library:
         if not records:
             return HashIndex.empty()
         if index_generation(self._index_dir) != self._generation(records.values()):
-            self._rebuild_index(records)
+            with self._writing():
+                records = self._records(self._load())  # another writer may have finished meanwhile
+                if index_generation(self._index_dir) != self._generation(records.values()):
+                    self._rebuild_index(records)
         return HashIndex.load(self._index_dir)
 
     def reference_peaks(self, track_id: int, lo: int = 0, hi: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -281,7 +308,20 @@ class Library:
         """Index files and folders (incrementally). Raises LibraryError / MetadataSheetError.
 
         Work done before a cancel is kept: the library is saved and the index rebuilt.
+        Another program (a second window, the CLI) adding at the same time waits for the lock,
+        then gets a clear LibraryError rather than a half-merged track list.
         """
+        with self._writing():
+            return self._add(paths, metadata, progress, cancel, workers)
+
+    def _add(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        metadata: str | os.PathLike[str] | MetadataSheet | None,
+        progress: ProgressCallback,
+        cancel: CancelToken | None,
+        workers: int | None,
+    ) -> AddReport:
         report = AddReport()
         sheet = metadata if isinstance(metadata, MetadataSheet) or metadata is None \
             else read_metadata_sheet(metadata)
@@ -390,6 +430,10 @@ class Library:
 
     def remove(self, paths: Iterable[str | os.PathLike[str]]) -> list[TrackRecord]:
         """Drop tracks by file path, or every track under a folder path."""
+        with self._writing():
+            return self._remove(paths)
+
+    def _remove(self, paths: Iterable[str | os.PathLike[str]]) -> list[TrackRecord]:
         data = self._load()
         records = self._records(data)
         removed: list[TrackRecord] = []
