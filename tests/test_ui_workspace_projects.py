@@ -265,6 +265,25 @@ def test_export_opens_the_export_dialog_and_a_finding_selects_its_cue(qtbot, ide
     assert w.document.selection == [w.document.sheet.cues[1].id]
 
 
+@pytest.mark.parametrize(("action", "fmt", "suffix"), [
+    ("file.export_xlsx", "xlsx", ".xlsx"), ("file.export_pdf", "pdf", ".pdf"), ("file.export_csv", "csv", ".csv")])
+def test_export_to_a_format_preselects_it(qtbot, identified, monkeypatch, action, fmt, suffix):
+    from cuesheet_app.ui import export_dialog
+
+    w = identified
+    seen = {}
+
+    def fake_exec(dialog) -> int:
+        seen["format"], seen["path"] = dialog.export_format(), dialog.target_path()
+        return 0
+
+    monkeypatch.setattr(export_dialog.ExportDialog, "exec", fake_exec)
+    w.actions_by_id[action].trigger()
+    assert seen["format"] == fmt and seen["path"].suffix == suffix
+    menu_texts = [a.text() for a in w.menuBar().actions()[0].menu().actions()]
+    assert "E&xport" in menu_texts
+
+
 def test_window_layout_is_remembered(qtbot, answers):
     w = _window()
     w.log_dock.hide()  # (sizes are clamped to the offscreen screen, so the dock state is checked)

@@ -214,6 +214,13 @@ class ExportDialog(QDialog):
     def export_format(self) -> str:
         return self.format_box.currentData()
 
+    def set_format(self, fmt: str) -> None:
+        """Preselect a format (File ▸ Export to Excel / PDF / CSV); the file name follows."""
+        index = self.format_box.findData(fmt)
+        if index < 0:
+            raise ValueError(f"unknown export format {fmt!r}")
+        self.format_box.setCurrentIndex(index)
+
     def target_path(self) -> Path:
         return Path(self.path_edit.text().strip()).expanduser()
 

@@ -265,6 +265,8 @@ class MainWindow(QMainWindow):
         act("file.save", self.save)
         act("file.save_as", self.save_as)
         act("file.export", self.export)
+        for fmt in ("xlsx", "pdf", "csv"):
+            act(f"file.export_{fmt}", lambda fmt=fmt: self.export(fmt))
         act("file.settings", self.open_settings)
         act("file.quit", self.close)
         act("tools.catalogue", self.open_catalogue)
@@ -423,7 +425,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(ids["file.save"])
         file_menu.addAction(ids["file.save_as"])
-        file_menu.addAction(ids["file.export"])
+        export_menu = file_menu.addMenu("E&xport")
+        for key in ("file.export", "file.export_xlsx", "file.export_pdf", "file.export_csv"):
+            export_menu.addAction(ids[key])
         file_menu.addSeparator()
         file_menu.addAction(ids["file.settings"])
         file_menu.addSeparator()
@@ -1153,12 +1157,17 @@ class MainWindow(QMainWindow):
             self.document.undo_stack.push(ReplaceSheetCommand(self.document, ep.sheet.copy(), "Open results"))
 
     # ============================================================================ export, settings, about
-    def export(self) -> None:
-        """File ▸ Export: the export dialog shows the findings first; one can go fix a cue instead."""
+    def export(self, fmt: str | None = None) -> None:
+        """File ▸ Export: the export dialog shows the findings first; one can go fix a cue instead.
+
+        ``fmt`` preselects Excel, PDF or CSV; without it the dialog offers the last one used.
+        """
         from cuesheet_app.ui.export_dialog import ExportDialog
 
         dialog = ExportDialog(self.document.sheet, self.settings, self, project_path=self.document.path,
                               remember_options=self._remember_export_options)
+        if isinstance(fmt, str):
+            dialog.set_format(fmt)
         dialog.findingActivated.connect(lambda cue_id: self.document.set_selection([cue_id]))
         dialog.headerFindingActivated.connect(self.show_header_field)
         dialog.exported.connect(lambda path: self.log_panel.add("info", f"Exported {path}"))
