@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
 from cuesheet_app.domain.model import Party
-from cuesheet_app.ui.parties_editor import PartiesEditor, parse_share, split_equally
+from cuesheet_app.ui.parties_editor import COLUMNS, PartiesEditor, parse_share, split_equally
 
 
 def three_writers_one_publisher() -> list[Party]:
@@ -94,3 +94,57 @@ def test_helpers() -> None:
     with pytest.raises(ValueError, match="'x' is not a number"):
         parse_share("x")
     assert [p.share for p in split_equally([Party(role="E"), Party(role="SE")])] == [50, 50]
+
+
+def test_names_complete_from_the_catalogue_directory(qtbot, tmp_path) -> None:
+    from PySide6.QtWidgets import QLineEdit, QStyleOptionViewItem
+
+    from cuesheet_app.domain.model import Cue, CueSheet, Party
+    from cuesheet_app.rights.catalogue import Catalogue
+    from cuesheet_app.settings.store import Settings
+    from cuesheet_app.ui.document import ProjectDocument
+    from cuesheet_app.ui.editor_area import EditorArea
+
+    path = tmp_path / "catalogue.sqlite"
+    with Catalogue(path) as catalogue:
+        catalogue.add_party(Party(role="C", first_name="Antonín", last_name="Dvořák", pro="OSA",
+                                  ipi="00123456789"))
+        catalogue.add_party(Party(role="E", company="Tidewater Music", pro="ASCAP", ipi="00987654321"))
+    sheet = CueSheet()
+    sheet.cues = [Cue(title="Slavonic Dance", start=0, end=250, parties=[Party(role="C", share=100)])]
+    sheet.sort_and_renumber()
+    doc = ProjectDocument(sheet)
+    area = EditorArea(doc, settings=Settings(catalogue_path=str(path)))
+    qtbot.addWidget(area)
+    doc.set_selection([sheet.cues[0].id])
+    editor = area.parties
+    labels = list(editor.directory)
+    assert "Antonín Dvořák  [OSA] 00123456789" in labels and len(labels) == 2
+
+    index = editor.model.index(0, [k for k, _ in COLUMNS].index("last_name"))
+    delegate = editor.view.itemDelegate()
+    line = delegate.createEditor(editor.view.viewport(), QStyleOptionViewItem(), index)
+    assert isinstance(line, QLineEdit) and line.completer() is not None
+    line.completer().setCompletionPrefix("dvo")
+    assert line.completer().currentCompletion() == "Antonín Dvořák  [OSA] 00123456789"
+    with qtbot.waitSignal(editor.partiesEdited) as edited:
+        line.setText(line.completer().currentCompletion())
+        delegate.setModelData(line, editor.model, index)
+    party = edited.args[0][0]
+    assert (party.first_name, party.last_name, party.pro, party.ipi, party.share) == (
+        "Antonín", "Dvořák", "OSA", "00123456789", 100)
+    assert doc.sheet.cues[0].parties[0].ipi == "00123456789"  # through the undo stack
+    doc.undo_stack.undo()
+    assert doc.sheet.cues[0].parties[0].ipi == ""
+
+
+def test_no_catalogue_means_no_suggestions(qtbot, tmp_path) -> None:
+    from cuesheet_app.domain.model import CueSheet
+    from cuesheet_app.settings.store import Settings
+    from cuesheet_app.ui.document import ProjectDocument
+    from cuesheet_app.ui.editor_area import EditorArea
+
+    area = EditorArea(ProjectDocument(CueSheet()), settings=Settings(catalogue_path=str(tmp_path / "none.sqlite")))
+    qtbot.addWidget(area)
+    assert area.parties.directory == {}
+    assert not (tmp_path / "none.sqlite").exists()  # looking never creates a catalogue

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gc
 import html
+import logging
+import sqlite3
 from typing import Any
 
 from PySide6.QtCore import (
@@ -80,6 +82,7 @@ def size_columns(table: QTableView) -> None:
         table.setColumnWidth(i, width)
 
 
+log = logging.getLogger(__name__)
 MAX_COPY_SOURCES = 40
 LARGE_PROJECT_CUES = 500  # from here on, GC pauses would show during drags (see settle_heap)
 
@@ -210,6 +213,30 @@ class EditorArea(QWidget):
         self.action("view.snapping").setChecked(settings.snapping)
         if settings.validation_profile != self.doc.validation_profile:
             self.doc.set_validation_profile(settings.validation_profile)
+        self._catalogue_path = settings.catalogue()
+        self.refresh_party_directory()
+
+    def refresh_party_directory(self) -> None:
+        """Offer the catalogue's people and companies while typing a name in the parties table.
+
+        A missing or unreadable catalogue only means no suggestions, never an error.
+        """
+        path = getattr(self, "_catalogue_path", None)
+        if path is None or not path.exists():
+            self.parties.set_directory([])
+            return
+        from cuesheet_app.rights.catalogue import Catalogue, CatalogueError
+        from cuesheet_app.rights.schema import SchemaError
+
+        try:
+            with Catalogue(path) as catalogue:
+                entries = catalogue.parties("")
+        except (CatalogueError, SchemaError, OSError, sqlite3.Error) as exc:
+            log.info("No party suggestions from %s: %s", path, exc)
+            entries = []
+        self.parties.set_directory([
+            Party(first_name=e.first_name, last_name=e.last_name, company=e.company, pro=e.pro, ipi=e.ipi)
+            for e in entries])
 
     def menu_actions(self) -> list[QAction]:
         """Edit, Cue and View actions; each action's ``objectName`` is its id in ui/shortcuts.py."""

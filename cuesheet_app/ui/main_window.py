@@ -317,6 +317,9 @@ class MainWindow(QMainWindow):
         from cuesheet_app.ui.learn_rights import LearnRightsBar
 
         self.learn_bar = LearnRightsBar(self.document, self.settings.catalogue(), self.settings, self)
+        refresh = getattr(self.editor, "refresh_party_directory", None)
+        if refresh is not None:  # names just learned are offered while typing the next ones
+            self.learn_bar.learned.connect(lambda *_: refresh())
         self.editor_page = QWidget(self)
         page_layout = QVBoxLayout(self.editor_page)
         page_layout.setContentsMargins(0, 0, 0, 0)

@@ -16,9 +16,11 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMenu,
     QPushButton,
     QStyledItemDelegate,
@@ -168,6 +170,21 @@ class PartiesModel(QAbstractTableModel):
         self.edited.emit()
         return True
 
+    def fill_from_directory(self, row: int, entry: Party) -> None:
+        """Names, PRO and IPI of a picked directory entry, as one edit (role and share stay)."""
+        if not 0 <= row < len(self._parties):
+            return
+        p = self._parties[row]
+        changed = False
+        for key in ("first_name", "last_name", "company", "pro", "ipi"):
+            value = getattr(entry, key)
+            if getattr(p, key) != value:
+                setattr(p, key, value)
+                changed = True
+        if changed:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            self.edited.emit()
+
     def add(self, party: Party) -> int:
         row = len(self._parties)
         self.beginInsertRows(QModelIndex(), row, row)
@@ -189,11 +206,31 @@ class PartiesModel(QAbstractTableModel):
         self.edited.emit()
 
 
+NAME_KEYS = ("first_name", "last_name", "company")
+
+
+def directory_label(entry: Party) -> str:
+    """How a directory entry reads in the completer: name, then society and IPI."""
+    extras = " ".join(x for x in (f"[{entry.pro}]" if entry.pro else "", entry.ipi) if x)
+    return f"{entry.display_name}  {extras}".rstrip()
+
+
 class _PartyDelegate(QStyledItemDelegate):
-    """Combos for role and PRO; free text elsewhere."""
+    """Combos for role and PRO; names complete from the party directory; free text elsewhere."""
+
+    def __init__(self, editor: PartiesEditor) -> None:
+        super().__init__(editor.view)
+        self.editor = editor
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
         key = COLUMNS[index.column()][0]
+        if key in NAME_KEYS and self.editor.directory:
+            line = QLineEdit(parent)
+            completer = QCompleter(list(self.editor.directory), line)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            line.setCompleter(completer)
+            return line
         if key == "role":
             combo = QComboBox(parent)
             for term in ROLES:
@@ -218,6 +255,10 @@ class _PartyDelegate(QStyledItemDelegate):
         super().setEditorData(editor, index)
 
     def setModelData(self, editor: QWidget, model: QAbstractTableModel, index: _Index) -> None:
+        if isinstance(editor, QLineEdit) and editor.text() in self.editor.directory:
+            # a picked completion fills the whole name with its society and IPI
+            self.editor.model.fill_from_directory(index.row(), self.editor.directory[editor.text()])
+            return
         if isinstance(editor, QComboBox):
             data = editor.currentData()
             model.setData(index, data if data is not None else editor.currentText())
@@ -242,7 +283,8 @@ class PartiesEditor(QWidget):
         self.model = PartiesModel(self)
         self.view = QTableView(self)
         self.view.setModel(self.model)
-        self.view.setItemDelegate(_PartyDelegate(self.view))
+        self.directory: dict[str, Party] = {}  # completer label -> entry (set_directory)
+        self.view.setItemDelegate(_PartyDelegate(self))
         self.view.setEditTriggers(QTableView.EditTrigger.AllEditTriggers)
         self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.view.verticalHeader().setVisible(False)
@@ -305,6 +347,10 @@ class PartiesEditor(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             sample = max(self._SAMPLES[key], title, key=metrics.horizontalAdvance)
             self.view.setColumnWidth(col, metrics.horizontalAdvance(sample) + 24)
+    def set_directory(self, entries: list[Party]) -> None:
+        """People and companies to offer while typing a name (from the rights catalogue)."""
+        self.directory = {directory_label(e): e for e in entries if e.display_name}
+
     def set_parties(self, parties: list[Party]) -> None:
         self.model.set_parties(parties)
         self._update_totals()
