@@ -291,3 +291,18 @@ def test_window_layout_is_remembered(qtbot, answers):
     again = _window()
     assert not again.log_dock.isVisible() and again.header_dock.isVisible()
     again.close()
+
+
+@pytest.mark.parametrize("hide", [["composers"], []])
+def test_hidden_cue_columns_are_remembered(qtbot, answers, hide):
+    from cuesheet_app.ui.cue_table_model import COLUMNS
+
+    w = _window()
+    w.editor.set_hidden_columns(hide)  # [] shows every column, also the ones hidden by default
+    expected = w.editor.hidden_columns()
+    assert expected == hide
+    assert w.close()
+    again = _window()
+    assert again.editor.hidden_columns() == expected
+    assert all(again.editor.table.isColumnHidden(i) == (c.key in expected) for i, c in enumerate(COLUMNS))
+    again.close()

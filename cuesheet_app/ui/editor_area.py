@@ -502,6 +502,16 @@ class EditorArea(QWidget):
     def set_column_visible(self, key: str, visible: bool) -> None:
         self.table.setColumnHidden(COLUMN_INDEX[key], not visible)
 
+    def hidden_columns(self) -> list[str]:
+        """Keys of the cue table's hidden columns (the main window remembers them)."""
+        return [col.key for i, col in enumerate(COLUMNS) if self.table.isColumnHidden(i)]
+
+    def set_hidden_columns(self, keys: list[str]) -> None:
+        """Hide exactly these columns; unknown keys (from an older version) are ignored."""
+        wanted = set(keys)
+        for i, col in enumerate(COLUMNS):
+            self.table.setColumnHidden(i, col.key in wanted)
+
     def _say(self, text: str) -> None:
         self.status.setText(text)
         self.message.emit(text)

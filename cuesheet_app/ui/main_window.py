@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib.util
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -1262,11 +1263,20 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state, _LAYOUT_VERSION)
         self.viewer_dock.setVisible(self._has_video)  # no episode yet: no picture to show
+        hidden = store.value("hiddenCueColumns")
+        if isinstance(hidden, str) and hasattr(self.editor, "set_hidden_columns"):
+            # JSON text: QSettings' INI format cannot tell an empty list from no value
+            with contextlib.suppress(ValueError):
+                keys = json.loads(hidden)
+                if isinstance(keys, list):
+                    self.editor.set_hidden_columns([str(k) for k in keys])
 
     def save_layout(self) -> None:
         store = self._layout_store()
         store.setValue("geometry", self.saveGeometry())
         store.setValue("state", self.saveState(_LAYOUT_VERSION))
+        if hasattr(self.editor, "hidden_columns"):
+            store.setValue("hiddenCueColumns", json.dumps(self.editor.hidden_columns()))
         store.sync()
 
     # ============================================================================ closing
