@@ -22,7 +22,7 @@ import numpy as np
 
 from cuesheet_app.identify.base import CancelToken
 from cuesheet_app.media.errors import MediaError
-from cuesheet_app.media.probe import check_readable_file
+from cuesheet_app.media.probe import open_media
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +56,6 @@ class AudioSource:
     source_rate: int
 
 
-def _open(path: Path):  # type: ignore[no-untyped-def]
-    import av
-
-    check_readable_file(path)
-    try:
-        return av.open(str(path))
-    except av.error.InvalidDataError:
-        raise MediaError(f"{path}: not a media file FFmpeg can read (unsupported or corrupt)") from None
-    except av.error.FFmpegError as exc:
-        raise MediaError(f"{path}: cannot open ({exc.strerror or exc})") from None
-
-
 def _pick_stream(container, path: Path, audio_stream: int | None):  # type: ignore[no-untyped-def]
     streams = list(container.streams.audio)
     if not streams:
@@ -92,7 +80,7 @@ def _duration(container, stream) -> float:  # type: ignore[no-untyped-def]
 def open_audio(path: str | os.PathLike[str], audio_stream: int | None = None) -> AudioSource:
     """Check that ``path`` has the requested audio stream; raises MediaError naming the file."""
     p = Path(path)
-    container = _open(p)
+    container = open_media(p)
     with container:
         index, stream = _pick_stream(container, p, audio_stream)
         cc = stream.codec_context
@@ -126,7 +114,7 @@ def decode_blocks(
         if on_warning:
             on_warning(text)
 
-    container = _open(p)
+    container = open_media(p)
     with container:
         _, stream = _pick_stream(container, p, audio_stream)
         stream.thread_type = "AUTO"

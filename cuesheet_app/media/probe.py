@@ -47,17 +47,22 @@ def check_readable_file(path: Path) -> None:
         raise MediaError(f"{path}: permission denied")
 
 
-def probe(path: str | os.PathLike[str]) -> MediaInfo:
+def open_media(path: Path):  # type: ignore[no-untyped-def]
+    """An open PyAV container, or a MediaError naming the file and what is wrong with it."""
     import av
 
-    p = Path(path)
-    check_readable_file(p)
+    check_readable_file(path)
     try:
-        container = av.open(str(p))
+        return av.open(str(path))
     except av.error.InvalidDataError:
-        raise MediaError(f"{p}: not a media file FFmpeg can read (unsupported or corrupt)") from None
+        raise MediaError(f"{path}: not a media file FFmpeg can read (unsupported or corrupt)") from None
     except av.error.FFmpegError as exc:
-        raise MediaError(f"{p}: cannot open ({exc.strerror or exc})") from None
+        raise MediaError(f"{path}: cannot open ({exc.strerror or exc})") from None
+
+
+def probe(path: str | os.PathLike[str]) -> MediaInfo:
+    p = Path(path)
+    container = open_media(p)
     with container:
         audio = []
         for i, s in enumerate(container.streams.audio):
