@@ -7,6 +7,7 @@ Shared by the local engine's metadata sheets, the rights catalogue and the CSV e
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from fractions import Fraction
 
 from cuesheet_app.domain.model import Party
@@ -72,6 +73,21 @@ def format_party(p: Party) -> str:
 
 def format_parties(parties: list[Party]) -> str:
     return "; ".join(format_party(p) for p in parties)
+
+
+def share_total(parties: Iterable[Party]) -> Fraction:
+    """Sum of shares (percent). Integer arithmetic when every share is whole: Fraction's
+    operators otherwise dominate validating a large sheet."""
+    shares = [p.share for p in parties]
+    if all(s.denominator == 1 for s in shares):
+        return Fraction(sum(s.numerator for s in shares))
+    return sum(shares, Fraction(0))
+
+
+def share_totals(parties: Iterable[Party]) -> tuple[Fraction, Fraction]:
+    """(writer shares, publisher shares); each should be 100 when the group is present."""
+    parties = list(parties)
+    return share_total(p for p in parties if p.is_writer), share_total(p for p in parties if p.is_publisher)
 
 
 def format_share(share: Fraction) -> str:

@@ -11,8 +11,8 @@ from enum import StrEnum
 from fractions import Fraction
 
 from cuesheet_app.domain import identifiers as ids
-from cuesheet_app.domain.model import Cue, CueSheet, Party
-from cuesheet_app.domain.parties import format_share
+from cuesheet_app.domain.model import Cue, CueSheet
+from cuesheet_app.domain.parties import format_share, share_total
 from cuesheet_app.domain.timecode import format_duration
 
 
@@ -189,16 +189,10 @@ def validate_cue(cue: Cue, prof: Profile | str = "generic", sheet: CueSheet | No
             add(Severity.ERROR, "bad-share", f"share {format_share(p.share)}% of {p.display_name} is out of range", "parties", i)
     for kind, group in (("writer", writers), ("publisher", publishers)):
         if group:
-            total = _share_total(group)
+            total = share_total(group)
             if total != _HUNDRED:
                 add(Severity.ERROR, f"{kind}-shares", f"{kind} shares add up to {format_share(total)}%, not 100%", "parties")
     return out
-
-
-def _share_total(parties: list[Party]) -> Fraction:
-    if all(p.share.denominator == 1 for p in parties):
-        return Fraction(sum(p.share.numerator for p in parties))
-    return sum((p.share for p in parties), Fraction(0))
 
 
 def _overlaps(sheet: CueSheet, active: list[Cue]) -> list[Finding]:

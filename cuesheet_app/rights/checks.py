@@ -14,7 +14,7 @@ from cuesheet_app.domain.identifiers import (
     is_valid_isrc,
     is_valid_iswc,
 )
-from cuesheet_app.domain.parties import format_share
+from cuesheet_app.domain.parties import format_share, share_total
 from cuesheet_app.domain.vocab import PUBLISHER_ROLES, ROLES, WRITER_ROLES, codes
 from cuesheet_app.rights.records import Recording, Work
 
@@ -40,7 +40,7 @@ def work_problems(work: Work) -> list[str]:
             out.append(f"parties: share {format_share(p.share)}% of {who} is out of range")
     for kind, roles in (("writer", WRITER_ROLES), ("publisher", PUBLISHER_ROLES)):
         group = [p for p in work.parties if p.role in roles]
-        total = sum((p.share for p in group), Fraction(0))
+        total = share_total(group)
         # Shares may be unknown (all zero); once any is given, the group must add up.
         if total and total != HUNDRED:
             out.append(f"parties: {kind} shares add up to {format_share(total)}%, not 100%")

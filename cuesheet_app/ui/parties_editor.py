@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from cuesheet_app.domain import identifiers as ids
 from cuesheet_app.domain.model import Party
-from cuesheet_app.domain.parties import format_share
+from cuesheet_app.domain.parties import format_share, share_totals
 from cuesheet_app.domain.vocab import PROS, PUBLISHER_ROLES, ROLES, WRITER_ROLES, label_of
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -71,11 +71,6 @@ def split_equally(parties: list[Party]) -> list[Party]:
     return out
 
 
-def totals(parties: list[Party]) -> tuple[Fraction, Fraction]:
-    """(writer shares, publisher shares), each should be 100 when present."""
-    w = sum((p.share for p in parties if p.is_writer), Fraction(0))
-    e = sum((p.share for p in parties if p.is_publisher), Fraction(0))
-    return w, e
 
 
 class PartiesModel(QAbstractTableModel):
@@ -376,7 +371,7 @@ class PartiesEditor(QWidget):
             self.model.replace_all(split_equally(self.model.parties()))
 
     def totals(self) -> tuple[Fraction, Fraction]:
-        return totals(self.model.parties())
+        return share_totals(self.model.parties())
 
     # --- internals --------------------------------------------------------
     def _add(self, party: Party) -> None:
@@ -398,11 +393,12 @@ class PartiesEditor(QWidget):
 
     def _update_totals(self) -> None:
         parties = self.model.parties()
+        writers, publishers = share_totals(parties)
         parts = []
         ok = True
-        for name, group, total in (("Writers", [p for p in parties if p.is_writer], totals(parties)[0]),
-                                   ("Publishers", [p for p in parties if p.is_publisher], totals(parties)[1])):
-            if group:
+        for name, present, total in (("Writers", any(p.is_writer for p in parties), writers),
+                                     ("Publishers", any(p.is_publisher for p in parties), publishers)):
+            if present:
                 good = total == HUNDRED
                 ok &= good
                 parts.append(f"{name}: {format_share(total)} %" + ("" if good else " (must be 100 %)"))
