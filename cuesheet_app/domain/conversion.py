@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from cuesheet_app.domain.events import Event, EventsDocument
+from cuesheet_app.domain.identifiers import normalize_isrc
 from cuesheet_app.domain.model import Cue, CueSheet, Party, Provenance
 from cuesheet_app.domain.parties import PartyNotationError, parse_parties
 from cuesheet_app.domain.timecode import seconds_to_frames, to_fraction
@@ -103,7 +104,7 @@ def _fill_identification(cue: Cue, group: list[Event]) -> None:
     cue.album = ev.album or ""
     cue.label = ev.label or ""
     cue.release_date = ev.release_date or ""
-    cue.isrc = (ev.isrc or "").upper().replace("-", "")
+    cue.isrc = normalize_isrc(ev.isrc or "")
     extra = ev.extra
     for key in ("iswc", "library", "catalogue_number", "track_number", "origin", "vocal"):
         if extra.get(key):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from cuesheet_app.domain.identifiers import normalize_isrc
 from cuesheet_app.domain.timecode import to_fraction
 
 IDENT_FIELDS = ("title", "artists", "album", "label", "release_date", "isrc")
@@ -55,7 +56,7 @@ class Event:
         if not self.music_identified:
             return None
         if self.isrc:
-            return "isrc:" + self.isrc.upper().replace("-", "")
+            return "isrc:" + normalize_isrc(self.isrc)
         return "title:" + (self.title or "").casefold() + "|" + "|".join(a.casefold() for a in self.artists)
 
     def to_dict(self) -> dict[str, Any]:
