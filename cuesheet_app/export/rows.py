@@ -69,11 +69,8 @@ class Time:
         return whole // 3600, (whole // 60) % 60, value - (whole // 60) * 60
 
     def text(self) -> str:
-        h, m, s = self.hms()
-        out = f"{h:02d}:{m:02d}:{math.floor(s):02d}"
-        if self.exact and s != math.floor(s):
-            out += f".{math.floor((s - math.floor(s)) * 100):02d}"
-        return ("-" if self.negative else "") + out
+        policy = tc.Rounding.EXACT if self.exact else tc.Rounding.NEAREST
+        return tc.format_duration(self.seconds, policy, hours=True)
 
 
 @dataclass(frozen=True)
