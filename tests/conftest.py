@@ -59,3 +59,16 @@ def memory_keyring():
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def answers(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Every question the main window asks is answered 'Discard' unless a test queues answers."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from cuesheet_app.ui import main_window
+    from tests.workspace_helpers import Answers
+
+    a = Answers(otherwise=QMessageBox.StandardButton.Discard)
+    monkeypatch.setattr(main_window, "ask", a)
+    return a

@@ -18,17 +18,10 @@ from cuesheet_app.ui.cue_table_model import COLUMNS
 from cuesheet_app.ui.episode_bin import DONE
 from tests.audio_fixtures import chord_music
 from tests.local_media import write_media
-from tests.workspace_helpers import Answers, SlowEngine, factory_for, make_episode
+from tests.workspace_helpers import SlowEngine, factory_for, make_episode
 
 SB = QMessageBox.StandardButton
 LONG_ADDRESS = "1 Harbour Road, Port Example, Quayside County, QX1 2AB, United Kingdom"
-
-
-@pytest.fixture
-def answers(monkeypatch) -> Answers:
-    a = Answers(otherwise=SB.Discard)
-    monkeypatch.setattr(mw, "ask", a)
-    return a
 
 
 @pytest.fixture

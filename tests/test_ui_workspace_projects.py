@@ -18,7 +18,7 @@ from cuesheet_app.ui import autosave, relink
 from cuesheet_app.ui import main_window as mw
 from cuesheet_app.ui.commands import HeaderEditCommand
 from cuesheet_app.ui.episode_bin import DONE
-from tests.workspace_helpers import Answers, SlowEngine, factory_for, make_episode
+from tests.workspace_helpers import SlowEngine, factory_for, make_episode
 
 SB = QMessageBox.StandardButton
 
@@ -27,13 +27,6 @@ def _window(engine: SlowEngine | None = None) -> mw.MainWindow:
     w = mw.MainWindow(settings=Settings(), engine_factory=factory_for(engine or SlowEngine(steps=2)))
     w.show()
     return w
-
-
-@pytest.fixture
-def answers(monkeypatch) -> Answers:
-    a = Answers(otherwise=SB.Discard)
-    monkeypatch.setattr(mw, "ask", a)
-    return a
 
 
 @pytest.fixture

@@ -84,3 +84,4 @@ class Answers:
         if self.answers:
             return self.answers.pop(0)
         return self.otherwise if self.otherwise is not None else default
+
