@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QFileOpenEvent
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel
 
 from cuesheet_app.settings.store import Settings
 from cuesheet_app.ui import file_open
@@ -20,7 +20,6 @@ from tests.audio_fixtures import chord_music
 from tests.local_media import write_media
 from tests.workspace_helpers import SlowEngine, factory_for, make_episode
 
-SB = QMessageBox.StandardButton
 LONG_ADDRESS = "1 Harbour Road, Port Example, Quayside County, QX1 2AB, United Kingdom"
 
 
