@@ -20,17 +20,24 @@ def test_catalogue_commands_end_to_end(tmp_path: Path, app_home: Path) -> None:
 
     mixed = write_sheet(tmp_path / "mixed.csv", GOOD_ROWS + BAD_ROWS)
     r = run_cli("catalogue", "import", str(mixed), "--dry-run")
-    assert r.returncode == 1, r.stderr  # some rows were skipped
+    assert r.returncode == 1, r.stderr  # a row was skipped
     assert "ADD     mixed.csv row 2: Morning Run" in r.stdout
-    assert "SKIPPED mixed.csv row 4: parties: writer shares add up to 120%, not 100%" in r.stdout
-    assert "would import 2 new, 0 updated, 0 unchanged, 4 skipped (dry run: nothing written)" in r.stdout
+    assert ("  left out: mixed.csv row 4, column composers: writer shares add up to 120%, not 100%; "
+            "the writer shares are left empty") in r.stdout
+    assert "SKIPPED mixed.csv row 7: duplicate ISRC USRC17607839" in r.stdout
+    assert ("would import 5 new, 0 updated, 0 unchanged, 1 skipped, 3 applied with problems "
+            "(dry run: nothing written)") in r.stdout
     assert not default.exists()
 
-    r = run_cli("catalogue", "import", str(mixed))
-    assert r.returncode == 1 and "imported 2 new" in r.stdout
+    r = run_cli("catalogue", "import", str(mixed), "--catalogue", str(tmp_path / "mixed.sqlite"))
+    assert r.returncode == 1 and "imported 5 new" in r.stdout and "3 applied with problems" in r.stdout
+    assert not default.exists()
+    good = write_sheet(tmp_path / "good.csv", GOOD_ROWS)
+    r = run_cli("catalogue", "import", str(good))
+    assert r.returncode == 0 and "imported 2 new" in r.stdout
     assert default.exists()
-    r = run_cli("catalogue", "import", str(write_sheet(tmp_path / "good.csv", GOOD_ROWS)))
-    assert r.returncode == 0 and "0 new, 0 updated, 2 unchanged, 0 skipped" in r.stdout
+    r = run_cli("catalogue", "import", str(good))
+    assert r.returncode == 0 and "0 new, 0 updated, 2 unchanged, 0 skipped" in r.stdout, r.stdout
 
     r = run_cli("--json", "catalogue", "find", "john roe")
     assert r.returncode == 0, r.stderr

@@ -63,20 +63,56 @@ def test_reimport_updates_rather_than_duplicates(cat: Catalogue, tmp_path: Path)
     assert work is not None and [p.display_name for p in work.parties if p.role == "C"] == ["Jane Doe", "Max Mustermann"]
 
 
-def test_bad_rows_are_reported_skipped_and_never_half_applied(cat: Catalogue, tmp_path: Path) -> None:
+def test_a_bad_field_loses_only_that_field(cat: Catalogue, tmp_path: Path) -> None:
     report = import_file(cat, write_sheet(tmp_path / "mixed.csv", GOOD_ROWS + BAD_ROWS))
-    skipped = {o.where: o.reason for o in report.skipped}
-    assert skipped == {
-        "mixed.csv row 4": "parties: writer shares add up to 120%, not 100%",
-        "mixed.csv row 5": "iswc 'T-034.524.680-2' is not a valid ISWC (T-DDD.DDD.DDD-C)",
-        "mixed.csv row 6": "composers: 'Jane Doe [123] 100%': cannot tell what [123] is (PRO or IPI)",
-        "mixed.csv row 7": "duplicate ISRC USRC17607839: already in mixed.csv row 2",
+    # Only the duplicate ISRC makes a row unusable; the others go in without their bad field.
+    assert {o.where: o.reason for o in report.skipped} == {
+        "mixed.csv row 7": "duplicate ISRC USRC17607839: already in mixed.csv row 2"}
+    assert report.count("add") == 5
+    left_out = {o.where: o.problems for o in report.with_problems}
+    assert left_out == {
+        "mixed.csv row 4": ["column composers: writer shares add up to 120%, not 100%; "
+                            "the writer shares are left empty"],
+        "mixed.csv row 5": ["column iswc: 'T-034.524.680-2' is not a valid ISWC (T-DDD.DDD.DDD-C); "
+                            "the value is left out"],
+        "mixed.csv row 6": ["column composers: 'Jane Doe [123] 100%': cannot tell what [123] is (PRO or IPI); "
+                            "this entry is left out"],
     }
-    assert report.count("add") == 2
-    # Nothing of a skipped row went in: no work, no recording, no party of its own.
-    for title in ("Bad Shares", "Bad ISWC", "Bad IPI", "Dupe"):
-        assert cat.search(title) == []
-    assert cat.counts() == {"works": 2, "recordings": 2, "parties": 3, "work_parties": 5}
+    assert report.summary().endswith("1 skipped, 3 applied with problems")
+    shares = cat.search("Bad Shares")[0].work
+    assert [(p.display_name, p.share) for p in shares.parties] == [("Jane Doe", 0), ("John Roe", 0)]
+    assert cat.search("Bad ISWC")[0].work.iswc == ""
+    assert cat.search("Bad IPI")[0].work.parties == []
+    assert cat.search("Dupe") == []
+
+
+def test_one_bad_isrc_and_one_bad_share_keep_the_rest_of_their_rows(cat: Catalogue, tmp_path: Path) -> None:
+    rows = [
+        ["KPM", "KPM 2001", "Harbour Lights", "01", "The Band",
+         "Jane Doe [ASCAP] [00012345678] 50%; John Roe [BMI] 50%", "Acme Music [ASCAP] 100%",
+         "QZ-EV1-2O-00002", "", "2:00"],  # a letter O where a zero belongs
+        ["KPM", "KPM 2001", "Low Tide", "02", "The Band", "Jane Doe [ASCAP] 120%", "Acme Music [ASCAP] 100%",
+         "qz ev1 20 00003", "", "1:30"],  # a share over 100 %, and an ISRC in lower case with spaces
+    ]
+    preview = import_file(cat, write_sheet(tmp_path / "sheet.csv", rows), dry_run=True)
+    assert [o.action for o in preview.outcomes] == ["add", "add"]
+    assert preview.with_problems[0].problem_lines() == [
+        "sheet.csv row 2, column isrc: 'QZ-EV1-2O-00002' is not a valid ISRC (CC-XXX-YY-NNNNN); "
+        "the value is left out"]
+    assert preview.with_problems[1].problem_lines() == [
+        "sheet.csv row 3, column composers: 'Jane Doe [ASCAP] 120%': a share of 120% is over 100%; "
+        "the share is left empty"]
+    assert preview.outcomes[1].notes == ["column isrc: 'qz ev1 20 00003' normalised to QZEV12000003"]
+    assert "2 applied with problems" in preview.summary()
+    report = import_file(cat, tmp_path / "sheet.csv")
+    assert report.applied and len(report.with_problems) == 2
+    harbour = cat.search("Harbour Lights")[0]
+    assert harbour.recording.isrc == "" and harbour.recording.artists == ["The Band"]
+    assert [(p.display_name, p.pro, p.share) for p in harbour.work.parties] == [
+        ("Jane Doe", "ASCAP", 50), ("John Roe", "BMI", 50), ("Acme Music", "ASCAP", 100)]
+    low_tide = cat.search("Low Tide")[0]
+    assert low_tide.recording.isrc == "QZEV12000003"
+    assert [(p.display_name, p.share) for p in low_tide.work.parties] == [("Jane Doe", 0), ("Acme Music", 100)]
 
 
 def test_work_only_rows_and_standard_template_columns(cat: Catalogue, tmp_path: Path) -> None:
@@ -187,11 +223,11 @@ def test_preview_needs_no_write_lock_and_import_commits_in_batches(tmp_path: Pat
         finally:
             other.execute("ROLLBACK")
             other.close()
-        assert [o.action for o in preview.outcomes] == ["unchanged", "add", "skip", "skip", "skip", "skip"]
+        assert [o.action for o in preview.outcomes] == ["unchanged", "add", "add", "add", "add", "skip"]
         monkeypatch.setattr(importer, "BATCH_ROWS", 2)
         report = import_file(cat, tmp_path / "all.csv")
         assert [(o.action, o.changes) for o in report.outcomes] == [(o.action, o.changes) for o in preview.outcomes]
-        assert cat.counts()["recordings"] == 2 and cat.integrity_check() == "ok"
+        assert cat.counts()["recordings"] == 5 and cat.integrity_check() == "ok"
 
 
 def test_house_notation_with_parentheses_and_slashes(cat: Catalogue, tmp_path: Path) -> None:

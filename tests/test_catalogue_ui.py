@@ -112,18 +112,21 @@ def test_import_with_preview_then_confirm_or_cancel(qtbot, tmp_path: Path) -> No
     assert win.catalogue.counts()["recordings"] == 0  # cancelled after the preview: nothing written
     dialog = ImportPreviewDialog(seen[0])
     qtbot.addWidget(dialog)
-    assert dialog.table.rowCount() == 6 and dialog.import_button.text() == "Import 2 row(s)"
-    assert dialog.table.item(2, 1).text() == "Skipped" and "120%" in dialog.table.item(2, 3).text()
+    assert dialog.table.rowCount() == 6 and dialog.import_button.text() == "Import 5 row(s)"
+    # A bad field loses only itself: the row imports, the preview says what is left out.
+    assert dialog.table.item(2, 1).text() == "Add (with problems)"
+    assert "left out: column composers: writer shares add up to 120%" in dialog.table.item(2, 3).text()
+    assert dialog.table.item(5, 1).text() == "Skipped" and "duplicate ISRC" in dialog.table.item(5, 3).text()
     with qtbot.waitSignal(win.importFinished, timeout=10000) as blocker:
         win.import_path(sheet, confirm=lambda report: True)
     report = blocker.args[0]
-    assert report is not None and report.applied and report.count("add") == 2
-    assert len(win.hits.hits) == 2 and win.import_action.isEnabled()
+    assert report is not None and report.applied and report.count("add") == 5
+    assert len(win.hits.hits) == 5 and win.import_action.isEnabled()
     with qtbot.waitSignal(win.importFinished, timeout=10000) as blocker:
         win.import_path(tmp_path / "missing.csv", confirm=lambda report: True)
     assert blocker.args == [None] and "missing.csv" in win.statusBar().currentMessage()
     out = tmp_path / "backup.csv"
-    assert win.export_path(out) == 2 and "Morning Run" in out.read_text(encoding="utf-8")
+    assert win.export_path(out) == 5 and "Morning Run" in out.read_text(encoding="utf-8")
 
 
 def _document_with_identified_cue() -> tuple[ProjectDocument, Cue]:

@@ -127,3 +127,31 @@ def _try_add(library, track: Path, errors: list[str]) -> None:
         library.add([track], workers=1)
     except LibraryError as exc:
         errors.append(str(exc))
+
+
+def test_library_sheet_with_one_bad_isrc_and_one_bad_share_still_applies_the_rows(tmp_path: Path) -> None:
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    for i in range(2):
+        write_wav(refs / f"cue{i}.wav", synth_music(6.0, seed=40 + i))
+    sheet = tmp_path / "sheet.csv"
+    with open(sheet, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["File", "Title", "ISRC", "Composers", "Publishers"])
+        w.writerow(["cue0.wav", "Harbour Lights", "QZ-EV1-2O-00002", "Jane Doe [PRS] 100%", "Sea Songs [PRS] 100%"])
+        w.writerow(["cue1.wav", "Low Tide", "qz ev1 20 00003", "Jane Doe [PRS] 120%", "Sea Songs [PRS] 100%"])
+    lib = tmp_path / "lib"
+    r = run_cli("library", "add", str(refs), "--library", str(lib), "--metadata", str(sheet))
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.count("sheet.csv row 2, column isrc: 'QZ-EV1-2O-00002' is not a valid ISRC") == 1
+    assert r.stderr.count("sheet.csv row 3, column composers: 'Jane Doe [PRS] 120%': a share of 120% "
+                          "is over 100%") == 1
+    assert "1 value(s) normalised, e.g. sheet.csv row 3, column isrc: 'qz ev1 20 00003' normalised to " \
+           "QZEV12000003" in r.stderr
+    assert "2 added" in r.stdout and "2 sheet row(s) applied with problems" in r.stdout
+    tracks = {t["title"]: t for t in json.loads(run_cli("library", "list", "--library", str(lib),
+                                                        "--json").stdout)["tracks"]}
+    assert set(tracks) == {"Harbour Lights", "Low Tide"}
+    assert "isrc" not in tracks["Harbour Lights"] and tracks["Harbour Lights"]["composers"] == "Jane Doe [PRS] 100%"
+    assert tracks["Low Tide"]["isrc"] == "QZEV12000003" and tracks["Low Tide"]["publishers"] == "Sea Songs [PRS] 100%"
+    assert tracks["Low Tide"]["composers"] == "Jane Doe [PRS]"  # the name stays; the impossible share goes

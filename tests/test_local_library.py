@@ -71,8 +71,8 @@ def test_tags_and_sheet_metadata(tmp_path: Path, refs: Path) -> None:
     assert tagged.metadata["isrc"] == "GBABC2100007" and tagged.metadata["catalogue_number"] == "SML 077"
     assert tagged.metadata["label"] == "Seaside Music" and tagged.metadata_source == "tags+sheet"
     assert by_name["track0.wav"].title == "track0"  # no tags, no row: the file name
-    assert report.unmatched_rows == [4]
-    assert any(line.startswith("meta.csv row 5: isrc 'NOPE'") for line in report.sheet_errors)
+    assert report.unmatched_rows == [4, 5]  # a row with a bad value still applies (here: no such file)
+    assert any(line.startswith("meta.csv row 5, column isrc: 'NOPE'") for line in report.sheet_errors)
     # a new sheet updates metadata of unchanged files without re-indexing them
     with open(sheet, "w", newline="") as fh:
         csv.writer(fh).writerows([["file", "title"], ["track1.wav", "Calmer Sea"]])

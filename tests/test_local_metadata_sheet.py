@@ -36,10 +36,15 @@ def test_csv_rows_fields_and_errors_with_row_numbers(tmp_path: Path, sep: str) -
     assert good.get("iswc") == "T0345246801" and good.artists == ["Ann Arbor", "Bo Diddle"]
     assert sheet.ignored_columns == ["Notes"]
     lines = sheet.error_lines()
-    assert any(line.startswith("sheet.csv row 3: isrc 'NOT-AN-ISRC'") for line in lines)
-    assert any("row 3: release_date" in line for line in lines)
-    assert any("row 3: composers" in line for line in lines)
+    assert any(line.startswith("sheet.csv row 3, column isrc: 'NOT-AN-ISRC'") for line in lines)
+    assert any("row 3, column release_date: 'May 2021'" in line for line in lines)
+    assert any("row 3, column composers: 'Jane [??weird??] 50%'" in line for line in lines)
     assert any("row 4: needs a 'file' or an 'isrc'" in line for line in lines)
+    # A bad value loses only itself: the row keeps its file and title and still applies.
+    bad = sheet.rows[1]
+    assert bad.ok and bad.values == {"file": "storm.wav", "title": "Storm"}
+    assert [p.column for p in bad.problems] == ["isrc", "release_date", "composers"]
+    assert len(lines) == 4  # each problem once
 
 
 def test_xlsx_and_matching_by_file_name_or_isrc(tmp_path: Path) -> None:
@@ -56,7 +61,8 @@ def test_xlsx_and_matching_by_file_name_or_isrc(tmp_path: Path) -> None:
     assert sheet.match("/x/whatever.wav", isrc="") is None
     csv_sheet = read_metadata_sheet(_csv(tmp_path, [HEADER, GOOD, BAD]))
     assert csv_sheet.match("/music/lib/CALM SEA.WAV").get("title") == "Calm Sea"
-    assert csv_sheet.match("/music/storm.wav") is None  # the bad row is never applied
+    storm = csv_sheet.match("/music/storm.wav")  # the row applies without its bad values
+    assert storm is not None and storm.get("title") == "Storm" and storm.get("isrc") == ""
 
 
 def test_whole_sheet_problems(tmp_path: Path) -> None:

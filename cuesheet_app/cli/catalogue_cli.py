@@ -63,6 +63,11 @@ def _import(args: argparse.Namespace, cat: Catalogue) -> int:
         elif o.action != "unchanged":
             lines.append(f"{o.action.upper():7} {o.where}: {o.title}" + (f" ({'; '.join(o.changes)})"
                                                                          if o.changes else ""))
+        if o.action != "skip":
+            lines.extend(f"  left out: {line}" for line in o.problem_lines())
+    notes = [f"{o.where}, {n}" for o in report.outcomes for n in o.notes]
+    if notes:
+        lines.append(f"{len(notes)} value(s) normalised, e.g. {notes[0]}")
     lines.append(report.summary() + ("" if report.applied else " (dry run: nothing written)"))
     emit(args, "\n".join(lines), {"catalogue": str(cat.path), **report.to_dict()})
     if report.applied:

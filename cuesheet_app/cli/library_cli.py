@@ -48,6 +48,16 @@ def _add(args: argparse.Namespace, lib: Library) -> int:
     bar.close()
     for line in report.sheet_errors:
         info(args, f"warning: {line}")
+    sheet_counts: dict[str, int] = {}
+    if sheet is not None:
+        notes = sheet.note_lines()
+        if notes:
+            info(args, f"note: {len(notes)} value(s) normalised, e.g. {notes[0]}")
+        unmatched = set(report.unmatched_rows)
+        sheet_counts = {
+            "rows_applied_with_problems": sum(1 for r in sheet.rows_with_problems if r.row not in unmatched),
+            "values_normalised": len(notes),
+        }
     if report.unmatched_rows and sheet is not None:
         info(args, f"warning: {sheet.path.name}: {len(report.unmatched_rows)} row(s) matched no file "
                    f"(rows {', '.join(map(str, report.unmatched_rows[:10]))}"
@@ -56,7 +66,9 @@ def _add(args: argparse.Namespace, lib: Library) -> int:
         info(args, f"failed: {error}")
     human = (f"{lib.folder}: {len(report.added)} added, {len(report.updated)} re-indexed, "
              f"{len(report.unchanged)} unchanged, {len(report.dropped)} dropped, {len(report.failed)} failed")
-    emit(args, human, {"library": str(lib.folder), **report.to_dict()})
+    if sheet_counts.get("rows_applied_with_problems"):
+        human += f"; {sheet_counts['rows_applied_with_problems']} sheet row(s) applied with problems"
+    emit(args, human, {"library": str(lib.folder), **report.to_dict(), **sheet_counts})
     if report.failed and not (report.added or report.updated or report.unchanged):
         return 2
     return 0

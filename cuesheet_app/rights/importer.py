@@ -2,8 +2,11 @@
 
 The preview is the real import run on a scratch copy of the catalogue, so what it shows is
 exactly what applying will do (including rows of one sheet that share a work).
-Each row is written in its own savepoint: a bad row is undone whole, reported with its
-row number and reason, and the others go in. Re-importing a sheet finds its recordings
+Each row is written in its own savepoint: a row that cannot be stored at all (no title, a
+database refusal) is undone whole, reported with its row number and reason, and the others go
+in. A bad *value* loses only that value: an unreadable ISRC, a 120% share or a duration that is
+not a time is left out of the row and reported as ``sheet.csv row N, column isrc: ...``, and the
+rest of the row (title, writers, publishers) is imported. Re-importing a sheet finds its recordings
 again (ISRC, then library + catalogue number, then title + artist) and updates them.
 """
 
@@ -15,12 +18,25 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from cuesheet_app.domain.identifiers import normalize_ipi, normalize_isrc, normalize_iswc
+from cuesheet_app.domain.identifiers import (
+    is_valid_ipi,
+    is_valid_isrc,
+    is_valid_iswc,
+    normalize_ipi,
+    normalize_isrc,
+    normalize_iswc,
+)
 from cuesheet_app.domain.model import Cue, Party
-from cuesheet_app.domain.parties import PartyNotationError, format_parties, parse_parties
-from cuesheet_app.domain.vocab import PROS
+from cuesheet_app.domain.parties import (
+    PartyNotationError,
+    format_parties,
+    format_share,
+    parse_party,
+    share_total,
+)
+from cuesheet_app.domain.vocab import PROS, PUBLISHER_ROLES, WRITER_ROLES
 from cuesheet_app.rights.catalogue import Catalogue, CatalogueError
-from cuesheet_app.rights.checks import recording_problems, work_problems
+from cuesheet_app.rights.checks import HUNDRED, recording_problems, work_problems
 from cuesheet_app.rights.lookup import find_recording
 from cuesheet_app.rights.metadata_sheet import MetadataSheetError, read_metadata_sheet
 from cuesheet_app.rights.normalize import norm_party_name, norm_text
@@ -46,11 +62,17 @@ class ImportSourceError(ValueError):
 
 @dataclass
 class SourceRow:
-    """One item to import: ``where`` is how a person finds it ('sheet.csv row 7', 'track.mp3')."""
+    """One item to import: ``where`` is how a person finds it ('sheet.csv row 7', 'track.mp3').
+
+    ``errors`` make the row unusable; ``problems`` name fields already dropped from ``values``
+    ("column isrc: ..."); ``notes`` name values normalised on the way in.
+    """
 
     where: str
     values: dict[str, str]
     errors: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -60,6 +82,11 @@ class RowOutcome:
     title: str = ""
     changes: list[str] = field(default_factory=list)
     reason: str = ""
+    problems: list[str] = field(default_factory=list)  # fields left out; the rest was applied
+    notes: list[str] = field(default_factory=list)  # values normalised
+
+    def problem_lines(self) -> list[str]:
+        return [f"{self.where}, {p}" for p in self.problems]
 
 
 @dataclass
@@ -75,16 +102,25 @@ class ImportReport:
     def skipped(self) -> list[RowOutcome]:
         return [o for o in self.outcomes if o.action == "skip"]
 
+    @property
+    def with_problems(self) -> list[RowOutcome]:
+        """Rows applied with some of their fields left out."""
+        return [o for o in self.outcomes if o.action != "skip" and o.problems]
+
     def summary(self) -> str:
         verb = "imported" if self.applied else "would import"
-        return (f"{self.source}: {verb} {self.count('add')} new, {self.count('update')} updated, "
+        text = (f"{self.source}: {verb} {self.count('add')} new, {self.count('update')} updated, "
                 f"{self.count('unchanged')} unchanged, {self.count('skip')} skipped")
+        if self.with_problems:
+            text += f", {len(self.with_problems)} applied with problems"
+        return text
 
     def to_dict(self) -> dict[str, object]:
         return {
             "source": self.source, "applied": self.applied,
             "added": self.count("add"), "updated": self.count("update"),
             "unchanged": self.count("unchanged"), "skipped": self.count("skip"),
+            "applied_with_problems": len(self.with_problems),
             "rows": [o.__dict__ for o in self.outcomes],
         }
 
@@ -115,7 +151,8 @@ def read_source(path: str | Path, progress: ProgressFn | None = None) -> list[So
             sheet = read_metadata_sheet(p, require_audio_key=False)
         except MetadataSheetError as exc:
             raise ImportSourceError(str(exc)) from None
-        return [SourceRow(f"{p.name} row {r.row}", dict(r.values), list(r.errors)) for r in sheet.rows]
+        return [SourceRow(f"{p.name} row {r.row}", dict(r.values), list(r.errors), r.problem_texts(),
+                          r.note_texts()) for r in sheet.rows]
     if suffix in AUDIO_SUFFIXES:
         return [tag_row(p)]
     raise ImportSourceError(f"{p}: cannot import {suffix or 'this file'}: use a .csv/.xlsx sheet or audio files")
@@ -211,17 +248,59 @@ def house_notation(text: str) -> str:
     return _PAREN.sub(bracket, re.sub(r"\s+/\s+", "; ", text))
 
 
-def _row_records(row: SourceRow) -> tuple[Recording | None, Work, list[str]]:
-    v = row.values
+def _column_parties(text: str, role: str, column: str, problems: list[str]) -> list[Party]:
+    """The parties of one column; an entry that cannot be read, a share out of range or a bad
+    IPI loses only itself (the party keeps the rest), reported as ``column X: ...``."""
+    parties: list[Party] = []
+    for entry in house_notation(text).split(";"):
+        if not entry.strip():
+            continue
+        try:
+            party = parse_party(entry, role)
+        except PartyNotationError as exc:
+            problems.append(f"column {column}: {exc}; this entry is left out")
+            continue
+        if party.share < 0 or party.share > HUNDRED:
+            problems.append(f"column {column}: {entry.strip()!r}: a share of {format_share(party.share)}% "
+                            "is out of range; the share is left empty")
+            party.share = Fraction(0)
+        if party.ipi and not is_valid_ipi(party.ipi):
+            problems.append(f"column {column}: {entry.strip()!r}: IPI {party.ipi!r} must be 9 to 11 digits; "
+                            "the IPI is left empty")
+            party.ipi = ""
+        parties.append(party)
+    return parties
+
+
+def _drop_bad_share_totals(parties: list[Party], problems: list[str]) -> None:
+    """Shares that do not add up to 100 % are wrong somewhere, and nobody can tell where: keep
+    the names and roles, leave the group's shares empty, and say so."""
+    for kind, column, roles in (("writer", "composers", WRITER_ROLES),
+                                ("publisher", "publishers", PUBLISHER_ROLES)):
+        group = [p for p in parties if p.role in roles]
+        total = share_total(group)
+        if total and total != HUNDRED:
+            problems.append(f"column {column}: {kind} shares add up to {format_share(total)}%, not 100%; "
+                            f"the {kind} shares are left empty")
+            for p in group:
+                p.share = Fraction(0)
+
+
+def _row_records(row: SourceRow) -> tuple[Recording | None, Work, list[str], list[str]]:
+    """(recording, work, fields left out, errors that make the row unusable)."""
+    v = dict(row.values)
     problems: list[str] = []
     parties: list[Party] = []
     for column, role in PARTY_COLUMNS.items():
         if v.get(column):
-            try:
-                parties += parse_parties(house_notation(v[column]), role)
-            except PartyNotationError as exc:
-                problems.append(f"{column}: {exc}")
-    work = Work(title=v.get("title", ""), iswc=normalize_iswc(v.get("iswc", "")),
+            parties += _column_parties(v[column], role, column, problems)
+    _drop_bad_share_totals(parties, problems)
+    iswc = normalize_iswc(v.get("iswc", ""))
+    if iswc and not is_valid_iswc(iswc):
+        problems.append(f"column iswc: {v['iswc']!r} is not a valid ISWC (T-DDD.DDD.DDD-C with its check "
+                        "digit); the value is left out")
+        iswc = ""
+    work = Work(title=v.get("title", ""), iswc=iswc,
                 alt_titles=[t.strip() for t in v.get("alt_titles", "").split(";") if t.strip()],
                 parties=parties)
     rec: Recording | None = None
@@ -229,27 +308,31 @@ def _row_records(row: SourceRow) -> tuple[Recording | None, Work, list[str]]:
         try:
             duration = _parse_duration(v.get("duration", ""))
         except ValueError as exc:
-            problems.append(str(exc))
+            problems.append(f"column duration: {exc}; the value is left out")
             duration = ""
-        rec = Recording(isrc=normalize_isrc(v.get("isrc", "")), title=v.get("title", ""),
+        isrc = normalize_isrc(v.get("isrc", ""))
+        if isrc and not is_valid_isrc(isrc):
+            problems.append(f"column isrc: {v['isrc']!r} is not a valid ISRC (CC-XXX-YY-NNNNN); "
+                            "the value is left out")
+            isrc = ""
+        rec = Recording(isrc=isrc, title=v.get("title", ""),
                         artists=[a.strip() for a in v.get("artists", "").split(";") if a.strip()],
                         album=v.get("album", ""), label=v.get("label", ""),
                         release_date=v.get("release_date", ""), library=v.get("library", ""),
                         catalogue_number=v.get("catalogue_number", ""),
                         track_number=v.get("track_number", ""), duration_s=duration,
                         source_file=v.get("file", ""))
-        problems += recording_problems(rec)
     if not work.title.strip() and rec is not None:
         work.title = rec.title or rec.catalogue_number or rec.isrc
-    problems += work_problems(work)
-    return rec, work, problems
+    errors = (recording_problems(rec) if rec is not None else []) + work_problems(work)
+    return rec, work, problems, errors
 
 
 def _apply_row(cat: Catalogue, row: SourceRow) -> RowOutcome:
     """Write one row (the caller holds a savepoint). Raises CatalogueError to skip it."""
-    rec, work, problems = _row_records(row)
-    if problems:
-        raise CatalogueError("; ".join(problems))
+    rec, work, problems, errors = _row_records(row)
+    if errors:
+        raise CatalogueError("; ".join(errors))
     changes: list[str] = []
     existing_rec: Recording | None = None
     if rec is not None:
@@ -303,7 +386,8 @@ def _apply_row(cat: Catalogue, row: SourceRow) -> RowOutcome:
                 changes += rec_changes
     new = "new work" in changes if rec is None else "new recording" in changes
     action = "add" if new else ("update" if changes else "unchanged")
-    return RowOutcome(row.where, action, title=work.title, changes=changes)
+    return RowOutcome(row.where, action, title=work.title, changes=changes,
+                      problems=[*row.problems, *problems], notes=list(row.notes))
 
 
 def _same_credits(incoming: list[Party], stored: list[Party]) -> bool:

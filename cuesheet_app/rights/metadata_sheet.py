@@ -10,6 +10,13 @@ Why rows carry their own errors instead of the whole sheet failing: a 5,000-row 
 with three typos should still index the other 4,997 tracks, and the user needs the row
 numbers (as a spreadsheet shows them) of the three bad ones. Nothing is silently dropped.
 
+And why a bad *value* loses only that value: one typo in a row's ISRC must not throw away its
+title, writers and publishers (the track's cues would then carry no rights at all). A malformed
+field is dropped from the row and reported once as ``sheet.csv row N, column isrc: ...``; a value
+that can be normalised without guessing (case, spaces and hyphens in an ISRC or ISWC) is
+normalised and the change is noted. Only a row that cannot be used at all (nothing to find its
+audio by) is an error of the whole row.
+
 ``COLUMN_ALIASES`` is the ONE place header spellings live: other readers (e.g. the rights
 catalogue's "standard template") add their aliases to it.
 """
@@ -21,6 +28,7 @@ import datetime as _dt
 import os
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 from cuesheet_app.domain.identifiers import (
@@ -29,7 +37,13 @@ from cuesheet_app.domain.identifiers import (
     normalize_isrc,
     normalize_iswc,
 )
-from cuesheet_app.domain.parties import PartyNotationError, parse_parties
+from cuesheet_app.domain.model import Party
+from cuesheet_app.domain.parties import (
+    PartyNotationError,
+    format_parties,
+    format_share,
+    parse_party,
+)
 
 # normalised header text -> field name. Keys are written as normalised by ``normalize_header``.
 COLUMN_ALIASES: dict[str, str] = {
@@ -73,13 +87,39 @@ def normalize_header(text: str) -> str:
     return " ".join(re.sub(r"[_\-.#]+", " ", str(text or "")).casefold().split())
 
 
+@dataclass(frozen=True)
+class FieldProblem:
+    """A value that was dropped (``dropped``) or rewritten (a normalisation note)."""
+
+    column: str  # the field's name (``isrc``), as the documented sheet columns are named
+    message: str
+    dropped: bool = True
+
+
 @dataclass
 class SheetRow:
-    """One data row: ``row`` is the spreadsheet's row number (the header is row 1)."""
+    """One data row: ``row`` is the spreadsheet's row number (the header is row 1).
+
+    ``errors`` make the whole row unusable; ``problems`` are fields dropped from ``values``
+    (the rest of the row still applies); ``notes`` are values normalised on the way in.
+    """
 
     row: int
     values: dict[str, str]
     errors: list[str] = field(default_factory=list)
+    problems: list[FieldProblem] = field(default_factory=list)
+    notes: list[FieldProblem] = field(default_factory=list)
+
+    @property
+    def has_problems(self) -> bool:
+        return bool(self.problems)
+
+    def problem_texts(self) -> list[str]:
+        """``column isrc: ...`` for each dropped field (the caller prefixes the row)."""
+        return [f"column {p.column}: {p.message}" for p in self.problems]
+
+    def note_texts(self) -> list[str]:
+        return [f"column {p.column}: {p.message}" for p in self.notes]
 
     def get(self, name: str) -> str:
         return self.values.get(name, "")
@@ -113,8 +153,20 @@ class MetadataSheet:
     def bad_rows(self) -> list[SheetRow]:
         return [r for r in self.rows if r.errors]
 
+    @property
+    def rows_with_problems(self) -> list[SheetRow]:
+        return [r for r in self.rows if r.ok and r.problems]
+
     def error_lines(self) -> list[str]:
-        return [f"{self.path.name} row {r.row}: {e}" for r in self.rows for e in r.errors]
+        """Every unusable row and every dropped field, once each, as a person finds them."""
+        lines: list[str] = []
+        for r in self.rows:
+            lines.extend(f"{self.path.name} row {r.row}: {e}" for e in r.errors)
+            lines.extend(f"{self.path.name} row {r.row}, {t}" for t in r.problem_texts())
+        return lines
+
+    def note_lines(self) -> list[str]:
+        return [f"{self.path.name} row {r.row}, {t}" for r in self.rows for t in r.note_texts()]
 
     def match(self, audio_path: str | os.PathLike[str], isrc: str = "") -> SheetRow | None:
         """The good row for this audio file: by file name first, then by ISRC."""
@@ -170,25 +222,79 @@ def _read_xlsx(path: Path) -> list[list[str]]:
         wb.close()
 
 
-def _check(values: dict[str, str], require_audio_key: bool = True) -> list[str]:
-    errors: list[str] = []
-    if require_audio_key and not values.get("file") and not values.get("isrc"):
-        errors.append("needs a 'file' or an 'isrc' to find its audio")
-    if values.get("isrc") and not is_valid_isrc(values["isrc"]):
-        errors.append(f"isrc {values['isrc']!r} is not a valid ISRC (CC-XXX-YY-NNNNN)")
-    if values.get("iswc") and not is_valid_iswc(values["iswc"]):
-        errors.append(f"iswc {values['iswc']!r} is not a valid ISWC (T-DDD.DDD.DDD-C)")
+def _check_parties(text: str, role: str) -> tuple[str, list[str]]:
+    """The party entries that parse and have a possible share, and why the others were dropped.
+
+    One bad entry (an unreadable bracket, a 120% share) loses only that entry's bad part: a
+    share over 100 is dropped from the party, an entry that cannot be read is dropped whole.
+    """
+    kept: list[Party] = []
+    problems: list[str] = []
+    changed = False
+    for entry in (text or "").split(";"):
+        if not entry.strip():
+            continue
+        try:
+            party = parse_party(entry, role)
+        except PartyNotationError as exc:
+            problems.append(f"{exc}; this entry is left out")
+            changed = True
+            continue
+        if party.share > 100:
+            problems.append(f"{entry.strip()!r}: a share of {format_share(party.share)}% is over 100%; "
+                            "the share is left empty")
+            party.share = Fraction(0)
+            changed = True
+        kept.append(party)
+    return (format_parties(kept) if changed else text), problems
+
+
+def _check(values: dict[str, str],
+           require_audio_key: bool = True) -> tuple[list[str], list[FieldProblem], list[FieldProblem]]:
+    """Row errors, dropped fields and normalisation notes; ``values`` is cleaned in place."""
+    problems: list[FieldProblem] = []
+    notes: list[FieldProblem] = []
+
+    def drop(name: str, message: str) -> None:
+        problems.append(FieldProblem(name, message))
+        values.pop(name, None)
+
+    def normalise(name: str, normal: str) -> None:
+        written = values[name]
+        if written != normal:
+            notes.append(FieldProblem(name, f"{written!r} normalised to {normal}",
+                                      dropped=False))
+            values[name] = normal
+
+    if values.get("isrc"):
+        if is_valid_isrc(values["isrc"]):
+            normalise("isrc", normalize_isrc(values["isrc"]))
+        else:
+            drop("isrc", f"{values['isrc']!r} is not a valid ISRC (CC-XXX-YY-NNNNN); the value is left out")
+    if values.get("iswc"):
+        if is_valid_iswc(values["iswc"]):
+            normalise("iswc", normalize_iswc(values["iswc"]))
+        else:
+            drop("iswc", f"{values['iswc']!r} is not a valid ISWC (T-DDD.DDD.DDD-C); the value is left out")
     if values.get("release_date") and not _DATE.match(values["release_date"]):
-        errors.append(f"release_date {values['release_date']!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        drop("release_date", f"{values['release_date']!r} is not YYYY, YYYY-MM or YYYY-MM-DD; "
+                             "the value is left out")
     if values.get("track_number") and not re.fullmatch(r"[A-Za-z]?\d+[A-Za-z]?", values["track_number"]):
-        errors.append(f"track_number {values['track_number']!r} is not a track number")
+        drop("track_number", f"{values['track_number']!r} is not a track number; the value is left out")
     for name, role in (("composers", "C"), ("publishers", "E")):
         if values.get(name):
-            try:
-                parse_parties(values[name], role)
-            except PartyNotationError as exc:
-                errors.append(f"{name}: {exc}")
-    return errors
+            cleaned, party_problems = _check_parties(values[name], role)
+            for message in party_problems:
+                problems.append(FieldProblem(name, message))
+            if cleaned:
+                values[name] = cleaned
+            else:
+                values.pop(name, None)
+    errors: list[str] = []
+    if require_audio_key and not values.get("file") and not values.get("isrc"):
+        errors.append("needs a 'file' or a valid 'isrc' to find its audio" if problems else
+                      "needs a 'file' or an 'isrc' to find its audio")
+    return errors, problems, notes
 
 
 def read_metadata_sheet(path: str | os.PathLike[str], require_audio_key: bool = True) -> MetadataSheet:
@@ -232,9 +338,6 @@ def read_metadata_sheet(path: str | os.PathLike[str], require_audio_key: bool = 
         if not any(cells):
             continue
         values = {f: cells[i].strip() for f, i in positions.items() if i < len(cells) and cells[i].strip()}
-        if values.get("isrc") and is_valid_isrc(values["isrc"]):
-            values["isrc"] = normalize_isrc(values["isrc"])
-        if values.get("iswc") and is_valid_iswc(values["iswc"]):
-            values["iswc"] = normalize_iswc(values["iswc"])
-        rows.append(SheetRow(row=offset, values=values, errors=_check(values, require_audio_key)))
+        errors, problems, notes = _check(values, require_audio_key)
+        rows.append(SheetRow(row=offset, values=values, errors=errors, problems=problems, notes=notes))
     return MetadataSheet(path=p, rows=rows, columns=columns, ignored_columns=ignored)

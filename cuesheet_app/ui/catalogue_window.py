@@ -123,11 +123,18 @@ class ImportPreviewDialog(QDialog):
         labels = {"add": "Add", "update": "Update", "unchanged": "Unchanged", "skip": "Skipped"}
         for r, o in enumerate(report.outcomes):
             detail = o.reason if o.action == "skip" else "; ".join(o.changes)
-            for c, text in enumerate((o.where, labels.get(o.action, o.action), o.title, detail)):
+            action = labels.get(o.action, o.action)
+            if o.problems and o.action != "skip":
+                # The row applies; the fields it names are left out (a bad field loses only itself).
+                action += " (with problems)"
+                detail = "; ".join(filter(None, [detail, "left out: " + "; ".join(o.problems)]))
+            for c, text in enumerate((o.where, action, o.title, detail)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 if o.action == "skip":
                     item.setForeground(Qt.GlobalColor.darkRed)
+                elif o.problems:
+                    item.setForeground(Qt.GlobalColor.darkYellow)
                 self.table.setItem(r, c, item)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.resizeColumnsToContents()
