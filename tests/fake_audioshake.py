@@ -31,6 +31,8 @@ DEFAULT_EVENTS: dict[str, Any] = {"events": [
      "artists": ["Gil Shaham", "Orpheus Chamber Orchestra"], "album": "Violin Romances",
      "label": "Deutsche Grammophon", "release_date": "1996-09-02", "isrc": "DEF059503430"},
 ]}
+DOCUMENTED_FORMATS: dict[str, list[str]] = {"audio": ["wav", "aiff", "flac", "mp3", "aac", "m4a"],
+                                             "video": ["mp4", "mov"]}
 _BIG_BODY = 32 * 1024**2  # above this an upload is counted and hashed, not kept
 
 
@@ -79,9 +81,15 @@ class FakeAudioShake:
         error: dict[str, Any] | None = None,
         output: bytes | None = None,
         expire_first_links: int = 0,
+        credits_per_minute: float = 1.5,
+        limits: dict[str, Any] | None = None,
+        input_formats: dict[str, list[str]] | None = None,
     ) -> None:
         self.api_key = api_key
         self.access = access
+        self.credits_per_minute = credits_per_minute
+        self.limits = limits
+        self.input_formats = input_formats if input_formats is not None else DOCUMENTED_FORMATS
         self.polls_until_done = polls_until_done
         self.final_status = final_status
         self.error = error or {"code": "processing_failed", "message": "Audio could not be analysed"}
@@ -114,6 +122,36 @@ class FakeAudioShake:
         self._thread.join(5)
 
     # ---- test helpers ------------------------------------------------------------------
+
+    def models_answer(self) -> dict[str, Any]:
+        """``GET /models`` exactly as AudioShake's "List Available Models" page documents it."""
+        def model(ident: str, name: str, category: str, description: str, access: str,
+                  price: float, outputs: list[str], **extra: Any) -> dict[str, Any]:
+            entry: dict[str, Any] = {
+                "id": ident, "name": name, "category": category, "description": description,
+                "access": access,
+            }
+            if access != "request_access":  # gated models omit pricing
+                entry["creditsPerMinute"] = price
+            entry["inputs"] = [{"id": "media", "description": "Source audio or video file", "required": True,
+                                "taskFields": ["url", "assetId"], "formats": self.input_formats}]
+            entry["outputFormats"] = outputs
+            entry.update(extra)
+            return entry
+
+        mi_extra: dict[str, Any] = {}
+        if self.limits is not None:
+            mi_extra["limits"] = self.limits
+        return {"models": [
+            model("bass", "Bass", "instrumentStemSeparation",
+                  "Low-end bass sources (electric bass, double bass, bass synth).", "enabled", 1,
+                  ["aiff", "wav", "flac", "mp3", "mp4"]),
+            model("transcription", "Transcription", "lyricTranscription", "Lyrics as timed text.", "enabled", 2,
+                  ["json", "txt"], supportedLanguages=["en", "es", "fr", "de", "ja"]),
+            model("music_identification", "Music Identification", "copyrightCompliance",
+                  "Finds where music plays and identifies it.", self.access, self.credits_per_minute,
+                  ["json"], **mi_extra),
+        ]}
 
     def fail(self, route: str, *faults: Fault) -> None:
         with self._lock:
@@ -255,10 +293,7 @@ def _handler_for(fake: FakeAudioShake) -> type[BaseHTTPRequestHandler]:
                 return
             base = f"http://{self.headers.get('Host')}"
             if rec.route == "GET /models":
-                self._send(200, {"models": [
-                    {"name": "vocals", "access": "enabled"},
-                    {"name": "music_identification", "access": fake.access},
-                ]})
+                self._send(200, fake.models_answer())
             elif rec.route == "POST /assets":
                 self._asset(rec, body)
             elif rec.route == "POST /tasks":

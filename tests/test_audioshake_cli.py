@@ -33,15 +33,17 @@ def test_identify_end_to_end(debug: bool, tmp_path: Path, app_home: Path) -> Non
     episode = make_episode(tmp_path)
     project, events = tmp_path / "ep.cuesheet", tmp_path / "ep.events.json"
     with FakeAudioShake(KEY, polls_until_done=0) as fake:
-        result = run_cli(*(["--debug"] if debug else []), "identify", str(episode), "--engine", "audioshake",
+        result = run_cli(*(["--debug"] if debug else []), "identify", str(episode), "--engine", "audioshake", "--yes",
                          "-o", str(project), "--events", str(events), "--json", env=env_for(fake), timeout=120)
         assert result.returncode == 0, result.stderr
+        # The first GET /models prices the batch before anything goes up; the second checks access.
         assert [r.route for r in fake.received] == [
-            "GET /models", "POST /assets", "POST /tasks", "GET /files"]
-        assert all(r.headers.get("x-api-key") == KEY for r in fake.received[:3])
+            "GET /models", "GET /models", "POST /assets", "POST /tasks", "GET /files"]
+        assert all(r.headers.get("x-api-key") == KEY for r in fake.received[:4])
         assert fake.calls("POST /assets")[0].parts[0]["name"] == "file"
         assert fake.calls("POST /tasks")[0].json["targets"][0]["model"] == "music_identification"
     summary = json.loads(result.stdout)["results"][0]
+    assert json.loads(result.stdout)["estimated_cost"]["credits_per_minute"] == 1.5
     assert summary["events"] == 2 and summary["identified"] == 1
     sheet = json.loads(project.read_text(encoding="utf-8"))
     assert any(c.get("title") == "Schön Rosmarin" for c in sheet["cues"])
@@ -57,17 +59,17 @@ def test_resume_after_a_timeout_polls_the_same_task(tmp_path: Path, app_home: Pa
     project = tmp_path / "ep.cuesheet"
     with FakeAudioShake(KEY, polls_until_done=10**9) as fake:
         write_settings(app_home, audioshake_timeout_s=0)
-        first = run_cli("identify", str(episode), "--engine", "audioshake", "-o", str(project),
+        first = run_cli("identify", str(episode), "--engine", "audioshake", "--yes", "-o", str(project),
                         env=env_for(fake), timeout=120)
         assert first.returncode == 2
         assert "still processing" in first.stderr and "identify again later" in first.stderr
-        assert len(first.stderr.strip().splitlines()) <= 3  # a readable line, not a traceback
+        assert len(first.stderr.strip().splitlines()) <= 4  # the cost line and a readable line, not a traceback
         stored = json.loads(project.read_text(encoding="utf-8"))["engine_state"]["audioshake"]
         assert stored["task_id"] == "task-2" and stored["asset_id"] == "asset-1"
 
         fake.polls_until_done = 0
         write_settings(app_home, audioshake_timeout_s=60)
-        second = run_cli("identify", str(episode), "--engine", "audioshake", "-o", str(project),
+        second = run_cli("identify", str(episode), "--engine", "audioshake", "--yes", "-o", str(project),
                          env=env_for(fake), timeout=120)
         assert second.returncode == 0, second.stderr
         assert fake.count("POST /assets") == 1 and fake.count("POST /tasks") == 1  # paid once
@@ -84,7 +86,7 @@ def test_resume_after_a_timeout_polls_the_same_task(tmp_path: Path, app_home: Pa
 def test_key_problems_are_one_line(key: str, expected: str, tmp_path: Path) -> None:
     episode = make_episode(tmp_path)
     with FakeAudioShake(KEY) as fake:
-        result = run_cli("identify", str(episode), "--engine", "audioshake", env=env_for(fake, key), timeout=120)
+        result = run_cli("identify", str(episode), "--engine", "audioshake", "--yes", env=env_for(fake, key), timeout=120)
         assert fake.count("POST /assets") == 0
     assert result.returncode == 2
     assert expected in result.stderr and "Traceback" not in result.stderr
@@ -93,7 +95,7 @@ def test_key_problems_are_one_line(key: str, expected: str, tmp_path: Path) -> N
 
 def test_plain_http_to_a_remote_host_is_refused(tmp_path: Path) -> None:
     episode = make_episode(tmp_path)
-    result = run_cli("identify", str(episode), "--engine", "audioshake",
+    result = run_cli("identify", str(episode), "--engine", "audioshake", "--yes",
                      env={"AUDIOSHAKE_BASE_URL": "http://api.example.com", "AUDIOSHAKE_API_KEY": KEY},
                      timeout=120)
     assert result.returncode == 2 and "must use https://" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,36 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="write a project (with several episodes: a folder, one project each)")
     p.add_argument("--audio-stream", type=int, default=None, metavar="N", help="audio stream (0 = first)")
     p.add_argument("--force", action="store_true", help="ignore cached results and resume state; run anew")
+    p.add_argument("--yes", "-y", action="store_true",
+                   help="AudioShake: accept the estimated cost without asking (for scripts)")
     p.set_defaults(run=run)
+
+
+def _approve_cost(args: argparse.Namespace, engine: Any, episodes: list[Path]) -> dict[str, Any] | None:
+    """Print what a paid engine will charge for these episodes, and ask once for the batch.
+
+    Engines without an ``estimate`` (the local one) cost nothing. Without ``--yes`` the answer
+    comes from the terminal (or piped stdin); no answer means no, since money is involved.
+    """
+    estimate_fn = getattr(engine, "estimate", None)
+    if estimate_fn is None:
+        return None
+    try:
+        estimate = estimate_fn(episodes, args.audio_stream, force=args.force)
+    except IdentificationError as exc:
+        raise CliError(str(exc)) from None
+    summary = {"credits": estimate.credits, "minutes": round(estimate.minutes, 3),
+               "credits_per_minute": estimate.credits_per_minute, "files": len(estimate.files),
+               "cached": len(estimate.cached)}
+    if not estimate.files or args.yes:
+        info(args, estimate.describe())
+        return summary
+    print(f"{estimate.describe()}\nUpload and identify? [y/N] ", end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline().strip().casefold()
+    if answer not in ("y", "yes"):
+        raise CliError("Not uploaded: the estimated cost was not accepted "
+                       "(answer y, or pass --yes in scripts).")
+    return summary
 
 
 def _target(option: str | None, episode: Path, many: bool, suffix: str) -> Path | None:
@@ -53,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     episodes = [Path(e) for e in args.episodes]
     many = len(episodes) > 1
+    cost = _approve_cost(args, engine, episodes)
     cancel = CancelToken()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
     results = []
@@ -108,5 +139,5 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CANCELLED
     finally:
         signal.signal(signal.SIGINT, previous)
-    emit(args, "", {"results": results})
+    emit(args, "", {"results": results, **({"estimated_cost": cost} if cost is not None else {})})
     return 2 if failures else 0

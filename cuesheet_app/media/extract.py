@@ -59,8 +59,13 @@ def _chosen_stream(info: MediaInfo, audio_stream: int | None) -> AudioStreamInfo
     return info.audio_streams[index]
 
 
-def upload_problem(info: MediaInfo, audio_stream: int | None = None) -> str | None:
-    """Why the file cannot go up as it is, or None when the API accepts it unchanged."""
+def upload_problem(info: MediaInfo, audio_stream: int | None = None,
+                   accepted: frozenset[str] | None = None) -> str | None:
+    """Why the file cannot go up as it is, or None when the API accepts it unchanged.
+
+    ``accepted`` is the model's own list of input formats (file types such as ``wav``, ``m4a``,
+    ``mov``) when the service gave one; the built-in table is then narrowed to it.
+    """
     stream = _chosen_stream(info, audio_stream)
     if stream.channels > 2:
         return f"{stream.channels}-channel audio (the API takes mono or stereo)"
@@ -70,6 +75,8 @@ def upload_problem(info: MediaInfo, audio_stream: int | None = None) -> str | No
         return f"{len(info.audio_streams)} audio streams (only stream {audio_stream or 0} is sent)"
     names = set(info.container.split(","))
     suffix = info.path.suffix.lower()
+    if accepted is not None and suffix.lstrip(".") not in accepted:
+        return f"{suffix or 'a file without an ending'} is not among the model's input formats ({', '.join(sorted(accepted))})"
     for container, codecs, suffixes in _ACCEPTED:
         if container in names and suffix in suffixes and stream.codec.startswith(codecs):
             return None
@@ -83,14 +90,32 @@ def plan_upload(
     report: Report | None = None,
     check: Check | None = None,
     info: MediaInfo | None = None,
+    accepted: frozenset[str] | None = None,
 ) -> UploadPlan:
-    """The file to upload: ``path`` itself when accepted, else a new stereo file in ``work_dir``."""
+    """The file to upload: ``path`` itself when accepted, else a new stereo file in ``work_dir``.
+
+    ``accepted``: the model's input formats, when the service lists them (see ``upload_problem``);
+    the extracted file is then of a type on that list.
+    """
     info = info or probe(path)
-    problem = upload_problem(info, audio_stream)
+    problem = upload_problem(info, audio_stream, accepted)
     if problem is None:
         return UploadPlan(Path(path))
-    out = extract_audio(info, work_dir, audio_stream, report=report, check=check)
+    out = extract_audio(info, work_dir, audio_stream, report=report, check=check,
+                        output=_output_kind(accepted))
     return UploadPlan(out, extracted=True, reason=problem)
+
+
+def _output_kind(accepted: frozenset[str] | None) -> tuple[str, ...]:
+    """Extraction targets in order of preference, kept to the model's accepted types."""
+    preference = ("flac", "m4a", "wav")
+    if accepted is None:
+        return ("flac", "m4a")
+    kinds = tuple(k for k in preference if k in accepted or (k == "m4a" and "aac" in accepted))
+    if not kinds:
+        raise MediaError("The model accepts none of the types this app can write "
+                         f"({', '.join(sorted(accepted))}); convert the file by hand")
+    return kinds
 
 
 def extract_audio(
@@ -99,9 +124,12 @@ def extract_audio(
     audio_stream: int | None = None,
     report: Report | None = None,
     check: Check | None = None,
+    output: tuple[str, ...] = ("flac", "m4a"),
 ) -> Path:
     """Decode one audio stream and write it as stereo FLAC (or AAC/M4A when FLAC would be too big).
 
+    ``output`` lists the file types allowed, in order of preference (``flac``, ``wav``, ``m4a``):
+    the first whose estimated size fits under the upload limit is written.
     Memory stays bounded (frame by frame); ``check`` is called between packets so a
     cancel stops a long extraction promptly; ``report`` gets 0..1.
     """
@@ -109,14 +137,18 @@ def extract_audio(
 
     stream_info = _chosen_stream(info, audio_stream)
     duration = float(info.duration_s) or 0.0
-    use_flac = duration * _FLAC_BYTES_PER_S < _SIZE_BUDGET
     rate = stream_info.sample_rate if stream_info.sample_rate in _RATES else 48_000
-    target = Path(work_dir) / (info.path.stem + (".flac" if use_flac else ".m4a"))
+    fits = {"flac": duration * _FLAC_BYTES_PER_S < _SIZE_BUDGET, "wav": duration * rate * 4 < _SIZE_BUDGET,
+            "m4a": True}
+    kind = next((k for k in output if fits.get(k)), output[-1])
+    target = Path(work_dir) / (info.path.stem + "." + kind)
     try:
         with av.open(str(info.path)) as src, av.open(str(target), "w") as dst:
             in_stream = src.streams.audio[stream_info.index]
-            if use_flac:
+            if kind == "flac":
                 out_stream = dst.add_stream("flac", rate=rate, layout="stereo", format="s16")
+            elif kind == "wav":
+                out_stream = dst.add_stream("pcm_s16le", rate=rate, layout="stereo", format="s16")
             else:
                 out_stream = dst.add_stream("aac", rate=rate, layout="stereo", format="fltp")
                 out_stream.bit_rate = _AAC_BITRATE

@@ -33,6 +33,7 @@ from cuesheet_app.identify.audioshake.errors import (
     ConfigurationError,
     UnreachableError,
 )
+from cuesheet_app.identify.audioshake.models import ModelInfo, find_model
 from cuesheet_app.identify.audioshake.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
 from cuesheet_app.identify.base import Cancelled, CancelToken
 from cuesheet_app.settings.secrets import redact
@@ -126,13 +127,14 @@ class AudioShakeClient:
             raise ApiError("AudioShake GET /models: answer has no list of models")
         return [m for m in models if isinstance(m, dict)]
 
+    def model_info(self, model: str = MODEL) -> ModelInfo | None:
+        """The model's entry, found by its documented ``id``; None if the account's list lacks it."""
+        return find_model(self.list_models(), model)
+
     def model_access(self, model: str = MODEL) -> str | None:
         """``"enabled"``, ``"request_access"`` (or another word the API uses), None if not listed."""
-        for m in self.list_models():
-            if m.get("name", m.get("model", m.get("id"))) == model:
-                access = m.get("access")
-                return str(access) if access is not None else "enabled"
-        return None
+        info = self.model_info(model)
+        return info.access if info is not None else None
 
     def upload_asset(self, path: Path, progress: BytesProgress | None = None) -> dict[str, Any]:
         """``POST /assets`` as a streamed multipart body with one field ``file``."""

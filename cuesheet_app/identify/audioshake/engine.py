@@ -31,9 +31,12 @@ from cuesheet_app.identify.audioshake.errors import (
     ApiError,
     AudioShakeError,
     ConfigurationError,
+    CostDeclined,
     NoAccessError,
+    OverLimitError,
     TaskFailed,
 )
+from cuesheet_app.identify.audioshake.models import CostEstimate, FileCost, ModelInfo, limit_problem
 from cuesheet_app.identify.audioshake.poll import (
     PollSchedule,
     find_target,
@@ -49,8 +52,10 @@ from cuesheet_app.identify.base import (
     ProgressCallback,
     ignore_progress,
 )
+from cuesheet_app.media.errors import MediaError
 from cuesheet_app.media.extract import plan_upload
 from cuesheet_app.media.identity import content_hash
+from cuesheet_app.media.probe import probe
 from cuesheet_app.settings.secrets import get_api_key, redact
 from cuesheet_app.settings.store import Settings
 
@@ -92,11 +97,49 @@ class AudioShakeEngine:
         self.cache = cache or ResultCache()
         self.clock = clock
         self._saver: Callable[[], None] | None = None
+        # Asked with the estimate before a file goes up; None: the caller approved already
+        # (the CLI's --yes, or a batch the GUI asked about once).
+        self.confirm_cost: Callable[[CostEstimate], bool] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AudioShakeEngine:
         base_url = os.environ.get(BASE_URL_ENV, "").strip() or settings.audioshake_base_url
         return cls(base_url, timeout_s=settings.audioshake_timeout_s)
+
+    def estimate(self, media_paths: list[Path], audio_stream: int | None = None,
+                 cancel: CancelToken | None = None, force: bool = False) -> CostEstimate:
+        """The cost of identifying these files, from the account's model list, before any upload.
+
+        Files with a cached result cost nothing and are listed apart (unless ``force``). Raises NoAccessError when
+        the model is not enabled and OverLimitError naming every file the model cannot take.
+        """
+        cancel = cancel or CancelToken()
+        key = self._api_key or get_api_key()
+        if not key:
+            raise ConfigurationError(f"No AudioShake API key. {KEY_HELP}")
+        with AudioShakeClient(self.base_url, key, retry=self.retry, timeout=self.http_timeout,
+                              cancel=cancel) as client:
+            model = self._check_access(client)
+        files: list[FileCost] = []
+        cached: list[Path] = []
+        problems: list[str] = []
+        for path in media_paths:
+            path = Path(path)
+            try:
+                digest = content_hash(path)
+                seconds = float(probe(path).duration_s)
+            except (OSError, MediaError) as exc:
+                raise IdentificationError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+            if not force and self.cache.get(digest, audio_stream) is not None:
+                cached.append(path)
+                continue
+            problem = limit_problem(model, path.name, seconds)
+            if problem:
+                problems.append(problem)
+            files.append(FileCost(path, seconds))
+        if problems:
+            raise OverLimitError(" ".join(problems))
+        return CostEstimate(MODEL, model.credits_per_minute, tuple(files), tuple(cached))
 
     def set_state_saver(self, saver: Callable[[], None] | None) -> None:
         """Called right after an asset or task id is stored, so a crash cannot lose it."""
@@ -177,7 +220,8 @@ class AudioShakeEngine:
         if asset_id and self.clock() - float(state.get("asset_uploaded_at") or 0) > ASSET_LIFETIME_S:
             self._forget(state, "asset_id", "asset_uploaded_at")
             asset_id = None
-        self._check_access(client)
+        model = self._check_access(client)
+        self._check_limits_and_cost(model, media)
         if asset_id:
             try:
                 return self._create_task(client, str(asset_id), media, state)
@@ -186,29 +230,46 @@ class AudioShakeEngine:
                     raise
                 log.info("AudioShake: stored asset is gone (%s); uploading again", exc)
                 self._forget(state, "asset_id", "asset_uploaded_at")
-        asset = self._upload(client, media, request, progress, cancel)
+        asset = self._upload(client, media, request, progress, cancel, model)
         state["asset_id"] = str(asset["id"])
         state["asset_uploaded_at"] = self.clock()
         self._save()
         return self._create_task(client, state["asset_id"], media, state)
 
     @staticmethod
-    def _check_access(client: AudioShakeClient) -> None:
-        access = client.model_access(MODEL)
-        if access != "enabled":
-            why = "is not listed for this account" if access is None else f"access is '{access}'"
+    def _check_access(client: AudioShakeClient) -> ModelInfo:
+        model = client.model_info(MODEL)
+        if model is None or not model.enabled:
+            why = "is not listed for this account" if model is None else f"access is '{model.access}'"
             raise NoAccessError(
                 f"This AudioShake account cannot use {MODEL} yet ({why}). It is in partner "
                 "pre-release: request access from AudioShake, then try again. Nothing was uploaded."
             )
+        return model
+
+    def _check_limits_and_cost(self, model: ModelInfo, media: Path) -> None:
+        """Refuse what the model cannot take, and ask about the cost, before anything goes up."""
+        try:
+            seconds = float(probe(media).duration_s)
+        except MediaError as exc:
+            raise IdentificationError(str(exc)) from None
+        problem = limit_problem(model, media.name, seconds)
+        if problem:
+            raise OverLimitError(problem)
+        estimate = CostEstimate(MODEL, model.credits_per_minute, (FileCost(media, seconds),))
+        log.info("AudioShake: %s", estimate.describe())
+        if self.confirm_cost is not None and not self.confirm_cost(estimate):
+            raise CostDeclined(f"{media.name}: not sent to AudioShake (the estimated cost was declined). "
+                               "Nothing was uploaded.")
 
     def _upload(self, client: AudioShakeClient, media: Path, request: IdentifyRequest,
-                progress: ProgressCallback, cancel: CancelToken) -> dict[str, Any]:
+                progress: ProgressCallback, cancel: CancelToken, model: ModelInfo) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="cuesheet-audioshake-") as work:
             plan = plan_upload(
                 media, Path(work), request.audio_stream,
                 report=lambda f: progress(Progress(PREPARING, f, "extracting audio")),
                 check=cancel.raise_if_cancelled,
+                accepted=model.input_formats,  # the model's own list; None: the built-in rules
             )
             if plan.extracted:
                 log.info("AudioShake: uploading extracted audio of %s: %s", media.name, plan.reason)

@@ -34,6 +34,14 @@ class NoAccessError(AudioShakeError):
     """The account cannot use ``music_identification`` (``access: request_access``)."""
 
 
+class OverLimitError(AudioShakeError):
+    """The programme is beyond a limit the model list gives (e.g. ``maxInputDurationSeconds``)."""
+
+
+class CostDeclined(AudioShakeError):
+    """The user said no to the estimated cost: nothing was uploaded or started."""
+
+
 class UnreachableError(AudioShakeError):
     """Connection errors or 429/5xx that outlasted every retry."""
 
