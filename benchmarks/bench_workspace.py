@@ -93,7 +93,7 @@ def main(argv: list[str]) -> int:
 
     open_s = timed(lambda: (w.open_project(project), app.processEvents()))
     print(f"open project: {open_s * 1000:.0f} ms")
-    snap_s = timed(lambda: mw._snapshot(w.document.sheet), repeat=5)
+    snap_s = timed(lambda: mw.snapshot(w.document.sheet), repeat=5)
     print(f"save/autosave GUI-thread part (serialise {len(w.document.sheet.cues)} cues): {snap_s * 1000:.1f} ms")
     doc = parse_events(events(n))
 

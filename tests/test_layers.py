@@ -73,3 +73,52 @@ def test_inner_layers_never_import_outer_ones() -> None:
             assert not any(module == o or module.startswith(o + ".") for o in outer), (
                 f"{path.relative_to(PKG)} imports {module}"
             )
+
+
+def test_media_does_not_reach_up_into_identify() -> None:
+    """Decoding is used by engines, not the other way round (Progress/CancelToken live in domain/)."""
+    for path in (PKG / "media").rglob("*.py"):
+        for module in _imports(path):
+            assert not module.startswith("cuesheet_app.identify"), f"{path.name} imports {module}"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PKG.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _all_imports(path: Path, modules: set[str]) -> set[str]:
+    """Every module of ours this file names, wherever the import sits (lazy or TYPE_CHECKING too)."""
+    me = _module_name(path)
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = me.split(".")
+                base = base[: len(base) - node.level + (1 if path.name == "__init__.py" else 0)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            out.add(module)
+            out.update(f"{module}.{a.name}" for a in node.names)
+    return {m for m in out if m in modules and m != me}
+
+
+def test_no_import_circles() -> None:
+    """Two modules that import each other (even lazily) are one module in two files: merge or split them."""
+    files = {_module_name(p): p for p in PKG.rglob("*.py")}
+    graph = {m: _all_imports(p, set(files)) for m, p in files.items()}
+    circles = []
+    for start in graph:  # a path back to the start through the import graph
+        seen, todo = set(), [(start, (start,))]
+        while todo:
+            node, trail = todo.pop()
+            for nxt in graph[node]:
+                if nxt == start:
+                    circles.append(" -> ".join((*trail, start)))
+                elif nxt not in seen:
+                    seen.add(nxt)
+                    todo.append((nxt, (*trail, nxt)))
+    assert circles == []

@@ -15,7 +15,7 @@ from cuesheet_app.cli.output import emit, info
 from cuesheet_app.cli.progress import TerminalProgress
 from cuesheet_app.domain.identifiers import format_isrc, format_iswc
 from cuesheet_app.domain.parties import format_parties
-from cuesheet_app.identify.base import Progress
+from cuesheet_app.domain.progress import Progress
 from cuesheet_app.rights.backup import BackupError, export_catalogue
 from cuesheet_app.rights.catalogue import Catalogue, CatalogueError, SchemaError
 from cuesheet_app.rights.importer import ImportSourceError, import_file

@@ -10,7 +10,7 @@ import sys
 import time
 from typing import TextIO
 
-from cuesheet_app.identify.base import Progress
+from cuesheet_app.domain.progress import Progress
 
 
 class TerminalProgress:

@@ -7,66 +7,28 @@ callback and a token rather than as signals.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from cuesheet_app.domain.events import EventsDocument
 
+# Progress and cancellation live below every layer that does long work (media/ too); they are
+# re-exported here because engines and their callers have always imported them from here.
+from cuesheet_app.domain.progress import (
+    Cancelled,
+    CancelToken,
+    Progress,
+    ProgressCallback,
+    ignore_progress,
+)
+
 
 class IdentificationError(Exception):
-    """A failure the user can act on; the message is shown as is (never holds secrets)."""
+    """A failure the user can act on; the message is shown as is (never holds secrets).
 
-
-class Cancelled(IdentificationError):
-    """The user (or Ctrl-C) stopped the job."""
-
-    def __init__(self, message: str = "Cancelled") -> None:
-        super().__init__(message)
-
-
-@dataclass(frozen=True)
-class Progress:
-    """One progress report: a phase name the user understands, and how far it is.
-
-    ``fraction`` is 0..1 within the phase, or None when the length is unknown
-    (e.g. waiting for a cloud task).
+    ``Cancelled`` is not one: a stopped job is not a failed one.
     """
-
-    phase: str
-    fraction: float | None = None
-    detail: str = ""
-
-
-ProgressCallback = Callable[[Progress], None]
-
-
-def ignore_progress(_: Progress) -> None:
-    """Default progress sink."""
-
-
-class CancelToken:
-    """Shared between the job and whoever may stop it; checked between chunks of work."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def raise_if_cancelled(self) -> None:
-        if self._event.is_set():
-            raise Cancelled()
-
-    def wait(self, seconds: float) -> bool:
-        """Sleep up to ``seconds``; returns True early when cancelled."""
-        return self._event.wait(seconds)
 
 
 @dataclass
@@ -99,3 +61,7 @@ class Engine(Protocol):
     def describe(self) -> str:
         """A one-line description with version, for Help ▸ About and project provenance."""
         ...
+
+
+__all__ = ["Cancelled", "CancelToken", "Engine", "IdentificationError", "IdentifyRequest", "Progress",
+           "ProgressCallback", "ignore_progress"]

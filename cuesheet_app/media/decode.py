@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cuesheet_app.identify.base import CancelToken
+from cuesheet_app.domain.progress import CancelToken
 from cuesheet_app.media.errors import MediaError
 from cuesheet_app.media.probe import open_media
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cuesheet_app.identify.base import CancelToken, Progress, ProgressCallback, ignore_progress
+from cuesheet_app.domain.progress import CancelToken, Progress, ProgressCallback, ignore_progress
 from cuesheet_app.media.decode import ANALYSIS_RATE, decode_blocks, open_audio
 from cuesheet_app.media.identity import cache_key
 from cuesheet_app.settings import paths

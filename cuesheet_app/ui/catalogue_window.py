@@ -48,8 +48,8 @@ from PySide6.QtWidgets import (
 from cuesheet_app.domain.identifiers import format_isrc, format_iswc
 from cuesheet_app.domain.model import Party
 from cuesheet_app.domain.parties import format_parties
+from cuesheet_app.domain.progress import Progress
 from cuesheet_app.domain.vocab import ROLES
-from cuesheet_app.identify.base import Progress
 from cuesheet_app.rights.backup import BackupError, export_catalogue
 from cuesheet_app.rights.catalogue import Catalogue, CatalogueError
 from cuesheet_app.rights.importer import ImportReport, import_file

@@ -9,13 +9,22 @@ one cue edge share a key, and typing in one header field shares a key.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from cuesheet_app.domain import edits
 from cuesheet_app.domain.edits import Compound, Edit, Effect
-from cuesheet_app.ui.document import ProjectDocument
+from cuesheet_app.domain.model import CueSheet
+
+
+class UndoableDocument(Protocol):
+    """What a command needs of ``ui/document.ProjectDocument`` (which imports this module)."""
+
+    sheet: CueSheet
+    undo_stack: QUndoStack
+
+    def notify(self, effect: Effect) -> None: ...
 
 _MERGEABLE_ID = 0x6375  # any fixed id: QUndoStack only tries mergeWith on equal ids
 
@@ -23,7 +32,7 @@ _MERGEABLE_ID = 0x6375  # any fixed id: QUndoStack only tries mergeWith on equal
 class EditCommand(QUndoCommand):
     """One domain edit (or a run of merged ones) as an undo step."""
 
-    def __init__(self, document: ProjectDocument, op: Edit, merge_key: str | None = None,
+    def __init__(self, document: UndoableDocument, op: Edit, merge_key: str | None = None,
                  text: str | None = None) -> None:
         super().__init__(text or op.description)
         self._doc = document
@@ -68,11 +77,11 @@ class HeaderEditCommand(EditCommand):
     step (consecutive edits of the same fields merge).
     """
 
-    def __init__(self, document: ProjectDocument, **values: Any) -> None:
+    def __init__(self, document: UndoableDocument, **values: Any) -> None:
         op = edits.set_header(document.sheet, **values)
         super().__init__(document, op, merge_key="header:" + ",".join(sorted(values)))
 
 
-def push(document: ProjectDocument, op: Edit, merge_key: str | None = None) -> None:
+def push(document: UndoableDocument, op: Edit, merge_key: str | None = None) -> None:
     """Push an edit as one undo step (same as ``document.push_edit``)."""
     document.undo_stack.push(EditCommand(document, op, merge_key))

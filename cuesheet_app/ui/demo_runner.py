@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Any, Protocol
 
-from cuesheet_app.identify.base import Progress
+from cuesheet_app.domain.progress import Progress
 from cuesheet_app.services.demo import DemoResult, build_demo
 from cuesheet_app.settings.store import Settings
+from cuesheet_app.ui.jobs import JobRunner
+from cuesheet_app.ui.log_panel import LogPanel
+from cuesheet_app.ui.welcome import WelcomePanel
 
-if TYPE_CHECKING:
-    from cuesheet_app.ui.main_window import MainWindow
+
+class DemoHost(Protocol):
+    """What the demo needs of the main window (which imports this module, so not the window itself)."""
+
+    demo_running: bool
+    welcome: WelcomePanel
+    log_panel: LogPanel
+    settings: Settings
+    tasks: JobRunner
+
+    def status(self, text: str, ms: int = 8000) -> None: ...
+
+    def open_project(self, path: Path | None = None) -> Any: ...
 
 
-def start_demo(window: MainWindow) -> None:
+def start_demo(window: DemoHost) -> None:
     if getattr(window, "demo_running", False):
         return
-    window.demo_running = True  # type: ignore[attr-defined]
+    window.demo_running = True
     window.welcome.demo_button.setEnabled(False)
     window.welcome.status.setText("Building the demo…")
     window.log_panel.add("info", "Building the demo: synthesized library and episode, local engine")
@@ -28,7 +43,7 @@ def start_demo(window: MainWindow) -> None:
             window.status(f"Demo: {p.phase}{pct}", 4000)
 
     def finish() -> None:
-        window.demo_running = False  # type: ignore[attr-defined]
+        window.demo_running = False
         window.welcome.demo_button.setEnabled(True)
         window.tasks.jobProgress.disconnect(on_progress)
 

@@ -16,6 +16,7 @@ from PySide6.QtGui import QUndoStack
 from cuesheet_app.domain.edits import Edit, Effect
 from cuesheet_app.domain.model import CueSheet
 from cuesheet_app.domain.validation import Finding, validate
+from cuesheet_app.ui.commands import EditCommand
 
 
 class ProjectDocument(QObject):
@@ -77,8 +78,6 @@ class ProjectDocument(QObject):
     # --- edits ------------------------------------------------------------
     def push_edit(self, op: Edit, merge_key: str | None = None) -> None:
         """Apply a domain edit as one undo step (consecutive steps with one merge key combine)."""
-        from cuesheet_app.ui.commands import EditCommand  # commands import this module
-
         self.undo_stack.push(EditCommand(self, op, merge_key))
 
     def notify(self, effect: Effect) -> None:

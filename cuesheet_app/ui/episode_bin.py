@@ -128,6 +128,7 @@ class Episode:
     project_path: Path | None = None
     unsaved: bool = False  # a result (or edits) not yet in a project file
     pending_state: dict = field(default_factory=dict)  # engine state saved before the project exists
+    retryable: bool = True  # False when the file itself cannot be read: trying again cannot help
 
     @property
     def busy(self) -> bool:

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from cuesheet_app.domain import timecode as tc
-from cuesheet_app.identify.base import CancelToken, Progress
+from cuesheet_app.domain.progress import CancelToken, Progress
 from cuesheet_app.identify.registry import ENGINE_LABELS, ENGINE_NAMES
 from cuesheet_app.settings import secrets
 from cuesheet_app.settings.store import Settings, save_settings
