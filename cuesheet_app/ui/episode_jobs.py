@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QMessageBox
 from cuesheet_app.domain.model import CueSheet
 from cuesheet_app.domain.progress import Progress
 from cuesheet_app.settings.store import Settings
+from cuesheet_app.ui.cost_gate import CostGate
 from cuesheet_app.ui.episode_bin import (
     CANCELLED,
     DONE,
@@ -56,6 +57,7 @@ class EpisodeJobs(QObject):
         super().__init__(parent)
         self.host = host
         self.engine_factory = engine_factory
+        self.cost_gate = CostGate(host, engine_factory)
         self._open_project = open_project
         self._autosave_now = autosave_now
         self.last_refusals: list[Refusal] = []
@@ -120,12 +122,19 @@ class EpisodeJobs(QObject):
 
     # --- jobs --------------------------------------------------------------------------------------
     def identify(self, episodes: list[Episode], engine: str | None = None) -> None:
+        """Queue the episodes; a paid engine first shows the batch's cost, once (``CostGate``)."""
         h = self.host
         h.jobs.set_max_jobs(h.settings.jobs_at_once)
-        for ep in episodes:
-            if ep.busy:
-                continue
-            self._submit(ep, engine or h.settings.default_engine)
+        name = engine or h.settings.default_engine
+        todo = [ep for ep in episodes if not ep.busy]
+        if not todo:
+            return
+
+        def go(approved: list[Episode]) -> None:
+            for ep in approved:
+                self._submit(ep, name)
+
+        self.cost_gate.check(todo, name, go, self._job_failed)
 
     def retry(self, episodes: list[Episode]) -> None:
         self.identify([e for e in episodes if e.status in (FAILED, CANCELLED) and e.retryable])
