@@ -85,3 +85,18 @@ def test_failed_write_leaves_previous_file(tmp_path: Path) -> None:
 def test_unwritable_folder_gives_clear_error(tmp_path: Path) -> None:
     with pytest.raises(WriteError, match="Cannot write"):
         atomic_write_bytes(tmp_path / "missing" / "x.cuesheet", b"x")
+
+
+def test_schema_2_file_loads_as_a_draft_without_previous_version(tmp_path: Path) -> None:
+    """v3 added the sheet's status and the previous version; a v2 file still opens."""
+    path = tmp_path / "old.cuesheet"
+    path.write_text(json.dumps({"schema_version": 2, "header": {"frame_rate": "25", "program_title": "P"},
+                                "cues": [{"id": "a1", "title": "T", "start": 25, "end": 50}]}))
+    sheet = project_file.load(path)
+    assert sheet.header.status == "draft" and sheet.header.status_date == "" and sheet.previous is None
+    assert sheet.cues[0].end == 50
+    sheet.header.status = "submitted"
+    sheet.previous = sheet.snapshot_for_revision()
+    project_file.save(sheet, path)
+    again = project_file.load(path)
+    assert again.header.status == "submitted" and again.previous.cues[0].id == "a1"

@@ -10,16 +10,19 @@ from collections.abc import Sequence
 from cuesheet_app import __version__
 from cuesheet_app.cli import (
     cmd_catalogue,
+    cmd_diff,
     cmd_export,
     cmd_gui,
     cmd_identify,
     cmd_import_events,
     cmd_library,
+    cmd_revise,
     cmd_validate,
 )
 from cuesheet_app.cli.errors import EXIT_CANCELLED, EXIT_FAILURE, CliError
 
-COMMANDS = (cmd_gui, cmd_identify, cmd_library, cmd_export, cmd_validate, cmd_import_events, cmd_catalogue)
+COMMANDS = (cmd_gui, cmd_identify, cmd_library, cmd_export, cmd_validate, cmd_import_events, cmd_catalogue,
+            cmd_revise, cmd_diff)
 
 
 def _common_options(parser: argparse.ArgumentParser, default: object) -> None:

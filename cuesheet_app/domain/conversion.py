@@ -8,6 +8,7 @@ unreported use is an unpaid royalty.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -153,9 +154,12 @@ def apply_events(
     return cues
 
 
-def assign_cue_numbers(sheet: CueSheet, reel: int = 1) -> None:
-    """Fill empty cue numbers as 1M01, 1M02... in time order (keeps the ones users typed)."""
-    used = {c.cue_number for c in sheet.cues if c.cue_number}
+def assign_cue_numbers(sheet: CueSheet, reel: int = 1, reserved: Iterable[str] = ()) -> None:
+    """Fill empty cue numbers as 1M01, 1M02... in time order (keeps the ones users typed).
+
+    ``reserved`` numbers are never given out (a revision does not reuse a removed cue's number).
+    """
+    used = {c.cue_number for c in sheet.cues if c.cue_number} | set(reserved)
     n = 0
     for c in sheet.cues:
         if c.cue_number:

@@ -188,6 +188,8 @@ class ProductionHeader:
     frame_rate: str = tc.DEFAULT_RATE.name
     program_start: str = "00:00:00:00"
     notes: str = ""
+    status: str = "draft"  # see vocab.STATUSES; "submitted" is read-only until reopened
+    status_date: str = ""  # ISO date the status was last set
 
     @property
     def rate(self) -> tc.FrameRate:
@@ -236,6 +238,14 @@ class CueSheet:
     engine: dict[str, Any] = field(default_factory=dict)  # engine name, version, settings used
     engine_state: dict[str, Any] = field(default_factory=dict)  # resumable job ids, per engine
     export_options: dict[str, Any] = field(default_factory=dict)
+    # The version this one revises, without its engine runs: what a revised PDF and the
+    # compare view set the current cues against (CueDB keeps each version's times beside
+    # the current ones). Only one step back, so a season of revisions does not nest.
+    previous: CueSheet | None = None
+
+    @property
+    def submitted(self) -> bool:
+        return self.header.status == "submitted"
 
     @property
     def rate(self) -> tc.FrameRate:
@@ -320,6 +330,7 @@ class CueSheet:
             "engine": self.engine,
             "engine_state": self.engine_state,
             "export_options": self.export_options,
+            "previous": self.previous.to_dict() if self.previous is not None else None,
         }
 
     @classmethod
@@ -332,7 +343,15 @@ class CueSheet:
             engine=dict(d.get("engine", {})),
             engine_state=dict(d.get("engine_state", {})),
             export_options=dict(d.get("export_options", {})),
+            previous=cls.from_dict(d["previous"]) if isinstance(d.get("previous"), dict) else None,
         )
+
+    def snapshot_for_revision(self) -> CueSheet:
+        """This version as the ``previous`` of its revision: cues and header, no engine runs."""
+        snap = CueSheet(header=ProductionHeader.from_dict(self.header.to_dict()),
+                        media=[MediaRef.from_dict(m.to_dict()) for m in self.media],
+                        cues=[c.copy() for c in self.cues])
+        return snap
 
 
 def with_changes(cue: Cue, **changes: Any) -> Cue:

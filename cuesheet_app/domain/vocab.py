@@ -90,3 +90,12 @@ USAGE_MAPS: dict[str, dict[str, str]] = {
         "LO": "Signature Tune", "SO": "Visual",
     },
 }
+
+# Where a sheet is in its life (Soundmouse-style): a submitted sheet is locked until reopened,
+# and reopening starts a revision.
+STATUSES: tuple[Term, ...] = (
+    Term("draft", "Draft"),
+    Term("ready_for_review", "Ready for review"),
+    Term("submitted", "Submitted"),
+)
+STATUS_LABELS: dict[str, str] = {t.code: t.label for t in STATUSES}

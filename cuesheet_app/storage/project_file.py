@@ -15,7 +15,7 @@ from cuesheet_app import __version__
 from cuesheet_app.domain.model import CueSheet
 from cuesheet_app.storage.atomic import atomic_write_bytes
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FORMAT = "cuesheet-project"
 SUFFIX = ".cuesheet"
 
@@ -36,7 +36,18 @@ def _migrate_1_to_2(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _migrate_1_to_2}
+def _migrate_2_to_3(d: dict[str, Any]) -> dict[str, Any]:
+    """v3 adds the sheet's status (draft / ready for review / submitted) and its date, and the
+    previous version a revision is compared with. A v2 sheet was never submitted through the
+    app, so it is a draft without a previous version."""
+    header = d.setdefault("header", {})
+    header.setdefault("status", "draft")
+    header.setdefault("status_date", "")
+    d.setdefault("previous", None)
+    return d
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def to_json(sheet: CueSheet) -> str:
