@@ -8,7 +8,8 @@ the built executables, never the checkout, through what a user does in the first
 2. a small library (the first-run demo's synthesized tracks and rights sheet) is indexed with
    ``cuesheet library add``; the demo episode is identified with ``cuesheet identify`` (local
    engine) and at least one cue must be identified with a title from the library;
-3. the rights sheet goes into a catalogue (``cuesheet catalogue import``, then ``find``); the
+3. the rights sheet goes into a catalogue (``cuesheet catalogue import``, then ``find``); FCP XML,
+   .otio, AAF and EDL cuts import with ``cuesheet import-edit`` (OTIO's adapter plugins); the
    project is exported to xlsx (opened with openpyxl) and PDF (``%PDF``, at least one page);
 4. ``cuesheet-app PROJECT --screenshot`` renders the GUI offscreen to a PNG, with Qt Multimedia's
    FFmpeg backend loaded for the episode (the AudioShake engine and keyring backends load too);
@@ -257,6 +258,22 @@ def check_screenshot(r: Runner, step: str, argv: list[str | Path], out: Path, me
     print(f"    {out.name}: {w}x{h}, {out.stat().st_size // 1024} KB", flush=True)
 
 
+def check_edit_lists(r: Runner, cli: Path, work: Path) -> None:
+    """OTIO's adapters are plugins found through package metadata and manifests: each format an
+    editor exports (FCP 7 XML, AAF, .otio, CMX EDL) must import in the frozen build."""
+    sys.path.insert(0, str(ROOT))
+    from tests.editlist_fixtures import EDL_NDF, write_aaf, write_otio
+
+    edl = work / "cut.edl"
+    edl.write_text(EDL_NDF, encoding="utf-8")
+    for path, want in ((write_otio(work / "cut.xml", "fcp_xml"), 1), (write_otio(work / "cut.otio"), 2),
+                       (write_aaf(work / "cut.aaf"), 2), (edl, 3)):
+        out = work / (path.name + ".cuesheet")
+        report = r.json(f"import-edit {path.suffix}", [cli, "import-edit", path, "-o", out])
+        if report.get("cues") != want:
+            raise SmokeFailure(f"import-edit {path.name}: expected {want} cue(s), got {report.get('cues')}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("dist", type=Path, help="the one-folder build, e.g. dist/cuesheet")
@@ -280,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         project = check_identify(r, cli, music, sheet, episode, titles)
         check_engines_and_keyring(r, cli, episode)
         check_catalogue(r, cli, sheet, titles)
+        check_edit_lists(r, cli, work)
         check_xlsx(r, cli, project, titles)
         check_pdf(r, cli, project)
         check_screenshot(r, "cuesheet-app PROJECT", [gui, project], work / "project.png", media_backend=True)

@@ -122,3 +122,12 @@ def test_no_import_circles() -> None:
                     seen.add(nxt)
                     todo.append((nxt, (*trail, nxt)))
     assert circles == []
+
+
+def test_edit_list_readers_sit_on_domain_only() -> None:
+    """editlists/ (beside the other importers) turns files into domain EditLists: nothing else of ours."""
+    for path in (PKG / "editlists").rglob("*.py"):
+        for module in _imports(path):
+            if module.startswith("cuesheet_app."):
+                assert module.startswith(("cuesheet_app.domain", "cuesheet_app.editlists")), (
+                    f"{path.name} imports {module}")

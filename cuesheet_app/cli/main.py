@@ -14,6 +14,7 @@ from cuesheet_app.cli import (
     cmd_export,
     cmd_gui,
     cmd_identify,
+    cmd_import_edit,
     cmd_import_events,
     cmd_library,
     cmd_revise,
@@ -21,8 +22,8 @@ from cuesheet_app.cli import (
 )
 from cuesheet_app.cli.errors import EXIT_CANCELLED, EXIT_FAILURE, CliError
 
-COMMANDS = (cmd_gui, cmd_identify, cmd_library, cmd_export, cmd_validate, cmd_import_events, cmd_catalogue,
-            cmd_revise, cmd_diff)
+COMMANDS = (cmd_gui, cmd_identify, cmd_library, cmd_export, cmd_validate, cmd_import_events, cmd_import_edit,
+            cmd_catalogue, cmd_revise, cmd_diff)
 
 
 def _common_options(parser: argparse.ArgumentParser, default: object) -> None:

@@ -136,6 +136,9 @@ def _parties_from_extra(extra: dict[str, Any]) -> list[Party]:
     return parties
 
 
+parties_from_metadata = _parties_from_extra  # also used for library tracks named by an edit list
+
+
 def apply_events(
     sheet: CueSheet,
     doc: EventsDocument,

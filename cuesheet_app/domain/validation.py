@@ -111,6 +111,13 @@ _HEADER_LABELS = {
     "initial_air_date": "Initial air date",
 }
 _HUNDRED = Fraction(100)
+# Flags set by an edit-list import and by identification checked against the edit.
+EDIT_FLAGS = {
+    "rights-needed": ("parties", "music from the edit that neither the library nor the catalogue knows: find its rights"),
+    "edit-other-track": ("title", "the audio identifies another track than the edit names (see notes)"),
+    "not-in-edit": ("title", "music in the mix that no clip of the edit list names"),
+    "edit-silent": ("start", "the edit has this clip but it is silent in the mix (muted or mixed out)"),
+}
 
 
 def validate(sheet: CueSheet, profile: str = "generic") -> list[Finding]:
@@ -171,6 +178,9 @@ def validate_cue(cue: Cue, prof: Profile | str = "generic", sheet: CueSheet | No
         add(Severity.WARNING, "unidentified", "music is not identified yet", "title")
     if "short" in cue.flags:
         add(Severity.WARNING, "short", "shorter than the minimum cue length", "end")
+    for flag, (fieldname, msg) in EDIT_FLAGS.items():
+        if flag in cue.flags:
+            add(Severity.WARNING, flag, msg, fieldname)
     if cue.isrc and not ids.is_valid_isrc(cue.isrc):
         add(Severity.ERROR, "bad-isrc", f"ISRC {cue.isrc!r} is not CC-XXX-YY-NNNNN", "isrc")
     if cue.iswc and not ids.is_valid_iswc(cue.iswc):

@@ -43,6 +43,7 @@ class Settings:
     always_learn_rights: bool = False
     recent_projects: list[str] = field(default_factory=list)
     demo_offered: bool = False
+    edit_rules: dict[str, Any] = field(default_factory=dict)  # music rules for edit lists; empty: defaults
 
     def library_dir(self) -> Path:
         return Path(self.library_dirs[0]) if self.library_dirs else paths.default_library_dir()
