@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cuesheet_app.domain.model import CueSheet
+from cuesheet_app.domain.model import CueSheet, ProductionHeader
 from cuesheet_app.domain.vocab import STATUS_LABELS
 
 
@@ -17,14 +17,14 @@ class StatusError(ValueError):
     """A status change that makes no sense (unknown status, reopening a draft)."""
 
 
-def status_label(sheet: CueSheet) -> str:
-    return STATUS_LABELS.get(sheet.header.status, sheet.header.status or "Draft")
+def status_label(header: ProductionHeader) -> str:
+    return STATUS_LABELS.get(header.status, header.status or "Draft")
 
 
-def status_line(sheet: CueSheet) -> str:
+def status_line(header: ProductionHeader) -> str:
     """"Submitted 2026-12-01": what the PDF and the xlsx print."""
-    label = status_label(sheet)
-    return f"{label} {sheet.header.status_date}".strip()
+    label = status_label(header)
+    return f"{label} {header.status_date}".strip()
 
 
 def set_status(sheet: CueSheet, status: str, today: dt.date | None = None) -> None:

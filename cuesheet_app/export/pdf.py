@@ -23,7 +23,15 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    LongTable,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from cuesheet_app.domain.model import CueSheet
 from cuesheet_app.domain.timecode import Rounding
@@ -102,8 +110,20 @@ def render(data: ExportData, target: Path | str) -> None:
         story.append(Paragraph("<b>Roles:</b> " + "   ".join(
             f"<b>{markup(c, fs)}</b> = {markup(label, fs)}" for c, label in roles), st.body))
     story.append(Paragraph(markup(_time_note(data), fs), st.body))
+    if data.changes:
+        story += _changes_page(data, st)
     footer = _footer(data, fs)
     doc.build(story, canvasmaker=footer)
+
+
+def _changes_page(data: ExportData, st: _Styles) -> list[Any]:
+    """A revised sheet's last page: what changed since the version it revises."""
+    fs = st.fs
+    out: list[Any] = [PageBreak(), Paragraph(markup(data.changes[0], fs), st.title), Spacer(1, 3 * mm)]
+    for line in data.changes[1:]:
+        text = markup(line.strip(), fs)
+        out.append(Paragraph(f"<b>{text}</b>" if not line.startswith(" ") else text, st.body))
+    return out
 
 
 def _time_note(data: ExportData) -> str:

@@ -23,6 +23,8 @@ from fractions import Fraction
 from cuesheet_app.domain import timecode as tc
 from cuesheet_app.domain.model import Cue, CueSheet, Party, ProductionHeader
 from cuesheet_app.domain.parties import format_share
+from cuesheet_app.domain.sheet_diff import describe, diff_sheets
+from cuesheet_app.domain.status import status_line
 from cuesheet_app.domain.validation import PROFILES, Finding, validate
 from cuesheet_app.domain.vocab import ORIGINS, ROLES, USAGE_MAPS, USAGES, WRITER_ROLES, label_of
 from cuesheet_app.export.options import ExportOptions
@@ -180,6 +182,8 @@ class ExportData:
     usage_legend: list[tuple[str, str]]  # only the usages on this sheet
     by_usage: list[Total] = field(default_factory=list)
     by_origin: list[Total] = field(default_factory=list)
+    # a revised sheet's changes since the version it revises (``sheet_diff.describe`` lines)
+    changes: list[str] = field(default_factory=list)
 
     @property
     def revised_label(self) -> str:
@@ -213,6 +217,7 @@ class ExportData:
         extra = [("Country of origin", h.country_of_origin)] if h.country_of_origin else []
         return [
             ("Cue sheet classification", classification),
+            ("Status", status_line(h)),
             ("Date prepared", h.date_prepared),
             ("Initial air date", h.initial_air_date),
             ("Category", h.category),
@@ -323,7 +328,17 @@ def build(sheet: CueSheet, options: ExportOptions | None = None) -> ExportData:
         usage_legend=legend,
         by_usage=[by_usage[k] for k in sorted(by_usage, key=lambda k: (-by_usage[k].seconds, k))],
         by_origin=[by_origin[k] for k in sorted(by_origin, key=lambda k: (-by_origin[k].seconds, k))],
+        changes=revision_changes(sheet),
     )
+
+
+def revision_changes(sheet: CueSheet) -> list[str]:
+    """What a revised sheet changed since the version it revises, as lines (empty otherwise)."""
+    if sheet.previous is None or sheet.header.classification != "Revised":
+        return []
+    prev = sheet.previous.header.revision_number
+    head = f"Changes since {'the original' if not prev else f'revision {prev}'}"
+    return [head, *describe(diff_sheets(sheet.previous, sheet))]
 
 
 def role_codes() -> list[str]:
