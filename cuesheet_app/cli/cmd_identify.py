@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cuesheet_app.cli.cmd_import_edit import add_rule_options, make_plan, parse_rate
 from cuesheet_app.cli.common import load_project, save_project, settings
 from cuesheet_app.cli.errors import EXIT_CANCELLED, CliError
 from cuesheet_app.cli.output import emit, info
@@ -15,6 +16,8 @@ from cuesheet_app.cli.progress import TerminalProgress
 from cuesheet_app.identify.base import Cancelled, CancelToken, IdentificationError, IdentifyRequest
 from cuesheet_app.identify.registry import ENGINE_NAMES, create_engine
 from cuesheet_app.media.errors import MediaError
+from cuesheet_app.media.probe import probe
+from cuesheet_app.services.edit_import import add_engine_results_with_edit
 from cuesheet_app.services.projects import add_engine_results, new_sheet_for_media
 from cuesheet_app.storage.atomic import atomic_write_bytes
 
@@ -33,6 +36,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="ignore cached results and resume state; run anew")
     p.add_argument("--yes", "-y", action="store_true",
                    help="AudioShake: accept the estimated cost without asking (for scripts)")
+    p.add_argument("--edit-list", metavar="FILE",
+                   help="the episode's edit list (EDL, XML, AAF, OTIO, Pro Tools text): cue times and "
+                        "sources from the edit, confirmed by the audio; disagreements become findings")
+    p.add_argument("--fps", metavar="RATE", help="with --edit-list: timeline rate (default: the media's)")
+    add_rule_options(p)
     p.set_defaults(run=run)
 
 
@@ -83,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     episodes = [Path(e) for e in args.episodes]
     many = len(episodes) > 1
+    if args.edit_list and many:
+        raise CliError("--edit-list belongs to one episode: identify one episode at a time with its edit list")
     cost = _approve_cost(args, engine, episodes)
     cancel = CancelToken()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
@@ -98,6 +108,14 @@ def run(args: argparse.Namespace) -> int:
                     sheet = load_project(project_path)  # resume: keeps the engine state (task ids)
                 if sheet is None or not sheet.media:
                     sheet = new_sheet_for_media(episode, cfg)
+                plan = None
+                fps = parse_rate(args.fps)
+                if fps is not None and fps != sheet.rate:
+                    sheet.header.frame_rate = fps.name
+                if args.edit_list:  # read and check the edit before spending time on the audio
+                    plan = make_plan(args, cfg, sheet, probe(episode), edit_path=args.edit_list)
+                    for note in plan.notes:
+                        info(args, f"note: {note}")
                 state = sheet.engine_state.setdefault(engine_name, {})
 
                 def persist(sheet=sheet, project_path=project_path) -> None:
@@ -116,7 +134,10 @@ def run(args: argparse.Namespace) -> int:
                     bar.close()
                 if events_path:
                     atomic_write_bytes(events_path, doc.to_json().encode("utf-8"))
-                add_engine_results(sheet, doc, engine_name, cfg)
+                if plan is not None:
+                    add_engine_results_with_edit(sheet, doc, engine_name, cfg, plan, cfg.catalogue())
+                else:
+                    add_engine_results(sheet, doc, engine_name, cfg)
                 persist()
                 identified = sum(1 for c in sheet.cues if c.identified)
                 results.append({"episode": str(episode), "events": len(doc.events), "cues": len(sheet.cues),

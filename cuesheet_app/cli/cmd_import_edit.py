@@ -56,7 +56,8 @@ def parse_rate(text: str | None) -> tc.FrameRate | None:
         raise CliError(str(exc)) from None
 
 
-def make_plan(args: argparse.Namespace, cfg: Any, media_sheet: Any = None, media_info: Any = None) -> ImportPlan:
+def make_plan(args: argparse.Namespace, cfg: Any, media_sheet: Any = None, media_info: Any = None,
+              edit_path: str | None = None) -> ImportPlan:
     try:
         rules = rules_from_settings(cfg, args.music_only, args.bridge_frames)
     except RulesError as exc:
@@ -65,7 +66,7 @@ def make_plan(args: argparse.Namespace, cfg: Any, media_sheet: Any = None, media
     library = Path(args.library) if getattr(args, "library", None) else cfg.library_dir()
     try:
         return plan_import(
-            args.edit, rules, rate=rate, media=media_info,
+            edit_path or args.edit, rules, rate=rate, media=media_info,
             media_rate=media_sheet.rate if media_sheet is not None else None,
             media_start_timecode=(media_sheet.media[0].start_timecode if media_sheet is not None else None),
             library_dir=library, catalogue_path=cfg.catalogue())

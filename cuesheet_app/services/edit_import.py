@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cuesheet_app.domain import timecode as tc
-from cuesheet_app.domain.conversion import assign_cue_numbers
+from cuesheet_app.domain.conversion import assign_cue_numbers, events_to_cues
 from cuesheet_app.domain.edit_clips import (
     EditClip,
     EditList,
@@ -28,6 +28,8 @@ from cuesheet_app.domain.edit_clips import (
     time_mapping,
 )
 from cuesheet_app.domain.edit_merge import EditCue, edit_cue_to_cue, merge_clips
+from cuesheet_app.domain.edit_reconcile import reconcile
+from cuesheet_app.domain.events import EventsDocument
 from cuesheet_app.domain.identifiers import normalize_isrc
 from cuesheet_app.domain.model import Cue, CueSheet
 from cuesheet_app.domain.music_rules import (
@@ -43,6 +45,7 @@ from cuesheet_app.media.probe import MediaInfo
 from cuesheet_app.rights.autofill import fill_cues
 from cuesheet_app.rights.catalogue import Catalogue, CatalogueError, SchemaError
 from cuesheet_app.rights.lookup import find_recording
+from cuesheet_app.services.projects import conversion_settings
 from cuesheet_app.settings.store import Settings
 
 log = logging.getLogger(__name__)
@@ -242,3 +245,24 @@ def sheet_from_edit(plan: ImportPlan, settings: Settings, media_sheet: CueSheet 
     sheet.sort_and_renumber()
     assign_cue_numbers(sheet)
     return sheet
+
+
+def add_engine_results_with_edit(sheet: CueSheet, doc: EventsDocument, engine: str, settings: Settings,
+                                 plan: ImportPlan, catalogue_path: Path | None = None) -> list[Cue]:
+    """``identify --edit-list``: the edit's cues, confirmed and completed by what the engine heard;
+    disagreements stay as flagged cues (Problems findings). Returns the cues put in the sheet."""
+    sheet.events.append({"engine": engine, "document": doc.to_dict()})
+    heard = events_to_cues(doc, sheet, conversion_settings(settings), engine)
+    cat = _open_catalogue(catalogue_path)
+    if cat is not None:
+        try:
+            fill_cues(cat, heard)
+        finally:
+            cat.close()
+    cues = reconcile(cues_for_plan(plan, catalogue_path), heard)
+    sheet.cues = [c for c in sheet.cues if c.provenance.engine == "manual"] + cues
+    sheet.engine = {"name": engine, "merge_gap_s": settings.merge_gap_s, "min_cue_length_s": settings.min_cue_length_s,
+                    "edit_list": plan.edit.source, "format": plan.edit.format, "rules": plan.rules.to_dict()}
+    sheet.sort_and_renumber()
+    assign_cue_numbers(sheet)
+    return cues
