@@ -1,0 +1,305 @@
+"""How the local engine scales with the library: build N tracks, query a 60-minute episode.
+
+    .venv/bin/python benchmarks/library_scale.py --tracks 1000 --work benchmarks/data/library_scale \\
+        --json out.json [--olaf /path/to/olaf] [--results benchmarks/results/library_scale.json]
+
+Writes ONE JSON object (issue 12's keys): ``tracks, reference_hours, index_bytes, index_s,
+index_x_realtime, query_x_realtime, recall_loud, recall_m12, recall_speed, wrong_ids,
+peak_rss_mb``, plus ``details`` (per change, boundaries, the machine, the engine commit) and,
+with ``--olaf``, ``olaf`` (the peer on the same library and episode).
+
+The library (reproducible from ``--seed``; data under ``--work``, git-ignored):
+1. the local-engine benchmark's real library tracks (Debian game-music packages, the same seeded
+   75/25 split as ``local_engine/build_dataset.py``; the other quarter is non-library music);
+2. every other real music we fetch from Debian (``EXTRA_PACKAGES``, tracks of 45 s or more,
+   duplicates removed): real distractors, never queried;
+3. procedurally generated decoys (``library_scale_decoys.py``) up to N tracks: different
+   pieces, not speed-shifted copies.
+It is indexed through the product's own path, ``Library.add`` (both cores), timed here.
+
+The episode (``library_scale_episode.py``): 60 minutes of library excerpts (8-30 s) at
+0/-6/-12 dB under speech, a third of them at 0.96, 1.02, 25/24 or tempo 1.03, plus non-library
+music and speech. The engine runs in a child process (wall time and peak RSS of that child).
+
+Scoring: an excerpt is identified when an identified event names its track and overlaps it by
+min(2 s, half its length). ``recall_loud``: unchanged excerpts at 0/-6 dB; ``recall_m12``:
+unchanged at -12 dB; ``recall_speed``: changed excerpts at 0/-6 dB (the same levels as
+``recall_loud``, so the two compare); ``wrong_ids``: identified events whose best-overlapping
+block is another library track, non-library music or speech. ``index_bytes`` is everything the
+engine reads at query time (the whole library folder: hash index and per-track landmarks).
+
+Olaf (``--olaf``, the binary built from its public source by ``library_scale_olaf.sh`` in
+/work/cache, never vendored): the same library files stored with ``olaf store``, the episode
+queried with ``olaf query --fragmented`` on one thread; its matches are scored the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "benchmarks" / "local_engine"))
+
+import build_dataset as bd  # noqa: E402
+import library_scale_olaf as olaf_peer  # noqa: E402
+from library_scale_decoys import RATE as DECOY_RATE  # noqa: E402
+from library_scale_decoys import render_decoy  # noqa: E402
+from library_scale_episode import build_episode  # noqa: E402
+from library_scale_score import score  # noqa: E402
+
+from cuesheet_app.identify.local.library import Library  # noqa: E402
+from cuesheet_app.media.decode import decode_all  # noqa: E402
+from cuesheet_app.media.identity import quick_fingerprint  # noqa: E402
+from cuesheet_app.media.probe import probe  # noqa: E402
+
+EXTRA_PACKAGES = ["asc-music", "fb-music-high", "nexuiz-music", "ufoai-music", "warzone2100-music",
+                  "neverball-data", "extremetuxracer-data", "lincity-ng-data", "xmoto-data",
+                  "chromium-bsu-data", "pingus-data"]
+EXTRA_PKGS = bd.PKGS.parent / "pkgs-extra"  # apart, so build_dataset.py's own split never sees them
+AUDIO = (".ogg", ".oga", ".opus", ".mp3", ".flac", ".wav")
+SPLIT_SEED = 7  # the local-engine benchmark's split of its real tracks
+
+
+def fetch(packages: list[str], root: Path) -> None:
+    """``apt-get download`` + ``dpkg-deb -x`` into ``root`` (the Debian client only)."""
+    bd.DEBS.mkdir(parents=True, exist_ok=True)
+    for pkg in packages:
+        target = root / pkg
+        if target.exists():
+            continue
+        if not list(bd.DEBS.glob(f"{pkg}_*.deb")):
+            print(f"apt-get download {pkg}", flush=True)
+            subprocess.run(["apt-get", "download", pkg], cwd=bd.DEBS, check=True)
+        deb = sorted(bd.DEBS.glob(f"{pkg}_*.deb"))[-1]
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(target) + ".tmp"], check=True)
+        os.replace(str(target) + ".tmp", target)
+    for pk3 in sorted(p for pkg in packages for p in (root / pkg).rglob("*.pk3")):
+        unpack_music(pk3)
+
+
+def unpack_music(archive: Path) -> None:
+    """Game data archives (``.pk3`` is a zip) hold their music as Ogg files: take those out."""
+    out = archive.with_name(archive.name + ".music")
+    if out.exists():
+        return
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    with zipfile.ZipFile(archive) as z:
+        for name in z.namelist():
+            if name.lower().endswith(AUDIO) and not name.endswith("/"):
+                z.extract(name, tmp)
+    os.replace(tmp, out)
+
+
+def scan(packages: list[str], root: Path, min_s: float = 45.0) -> list[tuple[str, float, str]]:
+    """Audio files of ``min_s`` or more under the packages, in path order: (path, seconds, quick fp)."""
+    out = []
+    for path in sorted(p for pkg in packages for p in (root / pkg).rglob("*")):
+        if not path.name.lower().endswith(AUDIO) or not path.is_file():
+            continue
+        try:
+            seconds = float(probe(path).duration_s)
+        except Exception:
+            continue
+        if seconds >= min_s:
+            out.append((str(path), seconds, quick_fingerprint(path)))
+    return out
+
+
+def real_music(work: Path) -> dict:
+    """The benchmark's library/non-library split, plus the extra real distractors (cached)."""
+    cache = work / "real_tracks.json"
+    if cache.exists():
+        return json.loads(cache.read_text())
+    fetch(bd.PACKAGES, bd.PKGS)
+    fetch(EXTRA_PACKAGES, EXTRA_PKGS)
+    base, seen = [], set()
+    for path, seconds, fp in scan(bd.PACKAGES, bd.PKGS):
+        if fp not in seen:
+            seen.add(fp)
+            base.append((path, seconds))
+    order = np.random.default_rng(SPLIT_SEED).permutation(len(base))
+    n_lib = int(round(len(base) * 0.75))
+    extra = []
+    for path, seconds, fp in scan(EXTRA_PACKAGES, EXTRA_PKGS):
+        if fp not in seen:
+            seen.add(fp)
+            extra.append((path, seconds))
+    out = {"library": sorted(base[i][0] for i in order[:n_lib]),
+           "non_library": sorted(base[i][0] for i in order[n_lib:]),
+           "extra": [p for p, _ in extra],
+           "seconds": {p: s for p, s in base + extra}}
+    work.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(out, indent=1))
+    return out
+
+
+def _write_decoy(job: tuple[int, int, float, str]) -> str:
+    index, seed, seconds, dst = job
+    if not Path(dst).exists():
+        bd.write_flac(Path(dst + ".tmp.flac"), render_decoy(index, seed, seconds), DECOY_RATE)
+        os.replace(dst + ".tmp.flac", dst)
+    return dst
+
+
+def decoys(work: Path, count: int, seed: int, seconds: float, workers: int) -> list[str]:
+    folder = work / f"decoys-s{seed}-{int(seconds)}s"
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = [(i, seed, seconds, str(folder / f"{i // 1000:03d}" / f"decoy-{i:06d}.flac")) for i in range(count)]
+    for sub in {Path(j[3]).parent for j in jobs}:
+        sub.mkdir(exist_ok=True)
+    todo = [j for j in jobs if not Path(j[3]).exists()]
+    t0 = time.perf_counter()
+    if todo:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for k, _ in enumerate(pool.map(_write_decoy, todo, chunksize=16)):
+                if k % 500 == 0:
+                    print(f"decoys {k}/{len(todo)} ({time.perf_counter() - t0:.0f} s)", flush=True)
+    return [j[3] for j in jobs]
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def index(work: Path, paths: list[str], n: int) -> dict:
+    lib_dir = work / f"library-{n}"
+    stamp = lib_dir / "scale_index.json"
+    commit = engine_commit()
+    if stamp.exists():
+        old = json.loads(stamp.read_text())
+        if old.get("engine_commit") == commit:
+            return old
+    shutil.rmtree(lib_dir, ignore_errors=True)
+    t0 = time.perf_counter()
+    report = Library(lib_dir).add(paths)
+    wall = time.perf_counter() - t0
+    stats = Library(lib_dir).stats()
+    out = {"dir": str(lib_dir), "tracks": stats.tracks, "seconds": stats.total_duration_s,
+           "wall_s": round(wall, 1), "failed": len(report.failed), "index_bytes": folder_bytes(lib_dir),
+           "hash_index_bytes": stats.index_bytes, "engine_commit": commit}
+    stamp.write_text(json.dumps(out, indent=1))
+    return out
+
+
+def engine_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def run_engine(lib_dir: str, episode: Path, events_out: Path) -> dict:
+    """The engine in a child process (like the CLI would run): wall time and peak RSS."""
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from cuesheet_app.identify.local.engine import LocalEngine\n"
+        "from cuesheet_app.identify.base import IdentifyRequest\n"
+        f"doc = LocalEngine(Path({lib_dir!r})).identify(IdentifyRequest(media_path=Path({str(episode)!r})))\n"
+        f"Path({str(events_out)!r}).write_text(doc.to_json())\n"
+    )
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if status != 0:
+        raise SystemExit(f"engine failed on {episode} (status {status})")
+    return {"wall_s": round(wall, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--tracks", type=int, required=True)
+    ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "data" / "library_scale")
+    ap.add_argument("--json", type=Path, required=True, help="where the one result object is written")
+    ap.add_argument("--results", type=Path, help="also merge the result into this JSON list (by tracks)")
+    ap.add_argument("--seed", type=int, default=12)
+    ap.add_argument("--decoy-seconds", type=float, default=60.0)
+    ap.add_argument("--minutes", type=float, default=60.0)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--olaf", type=Path, help="an Olaf binary to measure side by side")
+    ap.add_argument("--skip-engine", action="store_true", help="only (re)measure Olaf")
+    args = ap.parse_args(argv)
+    work = args.work.resolve()
+    real = real_music(work)
+    fixed = real["library"] + real["extra"]
+    if args.tracks < len(real["library"]):
+        raise SystemExit(f"--tracks must be at least the {len(real['library'])} real library tracks")
+    fixed = fixed[:args.tracks]
+    paths = fixed + decoys(work, args.tracks - len(fixed), args.seed, args.decoy_seconds, args.workers)
+    (work / "episodes").mkdir(parents=True, exist_ok=True)
+    bd.DATA = work  # espeak's temporary file goes here
+    episode = work / "episodes" / f"episode-s{args.seed}.m4a"
+    truth = build_episode(episode, args.minutes, real["library"], real["non_library"], args.seed,
+                          decode=lambda p, r: decode_all(p, rate=r), speech_pool=bd.speech_pool,
+                          encode=bd.encode_aac)
+    episode_s = truth["segments"][-1]["end_s"]
+    result: dict = {"tracks": args.tracks}
+    if not args.skip_engine:
+        idx = index(work, paths, args.tracks)
+        events_path = work / "episodes" / f"events-{args.tracks}.json"
+        run = run_engine(idx["dir"], episode, events_path)
+        events = json.loads(events_path.read_text())["events"]
+        by_id = {int(t.id): t.path for t in Library(Path(idx["dir"])).tracks()}
+        ident = [(e["start_time_s"], e["end_time_s"], by_id.get(int(e.get("reference_id", -1)), "?"),
+                  e.get("speed_ratio")) for e in events if e.get("music_identified")]
+        s = score(truth, ident)
+        hours = idx["seconds"] / 3600
+        result.update({
+            "reference_hours": round(hours, 2), "index_bytes": idx["index_bytes"], "index_s": idx["wall_s"],
+            "index_x_realtime": round(idx["seconds"] / idx["wall_s"], 1),
+            "query_x_realtime": round(episode_s / run["wall_s"], 1),
+            "recall_loud": s["recall_loud"], "recall_m12": s["recall_m12"], "recall_speed": s["recall_speed"],
+            "wrong_ids": s["wrong_ids"], "peak_rss_mb": run["peak_rss_mb"],
+            "details": {**s["details"], "index_mb_per_hour": round(idx["index_bytes"] / 1e6 / hours, 2),
+                        "hash_index_bytes": idx["hash_index_bytes"], "query_wall_s": run["wall_s"],
+                        "episode_minutes": round(episode_s / 60, 2), "index_failed": idx["failed"],
+                        "real_library_tracks": len(real["library"]), "real_extra_tracks": len(fixed) - len(real["library"]),
+                        "decoys": args.tracks - len(fixed), "decoy_seconds": args.decoy_seconds,
+                        "engine_commit": idx["engine_commit"],
+                        "machine": f"{os.cpu_count()} cores shared with 8 other engineers' work, "
+                                   f"{platform.machine()}, Python {platform.python_version()}"},
+        })
+    if args.olaf:
+        peer = olaf_peer.measure(args.olaf, work, paths, args.tracks, episode, truth, score)
+        if "reference_hours" in result:
+            peer["index_mb_per_hour"] = round(peer["index_bytes"] / 1e6 / result["reference_hours"], 2)
+        result["olaf"] = peer
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=1))
+    if args.results:
+        merge(args.results, result)
+    print(json.dumps({k: v for k, v in result.items() if k != "details"}, indent=1))
+    return 0
+
+
+def merge(path: Path, result: dict) -> None:
+    """Replace the run with the same track count (keeping a separately measured Olaf), sorted."""
+    runs = json.loads(path.read_text()) if path.exists() else []
+    old = next((r for r in runs if r["tracks"] == result["tracks"]), {})
+    merged = {**old, **result}
+    runs = sorted([r for r in runs if r["tracks"] != result["tracks"]] + [merged], key=lambda r: r["tracks"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(runs, indent=1) + "\n")
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Scoring for the library-scale benchmark, shared by our engine and Olaf (same rules for both).
+
+An identification is ``(start_s, end_s, track_path, speed_ratio or None)``. A library excerpt
+counts as identified when an identification names its track and overlaps it by min(2 s, half
+the excerpt). An identification is wrong when the block it overlaps most is another library
+track, non-library music or speech.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+Ident = tuple[float, float, str, "float | None"]
+
+
+def _recall(hits: list[bool]) -> float | None:
+    return round(sum(hits) / len(hits), 4) if hits else None
+
+
+def score(truth: dict, idents: list[Ident]) -> dict:
+    segs = truth["segments"]
+    wrong = {"wrong_track": 0, "non_library_music": 0, "speech": 0}
+    for a, b, track, _ in idents:
+        best, overlap = None, 0.0
+        for s in segs:
+            o = min(b, s["end_s"]) - max(a, s["start_s"])
+            if o > overlap:
+                best, overlap = s, o
+        if best is None:
+            continue
+        if best["kind"] == "lib":
+            wrong["wrong_track"] += best["track"] != track
+        elif best["kind"] == "nonlib":
+            wrong["non_library_music"] += 1
+        else:
+            wrong["speech"] += 1
+    groups: dict[str, list[bool]] = {}
+    boundary: dict[str, list[float]] = {}
+    ratio_err: list[float] = []
+    for s in segs:
+        if s["kind"] != "lib":
+            continue
+        length = s["end_s"] - s["start_s"]
+        need = min(2.0, 0.5 * length)
+        hits = [i for i in idents if i[2] == s["track"] and min(i[1], s["end_s"]) - max(i[0], s["start_s"]) >= need]
+        change = s["change"]
+        key = f"{'loud' if s['level'] in (0, -6) else 'm12'} {change}"
+        groups.setdefault(key, []).append(bool(hits))
+        if hits:
+            first, last = min(hits, key=lambda i: i[0]), max(hits, key=lambda i: i[1])
+            errs = [abs(first[0] - s["start_s"]), abs(last[1] - s["end_s"])]
+            boundary.setdefault("changed" if change != "none" else "unchanged", []).extend(errs)
+            if first[3] is not None and change != "none":
+                ratio_err.append(abs(float(first[3]) - s["ratio"]))
+    loud = groups.get("loud none", [])
+    m12 = groups.get("m12 none", [])
+    speed = [h for k, v in groups.items() if k.startswith("loud ") and k != "loud none" for h in v]
+    return {
+        "recall_loud": _recall(loud), "recall_m12": _recall(m12), "recall_speed": _recall(speed),
+        "wrong_ids": sum(wrong.values()),
+        "details": {
+            "excerpts": {k: [sum(v), len(v)] for k, v in sorted(groups.items())},
+            "recall_speed_m12": _recall([h for k, v in groups.items() if k.startswith("m12 ") and k != "m12 none"
+                                         for h in v]),
+            "wrong": wrong,
+            "boundary_median_s": {k: round(statistics.median(v), 3) for k, v in boundary.items() if v},
+            "speed_ratio_median_error": round(statistics.median(ratio_err), 4) if ratio_err else None,
+        },
+    }
