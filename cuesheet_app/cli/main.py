@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from cuesheet_app import __version__
 from cuesheet_app.cli import (
+    cmd_batch,
     cmd_catalogue,
     cmd_diff,
     cmd_export,
@@ -23,7 +24,7 @@ from cuesheet_app.cli import (
 from cuesheet_app.cli.errors import EXIT_CANCELLED, EXIT_FAILURE, CliError
 
 COMMANDS = (cmd_gui, cmd_identify, cmd_library, cmd_export, cmd_validate, cmd_import_events, cmd_import_edit,
-            cmd_catalogue, cmd_revise, cmd_diff)
+            cmd_catalogue, cmd_revise, cmd_diff, cmd_batch)
 
 
 def _common_options(parser: argparse.ArgumentParser, default: object) -> None:

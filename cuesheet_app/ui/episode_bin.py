@@ -29,13 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from cuesheet_app.domain.model import CueSheet
+from cuesheet_app.media.suffixes import MEDIA_SUFFIXES
 from cuesheet_app.storage.project_file import SUFFIX as PROJECT_SUFFIX
-
-# What FFmpeg (PyAV) reads and broadcasters deliver. Anything else is refused up front with
-# its reason; a file of a listed type that turns out corrupt fails in its job, with the reason.
-MEDIA_SUFFIXES = frozenset(
-    [".wav", ".wave", ".bwf", ".aif", ".aiff", ".aifc", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wma", ".mka", ".ac3", ".eac3", ".mp4", ".m4v", ".mov", ".mxf", ".mkv", ".webm", ".avi", ".wmv", ".mpg", ".mpeg", ".m2v", ".ts", ".mts", ".m2ts", ".vob", ".dv", ".3gp", ".flv"]
-)
 
 NEW, QUEUED, IDENTIFYING, DONE, FAILED, CANCELLED = "new", "queued", "identifying", "done", "failed", "cancelled"
 STATUS_LABELS = {NEW: "New", QUEUED: "Queued", IDENTIFYING: "Identifying", DONE: "Done",
