@@ -10,7 +10,7 @@ PIP := $(VENV)/bin/pip
 SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 \
 	libxcb-randr0 libxcb-render-util0 libxcb-image0 libnss3 libpulse0 libasound2 \
-	fonts-dejavu-core fonts-droid-fallback espeak-ng poppler-utils xvfb
+	fonts-dejavu-core fonts-droid-fallback espeak-ng poppler-utils xvfb postgresql
 
 .PHONY: run test lint sysdeps venv venv-test bench screenshots package package-test clean
 

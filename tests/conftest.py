@@ -72,3 +72,27 @@ def answers(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     a = Answers(otherwise=QMessageBox.StandardButton.Discard)
     monkeypatch.setattr(main_window, "ask", a)
     return a
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL 15 (Debian's package) on a free loopback port, for the whole session."""
+    from tests.pg_server import PgServer
+
+    server = PgServer().start()
+    yield server
+    from cuesheet_app.rights.pg_backend import close_pools
+
+    close_pools()
+    server.remove()
+
+
+@pytest.fixture
+def pg_url(pg_server, request, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh team catalogue database for this test; the password comes from PGPASSWORD."""
+    import re
+
+    name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:50]
+    for key, value in pg_server.env().items():
+        monkeypatch.setenv(key, value)
+    return pg_server.create_database(name)

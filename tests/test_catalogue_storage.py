@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cuesheet_app.rights.catalogue import Catalogue, CatalogueError
-from cuesheet_app.rights.schema import SCHEMA_VERSION, V1_DDL, SchemaError
+from cuesheet_app.rights.schema import SCHEMA_VERSION, V1_DDL, SchemaError, ddl_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,7 +63,7 @@ def test_two_processes_writing_at_once_keep_the_file_sound(tmp_path: Path) -> No
 
 def _v1_file(path: Path) -> None:
     conn = sqlite3.connect(path)
-    conn.executescript(V1_DDL)
+    conn.executescript(ddl_for("sqlite", V1_DDL))
     conn.executemany("INSERT INTO works VALUES (?,?,?,?,?)", [
         (1, "Schön Rosmarin", "T0345246801", "Fritz Kreisler [GEMA] [00012345678] 100%", "Schott Music [GEMA] 100%"),
         (2, "Duplicate ISWC", "T0345246801", "Someone 100%", ""),
@@ -84,7 +84,7 @@ def test_migration_from_v1_keeps_everything(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     _v1_file(path)
     with Catalogue(path) as cat:
-        version = cat._conn.execute("PRAGMA user_version").fetchone()[0]
+        version = cat.backend.schema_version()
         assert version == SCHEMA_VERSION
         assert cat.integrity_check() == "ok"
         rec = cat.recording_by_isrc("DE-F05-95-03430")

@@ -1,4 +1,4 @@
-"""``cuesheet catalogue import|export|find``: the rights catalogue from a terminal.
+"""``cuesheet catalogue ...``: the rights catalogue from a terminal (team commands: catalogue_team_cli).
 
 Lives in cli/ (not rights/) because rights/ is an inner layer and may not import cli/.
 """
@@ -9,7 +9,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from cuesheet_app.cli.common import settings
+from cuesheet_app.cli.catalogue_option import catalogue_location, open_catalogue_from_args
 from cuesheet_app.cli.errors import EXIT_FINDINGS, EXIT_OK, CliError
 from cuesheet_app.cli.output import emit, info
 from cuesheet_app.cli.progress import TerminalProgress
@@ -24,21 +24,27 @@ from cuesheet_app.storage.atomic import WriteError
 
 
 def run(args: argparse.Namespace) -> int:
-    path = Path(args.catalogue) if getattr(args, "catalogue", None) else settings().catalogue()
     command = args.catalogue_command
-    if command != "import" and not path.exists():
-        raise CliError(f"No rights catalogue at {path} yet: import a metadata sheet first "
-                       "(cuesheet catalogue import FILE)")
-    if command == "import" and args.dry_run and not path.exists():
-        # A preview writes nothing, not even an empty catalogue file.
-        with tempfile.TemporaryDirectory(prefix="cuesheet-preview-") as tmp:
-            return _guarded(args, Path(tmp) / path.name, command)
-    return _guarded(args, path, command)
+    if command in ("migrate", "sync", "password", "history"):
+        from cuesheet_app.cli import catalogue_team_cli
+
+        return catalogue_team_cli.run(args)
+    location = catalogue_location(args)
+    if isinstance(location, Path):
+        if command != "import" and not location.exists():
+            raise CliError(f"No rights catalogue at {location} yet: import a metadata sheet first "
+                           "(cuesheet catalogue import FILE)")
+        if command == "import" and args.dry_run and not location.exists():
+            # A preview writes nothing, not even an empty catalogue file.
+            with tempfile.TemporaryDirectory(prefix="cuesheet-preview-") as tmp:
+                args.catalogue = str(Path(tmp) / location.name)
+                return _guarded(args, command)
+    return _guarded(args, command)
 
 
-def _guarded(args: argparse.Namespace, path: Path, command: str) -> int:
+def _guarded(args: argparse.Namespace, command: str) -> int:
     try:
-        with Catalogue(path) as cat:
+        with open_catalogue_from_args(args) as cat:
             if command == "import":
                 return _import(args, cat)
             if command == "export":
@@ -69,16 +75,16 @@ def _import(args: argparse.Namespace, cat: Catalogue) -> int:
     if notes:
         lines.append(f"{len(notes)} value(s) normalised, e.g. {notes[0]}")
     lines.append(report.summary() + ("" if report.applied else " (dry run: nothing written)"))
-    emit(args, "\n".join(lines), {"catalogue": str(cat.path), **report.to_dict()})
+    emit(args, "\n".join(lines), {"catalogue": cat.where, **report.to_dict()})
     if report.applied:
-        info(args, f"Catalogue {cat.path}: {_counts(cat)}")
+        info(args, f"Catalogue {cat.where}: {_counts(cat)}")
     return EXIT_FINDINGS if report.skipped else EXIT_OK
 
 
 def _export(args: argparse.Namespace, cat: Catalogue) -> int:
     rows = export_catalogue(cat, args.file)
-    emit(args, f"{args.file}: {rows} row(s) from {cat.path}", {"file": str(args.file), "rows": rows,
-                                                               "catalogue": str(cat.path)})
+    emit(args, f"{args.file}: {rows} row(s) from {cat.where}", {"file": str(args.file), "rows": rows,
+                                                                "catalogue": cat.where})
     return EXIT_OK
 
 

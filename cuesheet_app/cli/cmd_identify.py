@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cuesheet_app.cli.catalogue_option import add_catalogue_option, apply_catalogue_option
 from cuesheet_app.cli.cmd_import_edit import add_rule_options, make_plan, parse_rate
 from cuesheet_app.cli.common import load_project, save_project, settings
 from cuesheet_app.cli.errors import EXIT_CANCELLED, CliError
@@ -17,6 +18,7 @@ from cuesheet_app.identify.base import Cancelled, CancelToken, IdentificationErr
 from cuesheet_app.identify.registry import ENGINE_NAMES, create_engine
 from cuesheet_app.media.errors import MediaError
 from cuesheet_app.media.probe import probe
+from cuesheet_app.rights.location import settings_location
 from cuesheet_app.services.edit_import import add_engine_results_with_edit
 from cuesheet_app.services.projects import add_engine_results, new_sheet_for_media
 from cuesheet_app.storage.atomic import atomic_write_bytes
@@ -41,6 +43,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
                         "sources from the edit, confirmed by the audio; disagreements become findings")
     p.add_argument("--fps", metavar="RATE", help="with --edit-list: timeline rate (default: the media's)")
     add_rule_options(p)
+    add_catalogue_option(p)
     p.set_defaults(run=run)
 
 
@@ -82,7 +85,7 @@ def _target(option: str | None, episode: Path, many: bool, suffix: str) -> Path 
 
 
 def run(args: argparse.Namespace) -> int:
-    cfg = settings()
+    cfg = apply_catalogue_option(args, settings())
     engine_name = args.engine or cfg.default_engine
     library = Path(args.library) if args.library else None
     try:
@@ -135,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
                 if events_path:
                     atomic_write_bytes(events_path, doc.to_json().encode("utf-8"))
                 if plan is not None:
-                    add_engine_results_with_edit(sheet, doc, engine_name, cfg, plan, cfg.catalogue())
+                    add_engine_results_with_edit(sheet, doc, engine_name, cfg, plan, settings_location(cfg))
                 else:
                     add_engine_results(sheet, doc, engine_name, cfg)
                 persist()

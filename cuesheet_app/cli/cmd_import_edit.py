@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from cuesheet_app.cli.catalogue_option import add_catalogue_option, apply_catalogue_option
 from cuesheet_app.cli.common import save_project, settings
 from cuesheet_app.cli.errors import CliError
 from cuesheet_app.cli.output import emit, info
@@ -14,6 +15,7 @@ from cuesheet_app.domain.edit_merge import EditRangeError
 from cuesheet_app.domain.music_rules import RulesError
 from cuesheet_app.editlists.errors import EditListError
 from cuesheet_app.media.errors import MediaError
+from cuesheet_app.rights.location import settings_location
 from cuesheet_app.services.edit_import import (
     ImportPlan,
     plan_import,
@@ -34,6 +36,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     add_rule_options(p)
     p.add_argument("-o", "--output", required=True, metavar="PROJECT.cuesheet")
     p.add_argument("--force", action="store_true", help="overwrite an existing project")
+    add_catalogue_option(p)
     p.set_defaults(run=run)
 
 
@@ -69,7 +72,7 @@ def make_plan(args: argparse.Namespace, cfg: Any, media_sheet: Any = None, media
             edit_path or args.edit, rules, rate=rate, media=media_info,
             media_rate=media_sheet.rate if media_sheet is not None else None,
             media_start_timecode=(media_sheet.media[0].start_timecode if media_sheet is not None else None),
-            library_dir=library, catalogue_path=cfg.catalogue())
+            library_dir=library, catalogue_path=settings_location(cfg))
     except (EditListError, EditRangeError) as exc:
         raise CliError(str(exc)) from None
 
@@ -78,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.exists() and not args.force:
         raise CliError(f"{out} exists; use --force to overwrite it")
-    cfg = settings()
+    cfg = apply_catalogue_option(args, settings())
     media_sheet = media_info = None
     if args.media:
         from cuesheet_app.media.probe import probe
@@ -95,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     plan = make_plan(args, cfg, media_sheet, media_info)
     for note in plan.notes:
         info(args, f"note: {note}")
-    sheet = sheet_from_edit(plan, cfg, media_sheet, cfg.catalogue())
+    sheet = sheet_from_edit(plan, cfg, media_sheet, settings_location(cfg))
     save_project(sheet, out)
     needs_rights = sum(1 for c in sheet.cues if "rights-needed" in c.flags)
     emit(args, f"{out}: {len(sheet.cues)} cue(s) from {plan.summary()}; {needs_rights} need rights",

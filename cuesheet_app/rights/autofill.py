@@ -85,27 +85,35 @@ def _fill_parties(cue: Cue, known: list[Party]) -> bool:
 
 
 def fill_cues(cat: Catalogue, cues: list[Cue]) -> FillReport:
+    """One consistent snapshot for the whole sheet: a colleague saving meanwhile never leaves
+    half a season filled from the old rights and half from the new."""
     report = FillReport()
-    for cue in cues:
-        match = find_recording(cat, cue)
-        if match is None:
-            continue
-        report.matched += 1
-        filled = fill_cue(cue, match)
-        if filled:
-            report.filled[cue.id] = filled
+    with cat.snapshot():
+        for cue in cues:
+            match = find_recording(cat, cue)
+            if match is None:
+                continue
+            report.matched += 1
+            filled = fill_cue(cue, match)
+            if filled:
+                report.filled[cue.id] = filled
     return report
 
 
-def fill_sheet_from_path(sheet: CueSheet, path: Path, cues: list[Cue] | None = None) -> FillReport | None:
+def fill_sheet_from_path(sheet: CueSheet, path: Path | str, cues: list[Cue] | None = None,
+                         user: str = "") -> FillReport | None:
     """Auto-fill at project creation: quietly nothing when there is no catalogue yet or it fails.
 
+    ``path`` is a SQLite file or a team server URL (the read cache stands in when it is away).
     Identification must never fail because of the catalogue, so problems are logged, not raised.
     """
-    if not path.exists():
+    from cuesheet_app.rights.location import is_server_url
+    from cuesheet_app.rights.offline import open_catalogue
+
+    if not is_server_url(str(path)) and not Path(path).exists():
         return None
     try:
-        with Catalogue(path) as cat:
+        with open_catalogue(path, user=user) as cat:
             return fill_cues(cat, sheet.cues if cues is None else cues)
     except (CatalogueError, SchemaError, OSError, sqlite3.Error) as exc:
         log.warning("Rights catalogue not used: %s", exc)

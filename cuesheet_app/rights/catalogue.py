@@ -1,82 +1,97 @@
-"""The rights catalogue: works, recordings and a party directory in one SQLite file.
+"""The rights catalogue: works, recordings and a party directory, on SQLite or PostgreSQL.
 
-Every public change is one transaction (``BEGIN IMMEDIATE``), the file runs in WAL mode
-with a busy timeout, so two app windows and the CLI can write at the same time: a writer
-waits for the other instead of failing, and readers never see half a change.
+Every public change is one transaction. The SQL is written once for both backends
+(``rights/backend.py``); what differs lives in ``sqlite_backend.py`` and ``pg_backend.py``.
+Works and recordings carry a row version: a save over someone else's newer change is refused
+with who made it and when (``ConflictError``), never silently overwritten. Changes to a work's
+rights are recorded in its history (``rights/audit.py``), and a team server tells other
+sessions what changed (LISTEN/NOTIFY) when the transaction commits.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import sqlite3
-import tempfile
-import time
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from cuesheet_app.domain.identifiers import normalize_ipi, normalize_isrc, normalize_iswc
 from cuesheet_app.domain.model import Party
+from cuesheet_app.rights.audit import HistoryEntry, utc_now, work_changes
+from cuesheet_app.rights.backend import Backend
 from cuesheet_app.rights.checks import recording_problems, work_problems
+from cuesheet_app.rights.errors import (
+    CatalogueError,
+    CatalogueUnavailable,
+    ConflictError,
+    SchemaError,
+)
+from cuesheet_app.rights.location import current_user, is_server_url
 from cuesheet_app.rights.normalize import norm_artists, norm_code, norm_party_name, norm_text
 from cuesheet_app.rights.party_rows import party_id_for
 from cuesheet_app.rights.records import DirectoryParty, Recording, SearchHit, Work
-from cuesheet_app.rights.schema import SchemaError, check_version, migrate
 
-__all__ = ["Catalogue", "CatalogueError", "SchemaError"]
-SCRATCH_NAME = "preview.sqlite"
+__all__ = ["Catalogue", "CatalogueError", "CatalogueUnavailable", "ConflictError", "SchemaError"]
+NOTIFY_LIMIT = 7000  # bytes; PostgreSQL's payload limit is 8000
 
 
-class CatalogueError(Exception):
-    """A change was refused (invalid data, duplicate ISRC/ISWC, unreadable file); nothing was written."""
+def _integrity_errors() -> tuple[type[BaseException], ...]:
+    import sqlite3
+
+    errors: list[type[BaseException]] = [sqlite3.IntegrityError]
+    with contextlib.suppress(ImportError):
+        import psycopg
+
+        errors.append(psycopg.errors.IntegrityError)
+    return tuple(errors)
 
 
 class Catalogue:
-    """One open catalogue file. Not shared between threads; open one per window/process."""
+    """One open catalogue. Not shared between threads; open one per window/process.
 
-    def __init__(self, path: str | Path, timeout_s: float = 30.0) -> None:
-        self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(str(self.path), timeout=timeout_s, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise CatalogueError(f"Cannot open catalogue {self.path}: {exc}") from exc
+    ``location`` is a SQLite file path, a ``postgresql://`` URL (no password in it), or an open
+    backend. ``user`` is who changes are recorded as (default: the OS user).
+    """
+
+    def __init__(self, location: str | Path | Backend, timeout_s: float = 30.0, user: str = "") -> None:
+        if isinstance(location, (str, Path)) and is_server_url(str(location)):
+            from cuesheet_app.rights.pg_backend import PgBackend
+
+            self._db: Any = PgBackend(str(location), connect_timeout_s=max(1, min(int(timeout_s), 10)))
+        elif isinstance(location, (str, Path)):
+            from cuesheet_app.rights.sqlite_backend import SqliteBackend
+
+            self._db = SqliteBackend(location, timeout_s)
+        else:
+            self._db = location
+        self.user = current_user(user)
         self._depth = 0
-        try:
-            self._conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
-            check_version(self._conn, str(self.path))
-            self._use_wal(timeout_s)
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            migrate(self._conn, str(self.path))
-        except sqlite3.DatabaseError as exc:
-            self._conn.close()
-            raise CatalogueError(f"Cannot open catalogue {self.path}: {exc}") from exc
-        except SchemaError:
-            self._conn.close()
-            raise
+        self._changed: dict[str, set[int]] = {"works": set(), "recordings": set()}
+        self._integrity = _integrity_errors()
 
-    def _use_wal(self, timeout_s: float) -> None:
-        """WAL lets readers and one writer work at once; it is stored in the file, so set it once.
+    @property
+    def kind(self) -> str:
+        return str(self._db.kind)
 
-        Switching to WAL needs the file to itself and SQLite does not call the busy handler
-        for it, so a second process opening a brand-new catalogue retries here.
-        """
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                if self._conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
-                    return
-                self._conn.execute("PRAGMA journal_mode = WAL")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+    @property
+    def where(self) -> str:
+        """The file path, or the server URL without any password: safe to show and log."""
+        return str(self._db.where)
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file (for a server, its redacted URL as text)."""
+        return Path(self._db.path) if self.kind == "sqlite" else Path(self.where)
+
+    @property
+    def backend(self) -> Backend:
+        return self._db
 
     # --- lifetime ---------------------------------------------------------
     def close(self) -> None:
-        self._conn.close()
+        self._db.close()
 
     def __enter__(self) -> Catalogue:
         return self
@@ -94,60 +109,86 @@ class Catalogue:
             finally:
                 self._depth -= 1
             return
-        self._conn.execute("BEGIN IMMEDIATE")
+        self._db.begin()
         self._depth = 1
         try:
             yield
+            self._send_changes()
         except BaseException:
             self._depth = 0
-            self._conn.execute("ROLLBACK")
+            self._forget_changes()
+            self._db.rollback()
             raise
         self._depth = 0
-        self._conn.execute("COMMIT")
+        self._db.commit()
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside see one consistent catalogue (auto-fill of a whole season, a backup)."""
+        if self._depth:
+            yield
+            return
+        self._db.begin_snapshot()
+        self._depth = 1
+        try:
+            yield
+        finally:
+            self._depth = 0
+            self._db.rollback()
 
     @contextlib.contextmanager
     def savepoint(self, name: str = "item") -> Iterator[None]:
         """A part of the open transaction that fails alone: one bad import row is undone whole."""
+        if not name.isidentifier():
+            raise ValueError(f"savepoint name {name!r}")
         with self.transaction():
-            self._conn.execute(f"SAVEPOINT {name}")
+            self._db.execute(f"SAVEPOINT {name}")
             try:
                 yield
             except BaseException:
-                self._conn.execute(f"ROLLBACK TO {name}")
-                self._conn.execute(f"RELEASE {name}")
+                self._db.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                self._db.execute(f"RELEASE SAVEPOINT {name}")
                 raise
-            self._conn.execute(f"RELEASE {name}")
+            self._db.execute(f"RELEASE SAVEPOINT {name}")
 
     @contextlib.contextmanager
     def scratch_copy(self) -> Iterator[Catalogue]:
-        """A throw-away copy of this catalogue (SQLite online backup): previews write there."""
-        with tempfile.TemporaryDirectory(prefix="cuesheet-preview-") as tmp:
-            target = Path(tmp) / SCRATCH_NAME
-            dest = sqlite3.connect(str(target))
-            try:
-                self._conn.backup(dest)
-            except sqlite3.Error as exc:
-                raise CatalogueError(f"Cannot copy catalogue {self.path} for a preview: {exc}") from exc
-            finally:
-                dest.close()
-            copy = Catalogue(target)
-            try:
-                yield copy
-            finally:
-                copy.close()
+        """A throw-away catalogue to preview on: a file copy (SQLite) or a rolled-back
+        transaction (PostgreSQL). Nothing written there reaches the real catalogue."""
+        with self._db.scratch_copy() as scratch:
+            copy = Catalogue(scratch, user=self.user)
+            yield copy
+
+    def _changed_entry(self, kind: str, entry_id: int) -> None:
+        self._changed[kind].add(entry_id)
+
+    def _forget_changes(self) -> None:
+        for ids in self._changed.values():
+            ids.clear()
+
+    def _send_changes(self) -> None:
+        if not any(self._changed.values()):
+            return
+        payload = json.dumps({"by": self.user, **{k: sorted(v) for k, v in self._changed.items()}})
+        if len(payload.encode("utf-8")) > NOTIFY_LIMIT:
+            payload = json.dumps({"by": self.user, "many": True})
+        self._forget_changes()
+        self._db.notify(payload)
 
     # --- works ------------------------------------------------------------
     def get_work(self, work_id: int) -> Work | None:
-        row = self._conn.execute("SELECT id, title, iswc, notes FROM works WHERE id = ?", (work_id,)).fetchone()
+        row = self._db.execute("SELECT id, title, iswc, notes, version, updated_by, updated_at FROM works "
+                               "WHERE id = ?", (work_id,)).fetchone()
         if row is None:
             return None
-        work = Work(id=row[0], title=row[1], iswc=row[2], notes=row[3])
-        work.alt_titles = [r[0] for r in self._conn.execute(
-            "SELECT title FROM work_titles WHERE work_id = ? ORDER BY rowid", (work_id,))]
+        work = Work(id=row[0], title=row[1], iswc=row[2], notes=row[3], version=row[4], updated_by=row[5],
+                    updated_at=row[6])
+        work.alt_titles = [r[0] for r in self._db.execute(
+            "SELECT title FROM work_titles WHERE work_id = ? ORDER BY position, title_key", (work_id,))]
         work.parties = [
             Party(role=role, first_name=first, last_name=last, company=company, pro=pro, ipi=ipi,
                   share=Fraction(share))
-            for role, share, first, last, company, pro, ipi in self._conn.execute(
+            for role, share, first, last, company, pro, ipi in self._db.execute(
                 "SELECT wp.role, wp.share, p.first_name, p.last_name, p.company, p.pro, p.ipi "
                 "FROM work_parties wp JOIN parties p ON p.id = wp.party_id "
                 "WHERE wp.work_id = ? ORDER BY wp.position", (work_id,))
@@ -158,70 +199,115 @@ class Catalogue:
         key = normalize_iswc(iswc)
         if not key:
             return None
-        row = self._conn.execute("SELECT id FROM works WHERE iswc = ?", (key,)).fetchone()
+        row = self._db.execute("SELECT id FROM works WHERE iswc = ?", (key,)).fetchone()
         return self.get_work(row[0]) if row else None
 
     def works_by_title(self, title: str) -> list[Work]:
         key = norm_text(title)
-        ids = [r[0] for r in self._conn.execute(
+        ids = [r[0] for r in self._db.execute(
             "SELECT id FROM works WHERE title_key = ? UNION "
             "SELECT work_id FROM work_titles WHERE title_key = ? ORDER BY 1", (key, key))]
         return [w for w in (self.get_work(i) for i in ids) if w]
 
     def save_work(self, work: Work) -> int:
-        """Insert (id 0) or replace a work with its alternative titles and credits; returns its id."""
+        """Insert (id 0) or replace a work with its alternative titles and credits; returns its id.
+
+        A work read at ``work.version`` is saved only if nobody saved it since; otherwise
+        ``ConflictError`` carries the stored version (who, when) and nothing is written.
+        """
         problems = work_problems(work)
         if problems:
             raise CatalogueError(f"work {work.title or work.id!r}: " + "; ".join(problems))
         iswc = normalize_iswc(work.iswc)
+        now = utc_now()
         with self.transaction():
             if iswc:
-                other = self._conn.execute("SELECT id, title FROM works WHERE iswc = ? AND id != ?",
-                                           (iswc, work.id)).fetchone()
+                other = self._db.execute("SELECT id, title FROM works WHERE iswc = ? AND id != ?",
+                                         (iswc, work.id)).fetchone()
                 if other:
                     raise CatalogueError(
                         f"work {work.title!r}: ISWC {iswc} is already used by work {other[0]} ({other[1]!r})")
-            values = (work.title.strip(), norm_text(work.title), iswc, work.notes)
+            values = (work.title.strip(), norm_text(work.title), iswc, work.notes, self.user, now)
+            old: Work | None = None
             if work.id:
-                cur = self._conn.execute(
-                    "UPDATE works SET title=?, title_key=?, iswc=?, notes=?, updated_at=datetime('now') "
-                    "WHERE id=?", (*values, work.id))
-                if cur.rowcount == 0:
+                old = self.get_work(work.id)
+                if old is None:
                     raise CatalogueError(f"work {work.id} does not exist (deleted in another window?)")
-                work_id = work.id
+                if work.version and old.version != work.version:
+                    raise _conflict("work", work, old)
+                cur = self._write(
+                    "UPDATE works SET title=?, title_key=?, iswc=?, notes=?, updated_by=?, updated_at=?, "
+                    "version = version + 1 WHERE id=? AND version=?", (*values, work.id, old.version))
+                if cur.rowcount == 0:  # saved by someone else between our read and our write
+                    raise _conflict("work", work, self.get_work(work.id) or old)
+                work_id, version = work.id, old.version + 1
             else:
-                cur = self._conn.execute("INSERT INTO works (title, title_key, iswc, notes) VALUES (?,?,?,?)",
-                                         values)
-                work_id = int(cur.lastrowid or 0)
-            self._conn.execute("DELETE FROM work_titles WHERE work_id = ?", (work_id,))
-            for alt in work.alt_titles:
+                work_id = self._insert("INSERT INTO works (title, title_key, iswc, notes, updated_by, updated_at) "
+                                       "VALUES (?,?,?,?,?,?)", values)
+                version = 1
+            self._db.execute("DELETE FROM work_titles WHERE work_id = ?", (work_id,))
+            for position, alt in enumerate(work.alt_titles):
                 if alt.strip() and norm_text(alt) != norm_text(work.title):
-                    self._conn.execute("INSERT OR IGNORE INTO work_titles VALUES (?,?,?)",
-                                       (work_id, alt.strip(), norm_text(alt)))
-            self._conn.execute("DELETE FROM work_parties WHERE work_id = ?", (work_id,))
+                    self._db.execute("INSERT INTO work_titles (work_id, title, title_key, position) "
+                                     "VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
+                                     (work_id, alt.strip(), norm_text(alt), position))
+            self._db.execute("DELETE FROM work_parties WHERE work_id = ?", (work_id,))
             for position, p in enumerate(work.parties):
-                pid = party_id_for(self._conn, p)
-                self._conn.execute("INSERT INTO work_parties VALUES (?,?,?,?,?)",
-                                   (work_id, position, pid, p.role, _share_text(p.share)))
-        work.id = work_id
-        work.iswc = iswc
+                pid = party_id_for(self._db, p)
+                self._db.execute("INSERT INTO work_parties (work_id, position, party_id, role, share) "
+                                 "VALUES (?,?,?,?,?)", (work_id, position, pid, p.role, _share_text(p.share)))
+            self._record(work_id, now, work_changes(old, work, iswc))
+            self._changed_entry("works", work_id)
+        work.id, work.iswc, work.version, work.updated_by, work.updated_at = work_id, iswc, version, self.user, now
         return work_id
 
-    def delete_work(self, work_id: int) -> None:
+    def delete_work(self, work_id: int, version: int = 0) -> None:
+        """Delete a work (its recordings stay, unlinked); refused if saved since ``version``."""
         with self.transaction():
-            self._conn.execute("UPDATE recordings SET work_id = NULL WHERE work_id = ?", (work_id,))
-            self._conn.execute("DELETE FROM works WHERE id = ?", (work_id,))
+            old = self.get_work(work_id)
+            if old is None:
+                return
+            if version and old.version != version:
+                raise _conflict("work", Work(id=work_id, title=old.title, version=version), old)
+            self._db.execute("UPDATE recordings SET work_id = NULL WHERE work_id = ?", (work_id,))
+            self._db.execute("DELETE FROM works WHERE id = ?", (work_id,))
+            from cuesheet_app.domain.parties import format_parties
+
+            self._record(work_id, utc_now(), [("deleted", f"{old.title}: {format_parties(old.parties)}", "")])
+            self._changed_entry("works", work_id)
+
+    def history(self, work_id: int) -> list[HistoryEntry]:
+        """Every recorded change to this work's rights, oldest first."""
+        return [HistoryEntry(work_id, at, who, field, old, new) for at, who, field, old, new in self._db.execute(
+            "SELECT at, who, field, old, new FROM work_history WHERE work_id = ? ORDER BY id", (work_id,))]
+
+    def _record(self, work_id: int, at: str, changes: list[tuple[str, str, str]]) -> None:
+        if changes:
+            self._db.executemany("INSERT INTO work_history (work_id, at, who, field, old, new) VALUES (?,?,?,?,?,?)",
+                                 [(work_id, at, self.user, f, o, n) for f, o, n in changes])
+
+    def _write(self, sql: str, params: tuple) -> Any:
+        try:
+            return self._db.execute(sql, params)
+        except self._integrity as exc:
+            raise CatalogueError(f"refused by the catalogue: {str(exc).splitlines()[0]}") from None
+
+    def _insert(self, sql: str, params: tuple) -> int:
+        try:
+            return self._db.insert(sql, params)
+        except self._integrity as exc:
+            raise CatalogueError(f"refused by the catalogue: {str(exc).splitlines()[0]}") from None
 
     # --- recordings -------------------------------------------------------
     def get_recording(self, recording_id: int) -> Recording | None:
-        row = self._conn.execute(f"SELECT {_REC_COLS} FROM recordings WHERE id = ?", (recording_id,)).fetchone()
+        row = self._db.execute(f"SELECT {_REC_COLS} FROM recordings WHERE id = ?", (recording_id,)).fetchone()
         return _recording(row) if row else None
 
     def recording_by_isrc(self, isrc: str) -> Recording | None:
         key = normalize_isrc(isrc)
         if not key:
             return None
-        row = self._conn.execute(f"SELECT {_REC_COLS} FROM recordings WHERE isrc = ?", (key,)).fetchone()
+        row = self._db.execute(f"SELECT {_REC_COLS} FROM recordings WHERE isrc = ?", (key,)).fetchone()
         return _recording(row) if row else None
 
     def recordings_by_catalogue_number(self, library: str, catalogue_number: str) -> list[Recording]:
@@ -230,34 +316,37 @@ class Catalogue:
         if not code:
             return []
         lib = norm_code(library)
-        rows = self._conn.execute(
+        rows = self._db.execute(
             f"SELECT {_REC_COLS} FROM recordings WHERE catno_key = ? AND (? = '' OR library_key = '' "
-            "OR library_key = ?) ORDER BY (library_key = ?) DESC, id", (code, lib, lib, lib)).fetchall()
+            "OR library_key = ?) ORDER BY CASE WHEN library_key = ? THEN 0 ELSE 1 END, id",
+            (code, lib, lib, lib)).fetchall()
         return [_recording(r) for r in rows]
 
     def recordings_by_title(self, title: str) -> list[Recording]:
         key = norm_text(title)
         if not key:
             return []
-        rows = self._conn.execute(f"SELECT {_REC_COLS} FROM recordings WHERE title_key = ? ORDER BY id",
-                                  (key,)).fetchall()
+        rows = self._db.execute(f"SELECT {_REC_COLS} FROM recordings WHERE title_key = ? ORDER BY id",
+                                (key,)).fetchall()
         return [_recording(r) for r in rows]
 
     def recordings_of_work(self, work_id: int) -> list[Recording]:
-        rows = self._conn.execute(f"SELECT {_REC_COLS} FROM recordings WHERE work_id = ? ORDER BY id",
-                                  (work_id,)).fetchall()
+        rows = self._db.execute(f"SELECT {_REC_COLS} FROM recordings WHERE work_id = ? ORDER BY id",
+                                (work_id,)).fetchall()
         return [_recording(r) for r in rows]
 
     def save_recording(self, rec: Recording) -> int:
-        """Insert (id 0) or update a recording; a second recording with the same ISRC is refused."""
+        """Insert (id 0) or update a recording; a second recording with the same ISRC is refused,
+        and so is a save over a newer version (``ConflictError``)."""
         problems = recording_problems(rec)
         if problems:
             raise CatalogueError(f"recording {rec.title or rec.isrc!r}: " + "; ".join(problems))
         isrc = normalize_isrc(rec.isrc)
+        now = utc_now()
         with self.transaction():
             if isrc:
-                other = self._conn.execute("SELECT id, title FROM recordings WHERE isrc = ? AND id != ?",
-                                           (isrc, rec.id)).fetchone()
+                other = self._db.execute("SELECT id, title FROM recordings WHERE isrc = ? AND id != ?",
+                                         (isrc, rec.id)).fetchone()
                 if other:
                     raise CatalogueError(
                         f"recording {rec.title!r}: ISRC {isrc} is already used by recording {other[0]} "
@@ -265,33 +354,50 @@ class Catalogue:
             values = (rec.work_id, isrc, rec.title.strip(), norm_text(rec.title), json.dumps(rec.artists),
                       json.dumps(norm_artists(rec.artists)), rec.album, rec.label, rec.release_date,
                       rec.library, norm_code(rec.library), rec.catalogue_number, norm_code(rec.catalogue_number),
-                      rec.track_number, rec.duration_s, rec.source_file)
+                      rec.track_number, rec.duration_s, rec.source_file, self.user, now)
             cols = ("work_id, isrc, title, title_key, artists, artists_key, album, label, release_date, library, "
-                    "library_key, catalogue_number, catno_key, track_number, duration_s, source_file")
+                    "library_key, catalogue_number, catno_key, track_number, duration_s, source_file, "
+                    "updated_by, updated_at")
+            old: Recording | None = None
             if rec.id:
-                sets = ", ".join(f"{c.strip()} = ?" for c in cols.split(","))
-                cur = self._conn.execute(
-                    f"UPDATE recordings SET {sets}, updated_at = datetime('now') WHERE id = ?", (*values, rec.id))
-                if cur.rowcount == 0:
+                old = self.get_recording(rec.id)
+                if old is None:
                     raise CatalogueError(f"recording {rec.id} does not exist (deleted in another window?)")
-                rec_id = rec.id
+                if rec.version and old.version != rec.version:
+                    raise _conflict("recording", rec, old)
+                sets = ", ".join(f"{c.strip()} = ?" for c in cols.split(","))
+                cur = self._write(f"UPDATE recordings SET {sets}, version = version + 1 WHERE id = ? AND version = ?",
+                                  (*values, rec.id, old.version))
+                if cur.rowcount == 0:
+                    raise _conflict("recording", rec, self.get_recording(rec.id) or old)
+                rec_id, version = rec.id, old.version + 1
             else:
                 marks = ",".join("?" * len(values))
-                cur = self._conn.execute(f"INSERT INTO recordings ({cols}) VALUES ({marks})", values)
-                rec_id = int(cur.lastrowid or 0)
-        rec.id = rec_id
-        rec.isrc = isrc
+                rec_id = self._insert(f"INSERT INTO recordings ({cols}) VALUES ({marks})", values)
+                version = 1
+            old_isrc = old.isrc if old else ""
+            if old_isrc != isrc and (rec.work_id or (old and old.work_id)):
+                self._record(int(rec.work_id or (old.work_id if old else 0) or 0), now,
+                             [("isrc", old_isrc, isrc)])
+            self._changed_entry("recordings", rec_id)
+        rec.id, rec.isrc, rec.version, rec.updated_by, rec.updated_at = rec_id, isrc, version, self.user, now
         return rec_id
 
-    def delete_recording(self, recording_id: int) -> None:
+    def delete_recording(self, recording_id: int, version: int = 0) -> None:
         with self.transaction():
-            self._conn.execute("DELETE FROM recordings WHERE id = ?", (recording_id,))
+            old = self.get_recording(recording_id)
+            if old is None:
+                return
+            if version and old.version != version:
+                raise _conflict("recording", Recording(id=recording_id, title=old.title, version=version), old)
+            self._db.execute("DELETE FROM recordings WHERE id = ?", (recording_id,))
+            self._changed_entry("recordings", recording_id)
 
     # --- party directory --------------------------------------------------
     def parties(self, text: str = "") -> list[DirectoryParty]:
         key = f"%{norm_text(text)}%"
         ipi = normalize_ipi(text)
-        rows = self._conn.execute(
+        rows = self._db.execute(
             "SELECT p.id, p.first_name, p.last_name, p.company, p.pro, p.ipi, "
             "(SELECT COUNT(*) FROM work_parties wp WHERE wp.party_id = p.id) "
             "FROM parties p WHERE p.name_key LIKE ? OR (? != '' AND p.ipi LIKE ?) "
@@ -301,7 +407,30 @@ class Catalogue:
     def add_party(self, party: Party) -> int:
         """The directory entry for this person/company (found or created)."""
         with self.transaction():
-            return party_id_for(self._conn, party)
+            return party_id_for(self._db, party)
+
+    def _works_crediting(self, party_ids: list[int]) -> list[Work]:
+        ids: set[int] = set()
+        for pid in party_ids:
+            ids.update(r[0] for r in self._db.execute("SELECT DISTINCT work_id FROM work_parties WHERE party_id = ?",
+                                                      (pid,)))
+        return [w for w in (self.get_work(i) for i in sorted(ids)) if w]
+
+    def _record_directory_change(self, before: list[Work]) -> None:
+        """A directory edit changes every work crediting the party: each gets a history line."""
+        from cuesheet_app.domain.parties import format_parties
+
+        now = utc_now()
+        for old in before:
+            new = self.get_work(old.id)
+            if new is None:
+                continue
+            was, now_text = format_parties(old.parties), format_parties(new.parties)
+            if was != now_text:
+                self._record(old.id, now, [("parties", was, now_text)])
+                self._db.execute("UPDATE works SET version = version + 1, updated_by = ?, updated_at = ? "
+                                 "WHERE id = ?", (self.user, now, old.id))
+                self._changed_entry("works", old.id)
 
     def update_party(self, entry: DirectoryParty) -> None:
         """Edit a directory entry: every work crediting it follows (that is the point of a directory)."""
@@ -312,15 +441,17 @@ class Catalogue:
             raise CatalogueError(f"party {entry.display_name!r}: IPI {entry.ipi!r} must be 9 to 11 digits")
         with self.transaction():
             if ipi:
-                other = self._conn.execute("SELECT id FROM parties WHERE ipi = ? AND id != ?",
-                                           (ipi, entry.id)).fetchone()
+                other = self._db.execute("SELECT id FROM parties WHERE ipi = ? AND id != ?",
+                                         (ipi, entry.id)).fetchone()
                 if other:
                     raise CatalogueError(
                         f"party {entry.display_name!r}: IPI {ipi} belongs to party {other[0]}; merge them instead")
-            self._conn.execute(
+            before = self._works_crediting([entry.id])
+            self._db.execute(
                 "UPDATE parties SET first_name=?, last_name=?, company=?, pro=?, ipi=?, name_key=? WHERE id=?",
                 (entry.first_name, entry.last_name, entry.company, entry.pro.upper(), ipi,
                  norm_party_name(entry.first_name, entry.last_name, entry.company), entry.id))
+            self._record_directory_change(before)
 
     def merge_parties(self, keep_id: int, drop_ids: list[int]) -> int:
         """Point every credit of ``drop_ids`` at ``keep_id`` and delete them; returns credits moved.
@@ -330,40 +461,46 @@ class Catalogue:
         drop = [d for d in drop_ids if d != keep_id]
         moved = 0
         with self.transaction():
-            keep = self._conn.execute("SELECT pro, ipi FROM parties WHERE id = ?", (keep_id,)).fetchone()
+            keep = self._db.execute("SELECT pro, ipi FROM parties WHERE id = ?", (keep_id,)).fetchone()
             if keep is None:
                 raise CatalogueError(f"party {keep_id} does not exist")
+            before = self._works_crediting([keep_id, *drop])
             pro, ipi = keep
             for d in drop:
-                row = self._conn.execute("SELECT pro, ipi FROM parties WHERE id = ?", (d,)).fetchone()
+                row = self._db.execute("SELECT pro, ipi FROM parties WHERE id = ?", (d,)).fetchone()
                 if row is None:
                     continue
                 pro, ipi = pro or row[0], ipi or row[1]
-                moved += self._conn.execute("UPDATE work_parties SET party_id = ? WHERE party_id = ?",
-                                            (keep_id, d)).rowcount
-                self._conn.execute("DELETE FROM parties WHERE id = ?", (d,))
-            self._conn.execute("UPDATE parties SET pro = ?, ipi = ? WHERE id = ?", (pro, ipi, keep_id))
+                moved += self._db.execute("UPDATE work_parties SET party_id = ? WHERE party_id = ?",
+                                          (keep_id, d)).rowcount
+                self._db.execute("DELETE FROM parties WHERE id = ?", (d,))
+            self._db.execute("UPDATE parties SET pro = ?, ipi = ? WHERE id = ?", (pro, ipi, keep_id))
+            self._record_directory_change(before)
         return moved
 
     # --- search and health ------------------------------------------------
     def search(self, text: str = "", limit: int = 500) -> list[SearchHit]:
         """Recordings (with their work) and recording-less works matching title, alternative title,
-        writer, publisher, artist, ISRC, ISWC or catalogue code. Empty text lists everything."""
-        key = f"%{norm_text(text)}%"
-        code = f"%{norm_code(text)}%"
+        writer, publisher, artist, ISRC, ISWC or catalogue code. Empty text lists everything.
+
+        The text is only ever a bound LIKE pattern (its own % and _ escaped), never SQL.
+        """
+        key = f"%{_like(norm_text(text))}%"
+        code = f"%{_like(norm_code(text))}%"
         ident = normalize_isrc(text)
-        ident_like = f"%{ident}%" if ident else "\x00"
+        ident_like = f"%{_like(ident)}%" if ident else "\x01"
         work_match = (
-            "(w.title_key LIKE :key OR w.iswc LIKE :ident "
-            " OR EXISTS (SELECT 1 FROM work_titles t WHERE t.work_id = w.id AND t.title_key LIKE :key)"
+            "(w.title_key LIKE :key ESCAPE '!' OR w.iswc LIKE :ident ESCAPE '!' "
+            " OR EXISTS (SELECT 1 FROM work_titles t WHERE t.work_id = w.id AND t.title_key LIKE :key ESCAPE '!')"
             " OR EXISTS (SELECT 1 FROM work_parties wp JOIN parties p ON p.id = wp.party_id"
-            "            WHERE wp.work_id = w.id AND (p.name_key LIKE :key OR p.ipi LIKE :ident)))"
+            "            WHERE wp.work_id = w.id AND (p.name_key LIKE :key ESCAPE '!' OR p.ipi LIKE :ident ESCAPE '!')))"
         )
         params = {"key": key, "code": code, "ident": ident_like, "limit": limit}
-        rows = self._conn.execute(
+        rows = self._db.execute(
             f"SELECT r.id, r.work_id FROM recordings r LEFT JOIN works w ON w.id = r.work_id "
-            f"WHERE r.title_key LIKE :key OR r.isrc LIKE :ident OR r.artists_key LIKE :key "
-            f"OR r.catno_key LIKE :code OR r.library_key LIKE :code OR (w.id IS NOT NULL AND {work_match}) "
+            f"WHERE r.title_key LIKE :key ESCAPE '!' OR r.isrc LIKE :ident ESCAPE '!' "
+            f"OR r.artists_key LIKE :key ESCAPE '!' OR r.catno_key LIKE :code ESCAPE '!' "
+            f"OR r.library_key LIKE :code ESCAPE '!' OR (w.id IS NOT NULL AND {work_match}) "
             f"UNION ALL SELECT NULL, w.id FROM works w "
             f"WHERE NOT EXISTS (SELECT 1 FROM recordings r WHERE r.work_id = w.id) AND {work_match} "
             f"LIMIT :limit", params).fetchall()
@@ -378,35 +515,46 @@ class Catalogue:
         return hits
 
     def all_works(self) -> list[Work]:
-        return [w for w in (self.get_work(r[0]) for r in self._conn.execute("SELECT id FROM works ORDER BY id"))
+        return [w for w in (self.get_work(r[0]) for r in self._db.execute("SELECT id FROM works ORDER BY id").fetchall())
                 if w]
 
     def all_recordings(self) -> list[Recording]:
-        return [_recording(r) for r in self._conn.execute(f"SELECT {_REC_COLS} FROM recordings ORDER BY id")]
+        return [_recording(r) for r in self._db.execute(f"SELECT {_REC_COLS} FROM recordings ORDER BY id").fetchall()]
 
     def counts(self) -> dict[str, int]:
-        return {table: int(self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+        return {table: int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
                 for table in ("works", "recordings", "parties", "work_parties")}
 
     def integrity_check(self) -> str:
-        """'ok' when SQLite finds the file sound and every foreign key resolves."""
-        result = self._conn.execute("PRAGMA integrity_check").fetchone()[0]
-        if result != "ok":
-            return str(result)
-        broken = self._conn.execute("PRAGMA foreign_key_check").fetchall()
-        return "ok" if not broken else f"{len(broken)} broken references"
+        """'ok' when the catalogue is sound (SQLite checks its file; the server enforces its keys)."""
+        return self._db.integrity_check()
 
 
 _REC_COLS = ("id, work_id, isrc, title, artists, album, label, release_date, library, catalogue_number, "
-             "track_number, duration_s, source_file")
+             "track_number, duration_s, source_file, version, updated_by, updated_at")
 
 
 def _recording(row: tuple) -> Recording:
     (rid, work_id, isrc, title, artists, album, label, release_date, library, catno, track, duration,
-     source) = row
+     source, version, updated_by, updated_at) = row
     return Recording(id=rid, work_id=work_id, isrc=isrc, title=title, artists=list(json.loads(artists or "[]")),
                      album=album, label=label, release_date=release_date, library=library,
-                     catalogue_number=catno, track_number=track, duration_s=duration, source_file=source)
+                     catalogue_number=catno, track_number=track, duration_s=duration, source_file=source,
+                     version=version, updated_by=updated_by, updated_at=updated_at)
+
+
+def _like(text: str) -> str:
+    """Escape LIKE's wildcards (with '!') so a user's % or _ matches itself."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+def _conflict(kind: str, ours: Any, theirs: Any) -> ConflictError:
+    who = theirs.updated_by or "someone"
+    title = getattr(ours, "title", "") or getattr(theirs, "title", "")
+    return ConflictError(
+        f"{kind} {title!r} was changed by {who} at {theirs.updated_at} UTC after you opened it "
+        f"(version {theirs.version}, yours was {ours.version}); nothing was saved — compare the two versions",
+        ours=ours, theirs=theirs)
 
 
 def _share_text(share: Fraction) -> str:

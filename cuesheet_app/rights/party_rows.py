@@ -5,15 +5,17 @@ Shared by the catalogue and the schema migration (which turns v1's text credits 
 
 from __future__ import annotations
 
-import sqlite3
+from typing import Any
 
 from cuesheet_app.domain.identifiers import normalize_ipi
 from cuesheet_app.domain.model import Party
 from cuesheet_app.rights.normalize import norm_party_name
 
 
-def party_id_for(conn: sqlite3.Connection, party: Party) -> int:
-    """Same IPI, else same normalised name with no conflicting IPI or PRO: one directory entry.
+def party_id_for(conn: Any, party: Party) -> int:
+    """``conn`` is a catalogue backend (rights.backend.Backend).
+
+    Same IPI, else same normalised name with no conflicting IPI or PRO: one directory entry.
 
     An IPI identifies a person or company, so a credit with a known IPI and a different PRO
     updates the entry (the society was wrong or has changed: the newer word wins, otherwise a
@@ -35,11 +37,10 @@ def party_id_for(conn: sqlite3.Connection, party: Party) -> int:
             (key, ipi, ipi, pro, pro),
         ).fetchone()
     if row is None:
-        cur = conn.execute(
+        return conn.insert(
             "INSERT INTO parties (first_name, last_name, company, pro, ipi, name_key) VALUES (?,?,?,?,?,?)",
             (party.first_name.strip(), party.last_name.strip(), party.company.strip(), pro, ipi, key),
         )
-        return int(cur.lastrowid or 0)
     pid, old_pro, old_ipi = row
     new_pro = pro or old_pro
     new_ipi = old_ipi or ipi

@@ -40,6 +40,9 @@ class Work:
     alt_titles: list[str] = field(default_factory=list)
     parties: list[Party] = field(default_factory=list)
     notes: str = ""
+    version: int = 0  # the row version read; 0 for a new work (saves check it: no lost updates)
+    updated_by: str = ""
+    updated_at: str = ""  # UTC, "YYYY-MM-DD HH:MM:SS"
 
 
 @dataclass
@@ -59,6 +62,9 @@ class Recording:
     track_number: str = ""
     duration_s: str = ""  # exact seconds as text, like the project file
     source_file: str = ""
+    version: int = 0
+    updated_by: str = ""
+    updated_at: str = ""
 
 
 RECORDING_FIELDS = ("isrc", "title", "artists", "album", "label", "release_date", "library",

@@ -162,7 +162,7 @@ def rules_from_settings(settings: Settings, music_only: bool | None = None,
 def plan_import(edit_path: str | Path, rules: MusicRules, *, rate: tc.FrameRate | None = None,
                 media: MediaInfo | None = None, media_rate: tc.FrameRate | None = None,
                 media_start_timecode: str | None = None, library_dir: Path | None = None,
-                catalogue_path: Path | None = None) -> ImportPlan:
+                catalogue_path: Path | str | None = None) -> ImportPlan:
     """Read, decide and merge, changing nothing. ``rate`` is ``--fps`` (else the media's rate);
     ``media`` bounds the record times (past its end is an error: ``EditRangeError``)."""
     sheet_rate = rate or media_rate or (tc.rate_for_fps(media.video_fps) if media and media.video_fps else None)
@@ -193,17 +193,21 @@ def plan_import(edit_path: str | Path, rules: MusicRules, *, rate: tc.FrameRate 
     return ImportPlan(edit, rules, decisions, cues, mapping, sheet_rate, notes)
 
 
-def _open_catalogue(path: Path | None) -> Catalogue | None:
-    if path is None or not path.exists():
+def _open_catalogue(path: Path | str | None) -> Catalogue | None:
+    """A SQLite file or a team server URL (the read cache stands in when the server is away)."""
+    from cuesheet_app.rights.location import is_server_url
+    from cuesheet_app.rights.offline import open_catalogue
+
+    if path is None or (not is_server_url(str(path)) and not Path(path).exists()):
         return None
     try:
-        return Catalogue(path)
+        return open_catalogue(path)
     except (CatalogueError, SchemaError, OSError, sqlite3.Error) as exc:
         log.warning("Rights catalogue not used: %s", exc)
         return None
 
 
-def cues_for_plan(plan: ImportPlan, catalogue_path: Path | None = None) -> list[Cue]:
+def cues_for_plan(plan: ImportPlan, catalogue_path: Path | str | None = None) -> list[Cue]:
     """The sheet cues for a plan, with rights filled from the catalogue where it knows them."""
     cues = [edit_cue_to_cue(ec, plan.edit.format) for ec in plan.cues]
     cat = _open_catalogue(catalogue_path)
@@ -219,7 +223,7 @@ def cues_for_plan(plan: ImportPlan, catalogue_path: Path | None = None) -> list[
 
 
 def sheet_from_edit(plan: ImportPlan, settings: Settings, media_sheet: CueSheet | None = None,
-                    catalogue_path: Path | None = None) -> CueSheet:
+                    catalogue_path: Path | str | None = None) -> CueSheet:
     """A whole project from the edit: the episode's sheet when there is media, else one timed by the edit."""
     sheet = media_sheet or CueSheet()
     h = sheet.header
@@ -248,7 +252,7 @@ def sheet_from_edit(plan: ImportPlan, settings: Settings, media_sheet: CueSheet 
 
 
 def add_engine_results_with_edit(sheet: CueSheet, doc: EventsDocument, engine: str, settings: Settings,
-                                 plan: ImportPlan, catalogue_path: Path | None = None) -> list[Cue]:
+                                 plan: ImportPlan, catalogue_path: Path | str | None = None) -> list[Cue]:
     """``identify --edit-list``: the edit's cues, confirmed and completed by what the engine heard;
     disagreements stay as flagged cues (Problems findings). Returns the cues put in the sheet."""
     sheet.events.append({"engine": engine, "document": doc.to_dict()})

@@ -13,6 +13,7 @@ from cuesheet_app.domain.model import CueSheet, MediaRef
 from cuesheet_app.media.identity import quick_fingerprint
 from cuesheet_app.media.probe import MediaInfo, probe
 from cuesheet_app.rights.autofill import fill_sheet_from_path
+from cuesheet_app.rights.location import settings_location
 from cuesheet_app.settings.store import Settings
 
 
@@ -73,7 +74,7 @@ def add_engine_results(sheet: CueSheet, doc: EventsDocument, engine: str, settin
     sheet.engine = {"name": engine, "merge_gap_s": settings.merge_gap_s, "min_cue_length_s": settings.min_cue_length_s}
     cues = apply_events(sheet, doc, conversion_settings(settings), engine=engine)
     # Rights the user taught the catalogue in earlier episodes; quietly nothing without one.
-    fill_sheet_from_path(sheet, settings.catalogue(), cues)
+    fill_sheet_from_path(sheet, settings_location(settings), cues, user=settings.catalogue_display_name)
 
 
 def _program_start(ref: MediaRef, default_start: str, rate: tc.FrameRate, duration_s: Fraction) -> str:

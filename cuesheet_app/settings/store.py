@@ -24,6 +24,8 @@ class Settings:
     library_dirs: list[str] = field(default_factory=list)  # empty: paths.default_library_dir()
     library_sources: list[str] = field(default_factory=list)  # music folders "Index now" adds to it
     catalogue_path: str = ""  # empty: paths.default_catalogue_path()
+    catalogue_url: str = ""  # a team's PostgreSQL catalogue (postgresql://user@host/db, never a password)
+    catalogue_display_name: str = ""  # who catalogue changes are recorded as; empty: the OS user
     default_frame_rate: str = "25"
     default_program_start: str = "01:00:00:00"
     rounding: str = "nearest"
@@ -91,4 +93,20 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     path = path or settings_path()
     paths.ensure(path.parent)
     doc = {"settings_version": SETTINGS_VERSION, **asdict(settings)}
+    doc["catalogue_url"] = _without_password(settings.catalogue_url)
     atomic_write_bytes(path, json.dumps(doc, indent=2).encode("utf-8"))
+
+
+def _without_password(url: str) -> str:
+    """A password never reaches the settings file: the keyring or libpq's own places hold it."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    if not url:
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "password"])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
