@@ -352,3 +352,21 @@ def test_sqlite_catalogue_keeps_its_file_and_schema(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("SELECT version, updated_by FROM works").fetchone()[0] == 1
+
+
+def test_catalogue_chosen_by_option_environment_or_setting(pg_url: str, tmp_path: Path, app_home: Path) -> None:
+    from cuesheet_app.settings.store import Settings, save_settings
+
+    with Catalogue(pg_url) as cat:
+        cat.save_work(Work(title="On The Server", parties=kreisler_parties()))
+    local = tmp_path / "mine.sqlite"
+    with Catalogue(local) as cat:
+        cat.save_work(Work(title="On My Machine", parties=kreisler_parties()))
+    env = {"CUESHEET_HOME": str(app_home)}
+    save_settings(Settings(catalogue_url=pg_url))
+    assert "On The Server" in run_cli("catalogue", "find", "on", env=env).stdout
+    env_local = {**env, "CUESHEET_CATALOGUE_URL": str(local)}
+    assert "On My Machine" in run_cli("catalogue", "find", "on", env=env_local).stdout
+    assert "On The Server" in run_cli("catalogue", "find", "on", "--catalogue", pg_url, env=env_local).stdout
+    for command in ("identify", "import-edit", "batch"):
+        assert "--catalogue URL|FILE" in run_cli(command, "--help").stdout, command

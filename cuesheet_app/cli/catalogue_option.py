@@ -10,13 +10,14 @@ A URL carrying a password is refused with a message that shows it redacted.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from cuesheet_app.cli.common import settings
 from cuesheet_app.cli.errors import CliError
 from cuesheet_app.rights.catalogue import Catalogue
 from cuesheet_app.rights.errors import CatalogueError, SchemaError
-from cuesheet_app.rights.location import is_server_url, settings_location
+from cuesheet_app.rights.location import ENV_VAR, is_server_url, settings_location
 from cuesheet_app.settings.store import Settings
 
 HELP = ("rights catalogue: a SQLite file or a team server postgresql://user@host/db (password from the "
@@ -36,8 +37,14 @@ def catalogue_location(args: argparse.Namespace, cfg: Settings | None = None) ->
 
 
 def apply_catalogue_option(args: argparse.Namespace, cfg: Settings) -> Settings:
-    """Point ``cfg`` at the catalogue this command should use (services read it from Settings)."""
+    """Point ``cfg`` at the catalogue this command should use (services read it from Settings).
+
+    An explicit ``--catalogue`` also becomes this process's ``CUESHEET_CATALOGUE_URL`` so it beats
+    the environment everywhere below, including worker processes (``batch``).
+    """
     location = catalogue_location(args, cfg)
+    if getattr(args, "catalogue", None):
+        os.environ[ENV_VAR] = str(location)
     if is_server_url(str(location)):
         cfg.catalogue_url = str(location)
     else:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cuesheet_app.cli.catalogue_option import add_catalogue_option, apply_catalogue_option
 from cuesheet_app.cli.common import settings
 from cuesheet_app.cli.errors import EXIT_CANCELLED, CliError
 from cuesheet_app.cli.output import emit, info
@@ -40,6 +41,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--yes", "-y", action="store_true",
                    help="AudioShake: accept the cost without asking (batch never asks; without --yes it refuses)")
     p.add_argument("--audio-stream", type=int, default=None, metavar="N", help="audio stream (0 = first)")
+    add_catalogue_option(p)
     p.set_defaults(run=run)
 
 
@@ -69,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         episodes = collect_episodes(args.inputs)
     except SeasonError as exc:
         raise CliError(str(exc)) from None
-    cfg = settings()
+    cfg = apply_catalogue_option(args, settings())
     engine = args.engine or cfg.default_engine
     if engine == "audioshake" and not args.yes:
         raise CliError("AudioShake charges per minute: run `cuesheet identify --engine audioshake` first to see "
