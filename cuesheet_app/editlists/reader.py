@@ -13,8 +13,21 @@ SUFFIXES = (".edl", ".xml", ".fcpxml", ".aaf", ".otio", ".otioz", ".txt")
 FILE_FILTER = "Edit lists (*.edl *.xml *.fcpxml *.aaf *.otio *.otioz *.txt)"
 
 
-def is_edit_list_name(path: str | Path) -> bool:
-    return Path(path).suffix.lower() in SUFFIXES
+def looks_like_edit_list(path: str | Path) -> bool:
+    """For sorting dropped files: an edit-list suffix (a ``.txt`` only when it is a Pro Tools
+    session text). A bad file that looks like one is then refused by the reader, with its reason."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in SUFFIXES or not p.is_file():
+        return False
+    if suffix != ".txt":
+        return True
+    try:
+        with p.open("rb") as f:
+            head = f.read(4000).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return protools_text.looks_like_protools(head)
 
 
 def read_edit_list(path: str | Path, rate: tc.FrameRate | None = None) -> EditList:

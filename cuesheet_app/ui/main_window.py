@@ -43,12 +43,14 @@ from PySide6.QtWidgets import (
 )
 
 from cuesheet_app.domain.model import CueSheet
+from cuesheet_app.editlists.reader import looks_like_edit_list
 from cuesheet_app.settings import secrets
 from cuesheet_app.settings.store import Settings, load_settings
 from cuesheet_app.ui import autosave
 from cuesheet_app.ui import workspace_shortcuts as _ws  # noqa: F401 - registers the workspace keys
 from cuesheet_app.ui.autosaver import Autosaver
 from cuesheet_app.ui.document import ProjectDocument
+from cuesheet_app.ui.edit_import import EditListImport
 from cuesheet_app.ui.episode_bin import (
     CANCELLED,
     DONE,
@@ -178,6 +180,8 @@ class MainWindow(QMainWindow):
         self.episodes = EpisodeJobs(self, engine_factory, open_project=self.open_project,
                                     autosave_now=self.autosave_now, parent=self)
         self.episodes.episodesChanged.connect(self.episodesChanged)
+        self.edit_import = EditListImport(self, self, add_episode=self._episode_for, maybe_save=self.maybe_save,
+                                          parent=self)
         self.media = MediaView(self.player, self.tasks,
                                warn=lambda text, details: self.log_panel.add("warning", text, details),
                                set_peaks=None)
@@ -220,6 +224,7 @@ class MainWindow(QMainWindow):
         act("file.new", self.new_project)
         act("file.open", self.open_project)
         act("file.add_episodes", self.add_episodes_dialog)
+        act("file.import_edit", lambda: self.edit_import.choose())
         act("file.save", self.save)
         act("file.save_as", self.save_as)
         act("file.export", self.export)
@@ -368,6 +373,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(lambda: self.projects.fill_recent(self.recent_menu))
         file_menu.addAction(ids["file.add_episodes"])
+        file_menu.addAction(ids["file.import_edit"])
         file_menu.addSeparator()
         file_menu.addAction(ids["file.save"])
         file_menu.addAction(ids["file.save_as"])
@@ -566,7 +572,18 @@ class MainWindow(QMainWindow):
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         event.acceptProposedAction()
         # Handle after the drag-and-drop machinery returns: opening may ask questions.
+        edits = [p for p in paths if looks_like_edit_list(p)]
+        if edits:  # an edit list, with its episode or onto the open one
+            media = [p for p in paths if p not in edits]
+            QTimer.singleShot(0, lambda: self.edit_import.drop(edits, media))
+            return
         QTimer.singleShot(0, lambda: self.add_paths(paths))
+
+    def _episode_for(self, path: Path) -> Episode | None:
+        """The bin entry of an episode an edit list came with (added, not identified, when new)."""
+        if self.bin.model.find(path) is None:
+            self.add_paths([path], identify=False)
+        return self.bin.model.find(path)
 
     def add_episodes_dialog(self) -> None:
         files = choose_open(self, "Add episodes", MEDIA_FILTER)

@@ -13,6 +13,9 @@ WORKSPACE_SHORTCUTS = [
     Shortcut("file.open", ("Ctrl+O",), "&Open Project…", "File"),
     Shortcut("file.add_episodes", ("Ctrl+Shift+O",), "&Add Episodes…", "File",
              tip="Add episode files (or drop files and folders anywhere on the window)"),
+    Shortcut("file.import_edit", ("Ctrl+Shift+E",), "Import &Edit List…", "File",
+             tip="Cues from the picture edit: EDL, FCP XML, FCPXML, AAF, OTIO or Pro Tools session text "
+                 "(or drop one on the window, with its episode or onto the open one)"),
     Shortcut("file.save", ("Ctrl+S",), "&Save", "File"),
     Shortcut("file.save_as", ("Ctrl+Alt+S",), "Save &As…", "File"),
     Shortcut("file.export", ("Ctrl+E",), "&Export…", "File"),
