@@ -139,6 +139,7 @@ CHANNEL \tEVENT   \tCLIP NAME                     \tSTART TIME    \tEND TIME    
 1       \t1       \tAPM_ABC123_01 Dawn-01         \t01:00:04:00   \t01:00:24:00   \t00:00:20:00   \tUnmuted
 1       \t2       \tSong.L                        \t01:00:30:00   \t01:00:40:00   \t00:00:10:00   \tMuted
 1       \t3       \tSong.L                        \t01:00:40:00   \t01:00:50:00   \t00:00:10:00   \tUnmuted
+1       \t4       \t(fade out)                    \t01:00:49:00   \t01:00:50:00   \t00:00:01:00   \tUnmuted
 
 
 TRACK NAME:\tMX B

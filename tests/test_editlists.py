@@ -188,10 +188,18 @@ def test_protools_session_text_skips_muted_clips_and_tracks(tmp_path: Path) -> N
     rules = {d.clip.name + "@" + str(d.clip.line): (d.music, d.rule) for d in plan.decisions}
     assert rules["dx take 1@24"] == (False, "track 'DIA 1' is DIA: never a cue")
     assert rules["Song.L@34"][1] == "muted clip"
-    assert rules["Old Temp Score@44"][1] == "muted track"
+    assert rules["Old Temp Score@45"][1] == "muted track"
     # The session starts 10 s before the hour: that is the media's first frame.
     assert _cues(plan) == [("Dawn", 350, 850), ("Song", 1250, 1500)]
     assert plan.cues[0].clips[0].source_file == "APM_ABC123_01 Dawn.wav"
+
+
+def test_protools_older_header_spelling(tmp_path: Path) -> None:
+    text = PROTOOLS_TEXT.replace("TIMECODE FORMAT:\t25 Frame", "TIME CODE FORMAT:\t30 Frame").replace(
+        "SESSION START TIMECODE:\t00:59:50:00\n", "")
+    edit = read_edit_list(_write(tmp_path, "old.txt", text))
+    assert edit.rate.name == "30" and edit.sequence_start == 0
+    assert not any(c.name.startswith("(") for c in edit.clips())
 
 
 def test_protools_text_in_samples(tmp_path: Path) -> None:

@@ -50,7 +50,8 @@ def read_protools_text(path: str | Path, rate: tc.FrameRate | None = None, text:
             raise EditListError(f"cannot read the file: {exc.strerror or exc}", path) from None
     if not looks_like_protools(text):
         raise EditListError("not a Pro Tools session text (no SESSION NAME: header)", path)
-    session_rate = _rate(_header_value(text, "TIMECODE FORMAT"), rate)
+    # "TIMECODE FORMAT" in newer versions, "TIME CODE FORMAT" in older ones.
+    session_rate = _rate(_header_value(text, "TIMECODE FORMAT") or _header_value(text, "TIME CODE FORMAT"), rate)
     try:
         sample_rate = Fraction(_header_value(text, "SAMPLE RATE") or "48000")
     except (ValueError, ZeroDivisionError):
@@ -93,6 +94,9 @@ def read_protools_text(path: str | Path, rate: tc.FrameRate | None = None, text:
             columns = {c.upper().replace("REGION", "CLIP"): i for i, c in enumerate(cells)}
             continue
         if columns and cells and cells[0].isdigit():
+            name = cells[columns.get("CLIP NAME", 2)] if len(cells) > columns.get("CLIP NAME", 2) else ""
+            if re.fullmatch(r"\((fade in|fade out|cross ?fade)\)", name.strip(), re.IGNORECASE):
+                continue  # "Fade handling: show crossfades" lists fades as rows of their own
             track.clips.append(_clip(track, cells, columns, files, session_rate, sample_rate, session_start,
                                      path, number))
     if not edit.tracks:
