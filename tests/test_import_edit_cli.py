@@ -88,3 +88,42 @@ def test_bad_input_writes_no_project(tmp_path: Path) -> None:
         assert message in r.stderr, r.stderr
         assert "Traceback" not in r.stderr
         assert not out.exists()
+
+
+def test_library_clips_are_titled_from_the_library_with_rights(tmp_path: Path) -> None:
+    """A clip whose file is in the reference library takes the library's title and rights;
+    music the library does not know keeps its clip name and is flagged for rights."""
+    import csv
+
+    from cuesheet_app.identify.local.library import Library
+    from tests.audio_fixtures import write_wav
+    from tests.local_media import synth_music
+
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    write_wav(refs / "KPM_1043_01.wav", synth_music(6.0, seed=5))
+    sheet = tmp_path / "meta.csv"
+    with sheet.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file", "title", "library", "catalogue_number", "track_number", "composers", "publishers"])
+        w.writerow(["KPM_1043_01.wav", "Morning Run", "KPM", "KPM 1043", "1",
+                    "Jane Doe [ASCAP] 100%", "Acme Music [ASCAP] 100%"])
+    Library(tmp_path / "lib").add([refs], metadata=sheet, workers=1)
+    edl = _edl(tmp_path, """TITLE: LIB
+FCM: NON-DROP FRAME
+001  AX  A  C  00:00:00:00 00:00:04:00 01:00:00:00 01:00:04:00
+* FROM CLIP NAME: KPM_1043_01.wav
+* SOURCE FILE: D:\\\\Music\\\\KPM\\\\KPM_1043_01.wav
+002  AX  A  C  00:00:00:00 00:00:03:00 01:00:05:00 01:00:08:00
+* FROM CLIP NAME: MX_Composer_Demo_v3.wav
+""", "lib.edl")
+    out = tmp_path / "lib.cuesheet"
+    r = run_cli("import-edit", str(edl), "--library", str(tmp_path / "lib"), "-o", str(out), "--json")
+    assert r.returncode == 0, r.stderr
+    clips = {c["clip"]: c["rule"] for c in json.loads(r.stdout)["clips"]}
+    assert clips["KPM_1043_01.wav"] == "source found: library file KPM_1043_01"
+    cues = project_file.load(out).cues
+    lib, other = cues
+    assert (lib.title, lib.library, lib.catalogue_number, lib.origin) == ("Morning Run", "KPM", "KPM 1043", "library")
+    assert [p.display_name for p in lib.parties] == ["Jane Doe", "Acme Music"] and lib.flags == []
+    assert other.title == "Composer Demo v3" and other.flags == ["rights-needed"]

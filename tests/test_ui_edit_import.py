@@ -163,3 +163,38 @@ def test_menu_entry_and_no_episode(qtbot, answers, informed, monkeypatch, tmp_pa
     assert informed and "open the episode first" in informed[-1]
     assert w.actions_by_id["file.import_edit"].text() == "Import &Edit List…"
     w.close()
+
+
+def test_rules_are_settings_edited_by_typing(qtbot, memory_keyring):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from cuesheet_app.services.edit_import import rules_from_settings
+    from cuesheet_app.settings.store import load_settings
+    from cuesheet_app.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(), tab="edit lists")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    form = dialog.edit_rules
+    assert dialog.tabs.currentWidget() is form
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    # A broken pattern is named and the dialog stays open.
+    form.patterns.setFocus()
+    QTest.keyClick(form.patterns, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(form.patterns, Qt.Key.Key_Return)
+    QTest.keyClicks(form.patterns, "Broken = (?P<library>HL")
+    QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "Broken" in dialog.error.text()
+    # Fixed: saved, and the import uses it.
+    for _ in range(len("(?P<library>HL")):
+        QTest.keyClick(form.patterns, Qt.Key.Key_Backspace)
+    QTest.keyClicks(form.patterns, r"(?P<library>HL)-(?P<catalogue>\d{4})-(?P<track>\d+)")
+    form.bridge.setFocus()
+    form.bridge.selectAll()
+    QTest.keyClicks(form.bridge, "5")
+    QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    rules = rules_from_settings(load_settings())
+    assert rules.bridge_gap_frames == 5
+    assert rules.catalogue_code("HL-0042-7 Ocean").catalogue == "0042"
+    assert rules.catalogue_code("APM_ABC123_01") is not None  # the defaults are still there

@@ -35,10 +35,12 @@ from PySide6.QtWidgets import (
 )
 
 from cuesheet_app.domain import timecode as tc
+from cuesheet_app.domain.music_rules import RulesError
 from cuesheet_app.domain.progress import CancelToken, Progress
 from cuesheet_app.identify.registry import ENGINE_LABELS, ENGINE_NAMES
 from cuesheet_app.settings import secrets
 from cuesheet_app.settings.store import Settings, save_settings
+from cuesheet_app.ui.edit_rules_form import EditRulesForm
 from cuesheet_app.ui.jobs import JobRunner
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._audioshake_tab(), "AudioShake")
         self.tabs.addTab(self._library_tab(), "Library")
         self.tabs.addTab(self._timing_tab(), "Timing && detection")
+        self.edit_rules = EditRulesForm(self.settings.edit_rules, self)
+        self.tabs.addTab(self.edit_rules, "Edit lists")
         for i in range(self.tabs.count()):
             if tab and self.tabs.tabText(i).lower().startswith(tab.lower()):
                 self.tabs.setCurrentIndex(i)
@@ -298,7 +302,14 @@ class SettingsDialog(QDialog):
             self.tabs.setCurrentIndex(3)
             self.error.setText(f"Program start timecode: {exc}")
             return
+        try:
+            edit_rules = self.edit_rules.rules()
+        except RulesError as exc:
+            self.tabs.setCurrentWidget(self.edit_rules)
+            self.error.setText(str(exc))
+            return
         s = self.settings
+        s.edit_rules = edit_rules.to_dict()
         s.default_engine = self.engine.currentData()
         s.jobs_at_once = self.jobs.value()
         s.prepared_by = self.prepared_by.text().strip()
