@@ -370,3 +370,27 @@ def test_catalogue_chosen_by_option_environment_or_setting(pg_url: str, tmp_path
     assert "On The Server" in run_cli("catalogue", "find", "on", "--catalogue", pg_url, env=env_local).stdout
     for command in ("identify", "import-edit", "batch"):
         assert "--catalogue URL|FILE" in run_cli(command, "--help").stdout, command
+
+
+def test_other_sessions_hear_each_committed_save(pg_url: str) -> None:
+    from cuesheet_app.rights.live import ChangeListener
+    from tests.pg_server import wait_for
+
+    listener = ChangeListener(pg_url)
+    try:
+        assert listener.poll() == []
+        heard = []
+        with Catalogue(pg_url, user="bob") as bob:
+            work = _work()
+            with bob.transaction():
+                bob.save_work(work)
+                bob.save_recording(Recording(title="Take 1", work_id=work.id))
+                assert listener.poll() == []  # nothing before the commit
+            assert wait_for(lambda: bool(heard.extend(listener.poll()) or heard), 5)
+            assert [(c.by, c.works) for c in heard] == [("bob", [work.id])] and len(heard[0].recordings) == 1
+            with pytest.raises(CatalogueError), bob.transaction():
+                bob.save_work(Work(title="rolled back", parties=kreisler_parties()))
+                raise CatalogueError("abandon")
+        assert listener.poll() == []  # a rolled-back change is never announced
+    finally:
+        listener.close()
