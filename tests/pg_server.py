@@ -53,7 +53,8 @@ def _server_user() -> str | None:
 class PgServer:
     """One running cluster. ``url(db)`` has no password: it comes from PGPASSWORD or the keyring."""
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        self.durable = durable  # benchmarks: fsync on, as a real server; tests: off, for speed
         self.bin = pg_bin()
         self.user = _server_user()
         self.root = Path(tempfile.mkdtemp(prefix="cuesheet-pg-"))
@@ -82,11 +83,8 @@ class PgServer:
                   "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "-E", "UTF8",
                   "--locale=C.UTF-8" if _has_c_utf8() else "--no-locale")
         pwfile.unlink()
-        opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60 "
-                "-c shared_buffers=64MB")
-        result = self._run(self.bin / "pg_ctl", "-D", self.data, "-l", self.log, "-o", opts, "-w", "-t", "60",
-                           "start", check=False)
+        result = self._run(self.bin / "pg_ctl", "-D", self.data, "-l", self.log, "-o", self._options(), "-w",
+                           "-t", "60", "start", check=False)
         if result.returncode != 0:
             raise RuntimeError(f"pg_ctl start failed: {result.stderr}\n{self.server_log()}")
         self._started = True
@@ -94,6 +92,13 @@ class PgServer:
             conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD "
                          f"'{self.app_password}'")
         return self
+
+    def _options(self) -> str:
+        opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} "
+                "-c max_connections=60 -c shared_buffers=128MB")
+        if not self.durable:
+            opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        return opts
 
     def server_log(self) -> str:
         try:
@@ -131,9 +136,8 @@ class PgServer:
 
     def restart_stopped(self) -> None:
         """Start again after ``stop`` (the 'server is back' half of offline tests)."""
-        opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} "
-                "-c fsync=off -c synchronous_commit=off -c max_connections=60")
-        self._run(self.bin / "pg_ctl", "-D", self.data, "-l", self.log, "-o", opts, "-w", "-t", "60", "start")
+        self._run(self.bin / "pg_ctl", "-D", self.data, "-l", self.log, "-o", self._options(), "-w", "-t", "60",
+                  "start")
         self._started = True
 
     def remove(self) -> None:
