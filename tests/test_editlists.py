@@ -135,6 +135,12 @@ def test_edl_drop_frame_is_honoured(tmp_path: Path) -> None:
     assert _cues(plan) == [("Score Main", 0, 1800), ("Score End", 17980, 17992)]
 
 
+def test_edl_without_fcm_reads_semicolons_as_drop_frame(tmp_path: Path) -> None:
+    text = EDL_DF.replace("FCM: DROP FRAME\n", "")
+    plan = _plan(_write(tmp_path, "nofcm.edl", text), rate=tc.RATES["29.97"])
+    assert plan.edit.rate.name == "29.97DF" and plan.cues[0].end == 1800
+
+
 def test_edl_drop_frame_at_25_fps_says_so(tmp_path: Path) -> None:
     text = EDL_NDF.replace("FCM: NON-DROP FRAME", "FCM: DROP FRAME")
     plan = _plan(_write(tmp_path, "df25.edl", text), rate=R25)

@@ -67,6 +67,8 @@ def read_edl(path: str | Path, rate: tc.FrameRate | None = None, text: str | Non
     if text is None:
         text = _read_text(path)
     fcm_drop: bool | None = None
+    if not re.search(r"^\s*FCM:", text, re.MULTILINE | re.IGNORECASE) and re.search(r"\d\d;\d\d(\s|$)", text):
+        fcm_drop = True  # no FCM line, but drop-frame separators in the timecodes
     title = ""
     order: list[_Event] = []
     last: _Event | None = None
