@@ -280,3 +280,24 @@ def test_not_an_edit_list_and_xml_that_is_not_fcp(tmp_path: Path) -> None:
         read_edit_list(binary)
     with pytest.raises(EditListError, match="not an edit list"):
         read_edit_list(_write(tmp_path, "nothing.edl", "TITLE: EMPTY\nFCM: NON-DROP FRAME\n"))
+
+
+def test_applying_an_edit_to_an_identified_sheet_checks_it_against_the_audio(tmp_path: Path) -> None:
+    from cuesheet_app.domain.model import Cue, CueSheet, Provenance
+    from cuesheet_app.domain.validation import validate
+    from cuesheet_app.services.edit_import import sheet_from_edit
+    from cuesheet_app.settings.store import Settings
+
+    sheet = CueSheet()
+    sheet.header.program_start = "01:00:00:00"
+    heard = [Cue(title="Rise", start=470, end=750, library="BMGPM", catalogue_number="IATS021", track_number="5",
+                 provenance=Provenance(engine="local", identification_confidence=0.9)),
+             Cue(title="Unlisted", start=950, end=1000, provenance=Provenance(engine="local"))]
+    sheet.cues = [h.copy() for h in heard]
+    plan = _plan(_write(tmp_path, "ep.edl", EDL_NDF), rate=R25)
+    out = sheet_from_edit(plan, Settings(), sheet)
+    flags = {c.title: c.flags for c in out.cues}
+    assert "edit-silent" in flags["Dawn"] and "edit-silent" in flags["Song of the Sea"]
+    assert flags["Rise"] == ["rights-needed"] and flags["Unlisted"] == ["not-in-edit"]
+    assert next(c for c in out.cues if c.title == "Rise").provenance.identification_confidence == 0.9
+    assert {"edit-silent", "not-in-edit"} <= {f.code for f in validate(out)}

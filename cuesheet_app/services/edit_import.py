@@ -242,8 +242,12 @@ def sheet_from_edit(plan: ImportPlan, settings: Settings, media_sheet: CueSheet 
         if plan.edit.rate != plan.rate:
             first = tc.convert_frames(first, plan.edit.rate, plan.rate)
         h.program_start = tc.frames_to_timecode(first, plan.rate)
-    sheet.cues = [c for c in sheet.cues if c.provenance.engine == "manual"]
-    sheet.cues.extend(cues_for_plan(plan, catalogue_path))
+    # Cues the audio found earlier (an identified episode) check the edit's, as identify --edit-list does.
+    heard = [c for c in sheet.cues if c.provenance.engine not in ("manual", "edit")]
+    cues = cues_for_plan(plan, catalogue_path)
+    if heard:
+        cues = reconcile(cues, heard)
+    sheet.cues = [c for c in sheet.cues if c.provenance.engine == "manual"] + cues
     sheet.engine = {"name": "edit", "edit_list": plan.edit.source, "format": plan.edit.format,
                     "rules": plan.rules.to_dict()}
     sheet.sort_and_renumber()
