@@ -83,5 +83,8 @@ class HeaderEditCommand(EditCommand):
 
 
 def push(document: UndoableDocument, op: Edit, merge_key: str | None = None) -> None:
-    """Push an edit as one undo step (same as ``document.push_edit``)."""
+    """Push an edit as one undo step (same as ``document.push_edit``, lock included)."""
+    refuse = getattr(document, "refuse_if_locked", None)
+    if refuse is not None and refuse():
+        return
     document.undo_stack.push(EditCommand(document, op, merge_key))

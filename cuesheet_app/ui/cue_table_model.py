@@ -112,6 +112,8 @@ class CueTableModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         col = COLUMNS[index.column()]
+        if self.doc.sheet.submitted:  # read-only until reopened
+            return base
         if col.key == "status":
             return base | Qt.ItemFlag.ItemIsUserCheckable
         if col.editable:

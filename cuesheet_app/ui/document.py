@@ -33,6 +33,8 @@ class ProjectDocument(QObject):
     pathChanged = Signal(object)  # Path | None
     # Validation findings were recomputed (shortly after any change; see ``findings``).
     findingsChanged = Signal()
+    # An edit was refused because the sheet is submitted (read-only until reopened): the reason.
+    editRefused = Signal(str)
 
     def __init__(self, sheet: CueSheet | None = None, path: Path | None = None,
                  parent: QObject | None = None) -> None:
@@ -76,8 +78,24 @@ class ProjectDocument(QObject):
         self.selectionChanged.emit([])
 
     # --- edits ------------------------------------------------------------
+    @property
+    def locked(self) -> bool:
+        """A submitted sheet is read-only until reopened (which starts a revision)."""
+        return self.sheet.submitted
+
+    def refuse_if_locked(self) -> bool:
+        """True (and the views told to drop any half-made change) when the sheet is submitted."""
+        if not self.locked:
+            return False
+        self.editRefused.emit("This sheet is submitted and read-only: Status ▸ Reopen for Revision to change it")
+        self.cuesChanged.emit()
+        self.headerChanged.emit()
+        return True
+
     def push_edit(self, op: Edit, merge_key: str | None = None) -> None:
         """Apply a domain edit as one undo step (consecutive steps with one merge key combine)."""
+        if self.refuse_if_locked():
+            return
         self.undo_stack.push(EditCommand(self, op, merge_key))
 
     def notify(self, effect: Effect) -> None:

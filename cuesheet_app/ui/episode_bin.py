@@ -315,6 +315,10 @@ class EpisodeBin(QWidget):
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.selectionChangedTo.emit(self.model.episodes[current.row()] if current.isValid() else None)
 
+    def add_context_action(self, action: QAction) -> None:
+        """An action for the right-click menu only (the toolbar keeps the everyday ones)."""
+        self._actions = [*self._actions, action]
+
     def _context_menu(self, pos) -> None:  # type: ignore[no-untyped-def]
         menu = QMenu(self)
         for a in self._actions:

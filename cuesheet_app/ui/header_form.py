@@ -239,6 +239,9 @@ class HeaderForm(QWidget):
         self.problem.clear()
         if value == getattr(h, name):
             return
+        if self.document.refuse_if_locked():
+            self.refresh_field(name)
+            return
         if name == "frame_rate":
             self.document.push_edit(rate_change_edit(self.document, value))
         else:

@@ -71,6 +71,7 @@ from cuesheet_app.ui.media_view import MediaView
 from cuesheet_app.ui.playback import Player, TransportBar
 from cuesheet_app.ui.projects import APP_TITLE, MEDIA_FILTER, PROJECT_FILTER, Projects
 from cuesheet_app.ui.sheet_commands import ReplaceSheetCommand, SetMediaCommand, snapshot
+from cuesheet_app.ui.sheet_versions import SheetVersions
 from cuesheet_app.ui.shortcuts import SHORTCUTS, make_action, shortcut
 from cuesheet_app.ui.welcome import WelcomePanel
 
@@ -284,6 +285,7 @@ class MainWindow(QMainWindow):
         bin_actions = [ids[k] for k in ("episode.identify", "episode.cancel", "episode.retry",
                                         "episode.open", "episode.remove", "episode.reveal")]
         self.bin = EpisodeBin(bin_actions, self)
+        self.log_panel = LogPanel(self)
         self.welcome = WelcomePanel(self)
         editor_cls = _editor_class()
         self.editor = editor_cls(self.document, self, settings=self.settings) if editor_cls \
@@ -295,6 +297,8 @@ class MainWindow(QMainWindow):
         from cuesheet_app.ui.learn_rights import LearnRightsBar
 
         self.learn_bar = LearnRightsBar(self.document, self.settings.catalogue(), self.settings, self)
+        self.header_form = HeaderForm(self.document, self, on_error=lambda m: self.log_panel.add("warning", m))
+        self.versions = SheetVersions(self, self)  # status, lock, compare, series header, season report
         refresh = getattr(self.editor, "refresh_party_directory", None)
         if refresh is not None:  # names just learned are offered while typing the next ones
             self.learn_bar.learned.connect(lambda *_: refresh())
@@ -302,6 +306,7 @@ class MainWindow(QMainWindow):
         page_layout = QVBoxLayout(self.editor_page)
         page_layout.setContentsMargins(0, 0, 0, 0)
         page_layout.setSpacing(0)
+        page_layout.addWidget(self.versions.banner)
         page_layout.addWidget(self.learn_bar)
         page_layout.addWidget(self.editor, 1)
         self.central = QStackedWidget(self)
@@ -321,9 +326,7 @@ class MainWindow(QMainWindow):
         # Side docks run the full height; the log sits under the editor only.
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.header_form = HeaderForm(self.document, self, on_error=lambda m: self.log_panel.add("warning", m))
         self.header_dock = self._dock("Production header", self.header_form, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.log_panel = LogPanel(self)
         self.log_dock = self._dock("Log", self.log_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         # Narrow side docks: the cue table (nine columns) and the parties need the width more.
         self.resizeDocks([self.bin_dock, self.header_dock], [270, 290], Qt.Orientation.Horizontal)
@@ -403,6 +406,19 @@ class MainWindow(QMainWindow):
         for key in ("episode.identify", "episode.cancel", "episode.retry", "episode.open",
                     "episode.remove", "episode.reveal"):
             episodes.addAction(ids[key])
+        episodes.addSeparator()
+        v = self.versions.actions
+        for key in ("episode.apply_header", "episode.season_report"):
+            episodes.addAction(v[key])
+            self.bin.add_context_action(v[key])
+        status_menu = mb.addMenu("&Status")
+        for key in ("sheet.status_draft", "sheet.status_ready_for_review", "sheet.status_submitted", None,
+                    "sheet.reopen", None, "sheet.compare_previous", "sheet.compare_with"):
+            if key is None:
+                status_menu.addSeparator()
+            else:
+                status_menu.addAction(v[key])
+                self.addAction(v[key])
         transport = mb.addMenu("&Transport")
         for key in ("transport.play_pause", "transport.stop", None, "transport.back_second",
                     "transport.forward_second", "transport.back_frame", "transport.forward_frame", None,
