@@ -125,7 +125,8 @@ def test_cancel_really_stops_the_work(qtbot, engine, window, tmp_path):
     time.sleep(0.1)
     assert engine.steps_done == stopped_at  # nothing runs on after the cancel
     assert window.bin.model.index(0, 1).data() == "Cancelled"
-    assert window.is_idle()
+    assert not window.jobs.busy  # the identification is gone at once
+    qtbot.waitUntil(window.is_idle, timeout=5000)  # the episode's waveform/probe tasks finish on their own
     # Retry runs it again.
     engine.steps = 2
     window.retry([ep])
@@ -331,6 +332,7 @@ def test_catalogue_window_opens_from_tools_menu_and_learn_bar_sits_above_editor(
     window.actions_by_id["tools.catalogue"].trigger()  # raised, not duplicated
     assert window.findChildren(type(window.catalogue_window)) == [window.catalogue_window]
     layout = window.editor_page.layout()
-    assert layout.itemAt(0).widget() is window.learn_bar
-    assert layout.itemAt(1).widget() is window.editor
+    assert layout.itemAt(0).widget() is window.versions.banner  # the submitted lock's banner, hidden unless locked
+    assert layout.itemAt(1).widget() is window.learn_bar
+    assert layout.itemAt(2).widget() is window.editor
     window.catalogue_window.close()

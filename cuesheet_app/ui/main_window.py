@@ -285,7 +285,6 @@ class MainWindow(QMainWindow):
         bin_actions = [ids[k] for k in ("episode.identify", "episode.cancel", "episode.retry",
                                         "episode.open", "episode.remove", "episode.reveal")]
         self.bin = EpisodeBin(bin_actions, self)
-        self.log_panel = LogPanel(self)
         self.welcome = WelcomePanel(self)
         editor_cls = _editor_class()
         self.editor = editor_cls(self.document, self, settings=self.settings) if editor_cls \
@@ -297,8 +296,6 @@ class MainWindow(QMainWindow):
         from cuesheet_app.ui.learn_rights import LearnRightsBar
 
         self.learn_bar = LearnRightsBar(self.document, self.settings.catalogue(), self.settings, self)
-        self.header_form = HeaderForm(self.document, self, on_error=lambda m: self.log_panel.add("warning", m))
-        self.versions = SheetVersions(self, self)  # status, lock, compare, series header, season report
         refresh = getattr(self.editor, "refresh_party_directory", None)
         if refresh is not None:  # names just learned are offered while typing the next ones
             self.learn_bar.learned.connect(lambda *_: refresh())
@@ -306,7 +303,6 @@ class MainWindow(QMainWindow):
         page_layout = QVBoxLayout(self.editor_page)
         page_layout.setContentsMargins(0, 0, 0, 0)
         page_layout.setSpacing(0)
-        page_layout.addWidget(self.versions.banner)
         page_layout.addWidget(self.learn_bar)
         page_layout.addWidget(self.editor, 1)
         self.central = QStackedWidget(self)
@@ -326,7 +322,11 @@ class MainWindow(QMainWindow):
         # Side docks run the full height; the log sits under the editor only.
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.header_form = HeaderForm(self.document, self, on_error=lambda m: self.log_panel.add("warning", m))
+        self.versions = SheetVersions(self, self)  # status, lock, compare, series header, season report
+        page_layout.insertWidget(0, self.versions.banner)
         self.header_dock = self._dock("Production header", self.header_form, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.log_panel = LogPanel(self)
         self.log_dock = self._dock("Log", self.log_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         # Narrow side docks: the cue table (nine columns) and the parties need the width more.
         self.resizeDocks([self.bin_dock, self.header_dock], [270, 290], Qt.Orientation.Horizontal)
