@@ -97,6 +97,7 @@ def test_drop_onto_open_episode_preview_then_enter_applies_one_undo_step(qtbot, 
     assert ("room tone.wav", "Excluded",
             "not music: not a music track and the source is not in the library or catalogue") in dlg.rows()
     assert "1 cue " in dlg.summary.text()
+    assert dlg.cue_list.topLevelItemCount() == 1 and dlg.cue_list.topLevelItem(0).text(1) == "01:00:01:00"
     # Enter on the focused list presses the default button (Apply).
     dlg.tree.setFocus()
     QTest.keyClick(QApplication.focusWidget() or dlg, Qt.Key.Key_Return)

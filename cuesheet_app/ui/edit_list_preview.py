@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSpinBox,
+    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -31,6 +32,7 @@ from cuesheet_app.editlists.errors import EditListError
 from cuesheet_app.services.edit_import import ImportPlan
 
 COLUMNS = ("Track / clip", "In", "Out", "Cue", "Rule")
+CUE_COLUMNS = ("Cue the edit makes", "In", "Out", "Duration", "Source")
 INCLUDED, EXCLUDED = "Included", "Excluded"
 
 
@@ -76,7 +78,18 @@ class EditListPreview(QDialog):
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
-        layout.addWidget(self.tree, 1)
+        self.cue_list = QTreeWidget(self)
+        self.cue_list.setObjectName("editListCues")
+        self.cue_list.setColumnCount(len(CUE_COLUMNS))
+        self.cue_list.setHeaderLabels(list(CUE_COLUMNS))
+        self.cue_list.setRootIsDecorated(False)
+        self.cue_list.setUniformRowHeights(True)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.tree)
+        splitter.addWidget(self.cue_list)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout.addWidget(splitter, 1)
         self.error = QLabel(self)
         self.error.setObjectName("editListError")
         self.error.setWordWrap(True)
@@ -149,11 +162,28 @@ class EditListPreview(QDialog):
                         item.setForeground(col, grey)
                 top.addChild(item)
             top.setExpanded(True)
+        self._fill_cues()
         for col in range(len(COLUMNS) - 1):
             self.tree.resizeColumnToContents(col)
         self.tree.header().setStretchLastSection(True)
         self.apply_button.setEnabled(True)
         self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _fill_cues(self) -> None:
+        plan = self.plan
+        first = plan.mapping.media_first_frame
+        if plan.edit.rate != plan.rate:
+            first = tc.convert_frames(first, plan.edit.rate, plan.rate)
+        self.cue_list.clear()
+        for ec in plan.cues:
+            r = ec.resolution
+            source = r.how if r is not None else "clip name: rights needed"
+            item = QTreeWidgetItem([ec.title, tc.frames_to_timecode(first + ec.start, plan.rate),
+                                    tc.frames_to_timecode(first + ec.end, plan.rate),
+                                    tc.frames_to_timecode(ec.end - ec.start, plan.rate), source])
+            self.cue_list.addTopLevelItem(item)
+        for col in range(len(CUE_COLUMNS) - 1):
+            self.cue_list.resizeColumnToContents(col)
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(clip, Included/Excluded, rule) as shown, for tests and screenshots."""
