@@ -301,3 +301,24 @@ def test_applying_an_edit_to_an_identified_sheet_checks_it_against_the_audio(tmp
     assert flags["Rise"] == ["rights-needed"] and flags["Unlisted"] == ["not-in-edit"]
     assert next(c for c in out.cues if c.title == "Rise").provenance.identification_confidence == 0.9
     assert {"edit-silent", "not-in-edit"} <= {f.code for f in validate(out)}
+
+
+def test_packaging_bundles_the_otio_adapter_sources() -> None:
+    """OTIO loads adapters from the .py file its manifest names (found through entry points), so
+    the frozen build must carry those sources and the packages' metadata (a build without them
+    read .otio but failed on FCP XML, FCPXML and AAF)."""
+    import json as _json
+    from importlib import metadata
+
+    spec = (Path(__file__).resolve().parents[1] / "packaging" / "cuesheet.spec").read_text(encoding="utf-8")
+    assert 'collect_data_files(_module, include_py_files=True) + copy_metadata(_dist)' in spec
+    plugins = {ep.name: ep.value for ep in metadata.entry_points(group="opentimelineio.plugins")}
+    for dist, module in (("otio-fcp-adapter", "otio_fcp_adapter"), ("otio-fcpx-xml-adapter", "otio_fcpx_xml_adapter"),
+                         ("otio-aaf-adapter", "otio_aaf_adapter"), ("otio-cmx3600-adapter", "otio_cmx3600_adapter")):
+        assert f'"{dist}": "{module}"' in spec
+        assert module in plugins.values()
+    import otio_fcp_adapter
+
+    manifest = Path(otio_fcp_adapter.__file__).parent / "plugin_manifest.json"
+    for adapter in _json.loads(manifest.read_text())["adapters"]:
+        assert (manifest.parent / adapter["filepath"]).is_file()
