@@ -199,3 +199,13 @@ def test_rules_are_settings_edited_by_typing(qtbot, memory_keyring):
     assert rules.bridge_gap_frames == 5
     assert rules.catalogue_code("HL-0042-7 Ocean").catalogue == "0042"
     assert rules.catalogue_code("APM_ABC123_01") is not None  # the defaults are still there
+
+
+def test_a_submitted_sheet_refuses_the_edit_list(qtbot, open_episode, informed, tmp_path):
+    w = open_episode
+    w.document.sheet.header.status = "submitted"
+    before = w.document.sheet.to_dict()
+    _drop(w, [_edl(tmp_path)])
+    qtbot.waitUntil(lambda: bool(informed), timeout=5000)
+    assert "read-only" in informed[-1] and w.edit_import.dialog is None
+    assert w.document.sheet.to_dict() == before

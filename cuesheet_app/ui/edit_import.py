@@ -62,6 +62,9 @@ class EditListImport(QObject):
     def preview(self, path: Path, episode: Path | None = None) -> EditListPreview | None:
         h = self.host
         settings = h.settings
+        if episode is None and h.document.refuse_if_locked():
+            self._fail("This sheet is submitted and read-only: Status ▸ Reopen for Revision to change it.")
+            return None
         try:
             base, info = self._base(episode)
             rules = rules_from_settings(settings)
@@ -110,6 +113,8 @@ class EditListImport(QObject):
             h.document.path = None
             h.document.replace_sheet(base.copy())
             h.document.pathChanged.emit(None)
+        elif h.document.refuse_if_locked():  # submitted while the preview was open
+            return
         sheet = sheet_from_edit(plan, h.settings, base.copy(), h.settings.catalogue())
         h.document.undo_stack.push(ReplaceSheetCommand(h.document, sheet, "Import edit list"))
         if h.current is not None:
