@@ -70,6 +70,7 @@ class Catalogue:
         self._depth = 0
         self._changed: dict[str, set[int]] = {"works": set(), "recordings": set()}
         self._integrity = _integrity_errors()
+        self.last_save_changed = False  # whether the last save_work/save_recording wrote anything
 
     @property
     def kind(self) -> str:
@@ -252,6 +253,11 @@ class Catalogue:
                     raise CatalogueError(f"work {work.id} does not exist (deleted in another window?)")
                 if work.version and old.version != work.version:
                     raise _conflict("work", work, old)
+                if _same_work(old, work, iswc):  # nothing to save: no new version for others to trip on
+                    self.last_save_changed = False
+                    work.iswc, work.version, work.updated_by, work.updated_at = (
+                        iswc, old.version, old.updated_by, old.updated_at)
+                    return work.id
                 cur = self._write(
                     "UPDATE works SET title=?, title_key=?, iswc=?, notes=?, updated_by=?, updated_at=?, "
                     "version = version + 1 WHERE id=? AND version=?", (*values, work.id, old.version))
@@ -276,6 +282,7 @@ class Catalogue:
             self._record(work_id, now, work_changes(old, work, iswc))
             self._changed_entry("works", work_id)
         work.id, work.iswc, work.version, work.updated_by, work.updated_at = work_id, iswc, version, self.user, now
+        self.last_save_changed = True
         return work_id
 
     def delete_work(self, work_id: int, version: int = 0) -> None:
@@ -382,6 +389,11 @@ class Catalogue:
                     raise CatalogueError(f"recording {rec.id} does not exist (deleted in another window?)")
                 if rec.version and old.version != rec.version:
                     raise _conflict("recording", rec, old)
+                if _same_recording(old, rec, isrc):
+                    self.last_save_changed = False
+                    rec.isrc, rec.version, rec.updated_by, rec.updated_at = (
+                        isrc, old.version, old.updated_by, old.updated_at)
+                    return rec.id
                 sets = ", ".join(f"{c.strip()} = ?" for c in cols.split(","))
                 cur = self._write(f"UPDATE recordings SET {sets}, version = version + 1 WHERE id = ? AND version = ?",
                                   (*values, rec.id, old.version))
@@ -398,6 +410,7 @@ class Catalogue:
                              [("isrc", old_isrc, isrc)])
             self._changed_entry("recordings", rec_id)
         rec.id, rec.isrc, rec.version, rec.updated_by, rec.updated_at = rec_id, isrc, version, self.user, now
+        self.last_save_changed = True
         return rec_id
 
     def delete_recording(self, recording_id: int, version: int = 0) -> None:
@@ -565,6 +578,22 @@ def _recording(row: tuple) -> Recording:
                      album=album, label=label, release_date=release_date, library=library,
                      catalogue_number=catno, track_number=track, duration_s=duration, source_file=source,
                      version=version, updated_by=updated_by, updated_at=updated_at)
+
+
+def _same_work(old: Work, new: Work, iswc: str) -> bool:
+    from cuesheet_app.domain.parties import format_parties
+
+    alts = [a.strip() for a in new.alt_titles if a.strip() and norm_text(a) != norm_text(new.title)]
+    return (old.title, old.iswc, old.notes, old.alt_titles, format_parties(old.parties)) == (
+        new.title.strip(), iswc, new.notes, alts, format_parties(new.parties))
+
+
+def _same_recording(old: Recording, new: Recording, isrc: str) -> bool:
+    from cuesheet_app.rights.records import RECORDING_FIELDS
+
+    return old.work_id == new.work_id and old.isrc == isrc and all(
+        getattr(old, f) == (getattr(new, f).strip() if f == "title" else getattr(new, f))
+        for f in RECORDING_FIELDS if f != "isrc")
 
 
 def _like(text: str) -> str:

@@ -100,14 +100,16 @@ class OfflineCatalogue(Catalogue):
         base = work_payload(work)
         new = not work.id
         work_id = super().save_work(work)
-        self.outbox.add("work", {**base, "id": work_id if not new else 0}, local_id=work_id if new else 0)
+        if self.last_save_changed:
+            self.outbox.add("work", {**base, "id": work_id if not new else 0}, local_id=work_id if new else 0)
         return work_id
 
     def save_recording(self, rec: Recording) -> int:
         base = recording_payload(rec)
         new = not rec.id
         rec_id = super().save_recording(rec)
-        self.outbox.add("recording", {**base, "id": rec_id if not new else 0}, local_id=rec_id if new else 0)
+        if self.last_save_changed:
+            self.outbox.add("recording", {**base, "id": rec_id if not new else 0}, local_id=rec_id if new else 0)
         return rec_id
 
     def delete_work(self, work_id: int, version: int = 0) -> None:

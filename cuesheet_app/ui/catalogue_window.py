@@ -51,8 +51,10 @@ from cuesheet_app.domain.parties import format_parties
 from cuesheet_app.domain.progress import Progress
 from cuesheet_app.domain.vocab import ROLES
 from cuesheet_app.rights.backup import BackupError, export_catalogue
-from cuesheet_app.rights.catalogue import Catalogue, CatalogueError
+from cuesheet_app.rights.catalogue import Catalogue, CatalogueError, ConflictError
 from cuesheet_app.rights.importer import ImportReport, import_file
+from cuesheet_app.rights.location import is_server_url
+from cuesheet_app.rights.offline import open_catalogue
 from cuesheet_app.rights.records import DirectoryParty, Recording, SearchHit, Work
 from cuesheet_app.storage.atomic import WriteError
 from cuesheet_app.ui.jobs import JobRunner
@@ -356,11 +358,12 @@ class CatalogueWindow(QMainWindow):
 
     importFinished = Signal(object)  # ImportReport, or None when cancelled or failed
 
-    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, path: Path | str, parent: QWidget | None = None, user: str = "") -> None:
         super().__init__(parent)
-        self.path = Path(path)
-        self.catalogue = Catalogue(self.path)
-        self.setWindowTitle(f"Rights catalogue — {self.path.name}")
+        # A SQLite file, or a team server URL (the local read cache stands in when it is away).
+        self.path: Path | str = path if is_server_url(str(path)) else Path(path)
+        self.catalogue: Catalogue = open_catalogue(self.path, user=user)
+        self.setWindowTitle(f"Rights catalogue — {Path(self.path).name if isinstance(self.path, Path) else self.catalogue.where}")
         self.resize(1280, 720)
 
         self.search = QLineEdit(self)
@@ -399,7 +402,17 @@ class CatalogueWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(split, "Tracks and works")
         self.tabs.addTab(self.directory, "Party directory")
-        self.setCentralWidget(self.tabs)
+        from cuesheet_app.ui.catalogue_team import TeamFeatures
+
+        self.team = TeamFeatures(self)
+        self.tabs.addTab(self.team.history, "History")
+        central = QWidget(self)
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.addWidget(self.team.banner)
+        central_layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.team.changedByOthers.connect(self._others_saved)
 
         toolbar = self.addToolBar("Catalogue")
         toolbar.setObjectName("catalogueToolbar")
@@ -437,8 +450,12 @@ class CatalogueWindow(QMainWindow):
         self.refresh()
 
     # --- reading ------------------------------------------------------------
-    def refresh(self) -> None:
-        """Run the search again, keeping the selected entry selected when it still matches."""
+    def refresh(self, keep_editor: bool = False) -> None:
+        """Run the search again, keeping the selected entry selected when it still matches.
+
+        ``keep_editor``: the form keeps what the user is typing (another supervisor saved meanwhile;
+        Save then shows both versions rather than losing either).
+        """
         keep = self._key(self._current)
         self.hits.set_hits(self.catalogue.search(self.search.text()))
         n = len(self.hits.hits)
@@ -446,7 +463,13 @@ class CatalogueWindow(QMainWindow):
         self.count_label.setText(f"{n} shown · {counts['works']} work(s), {counts['recordings']} recording(s), "
                                  f"{counts['parties']} part{'y' if counts['parties'] == 1 else 'ies'} in the directory")
         row = next((i for i, h in enumerate(self.hits.hits) if self._key(h) == keep), -1) if keep else -1
-        if row >= 0:
+        if keep_editor and self._current is not None:
+            if row >= 0:
+                selection = self.table.selectionModel()
+                selection.blockSignals(True)
+                self.table.selectRow(row)
+                selection.blockSignals(False)
+        elif row >= 0:
             self.table.selectRow(row)
         else:
             self._current = None
@@ -466,6 +489,27 @@ class CatalogueWindow(QMainWindow):
     def _show_row(self, row: int) -> None:
         self._current = self.hits.hits[row] if 0 <= row < len(self.hits.hits) else None
         self.editor.show_hit(self._current)
+        self.team.show_history(self._current.work if self._current else None)
+
+    def _others_saved(self, changes: list) -> None:
+        """Live refresh: another supervisor committed a save (LISTEN/NOTIFY)."""
+        who = ", ".join(sorted({c.by for c in changes}))
+        cur = self._current
+        mine = cur is not None and any(
+            c.many or (cur.work is not None and cur.work.id in c.works)
+            or (cur.recording is not None and cur.recording.id in c.recordings) for c in changes)
+        self.refresh(keep_editor=True)
+        if mine:
+            self.editor.show_status(f"{who} just saved this entry. Saving yours will show both versions.", error=True)
+            if cur is not None and cur.work is not None:
+                self.team.show_history(cur.work)
+        self.statusBar().showMessage(f"Updated: {who} saved changes", 5000)
+
+    def replace_catalogue(self, catalogue: Catalogue) -> None:
+        """Swap the open catalogue (the read cache for the server when it is back)."""
+        old, self.catalogue = self.catalogue, catalogue
+        old.close()
+        self.refresh()
 
     def select_first(self) -> None:
         if self.hits.hits:
@@ -478,6 +522,7 @@ class CatalogueWindow(QMainWindow):
         if hit is None:
             return False
         work = self.editor.work(hit.work.id if hit.work else 0)
+        work.version = hit.work.version if hit.work else 0  # a save over a newer version is refused
         rec = self.editor.recording(hit.recording) if hit.recording is not None else None
         try:
             with self.catalogue.transaction():
@@ -485,13 +530,43 @@ class CatalogueWindow(QMainWindow):
                 if rec is not None:
                     rec.work_id = work.id
                     self.catalogue.save_recording(rec)
+        except ConflictError as exc:
+            return self._conflict(exc, hit)
         except CatalogueError as exc:
             self.editor.show_status(str(exc), error=True)
             return False
         self._current = SearchHit(work=work, recording=rec)
         self.refresh()
-        self.editor.show_status("Saved.", error=False)
+        self.team.update_state()  # offline: the banner counts the edits waiting
+        self.editor.show_status("Saved." if not getattr(self.catalogue, "offline", False)
+                                else "Saved locally; it is sent when the team server is back.", error=False)
         return True
+
+    def _conflict(self, exc: ConflictError, hit: SearchHit) -> bool:
+        """Someone saved this entry since it was opened: show both, and do what the user picks."""
+        from cuesheet_app.ui.catalogue_team import ConflictDialog, merge_works
+
+        dialog = ConflictDialog(exc, self)
+        dialog.exec()
+        theirs = exc.theirs
+        if dialog.choice == ConflictDialog.USE_MINE and theirs is not None:
+            # Based on theirs now: the save replaces it, and the history shows both steps.
+            if isinstance(theirs, Work) and hit.work is not None:
+                hit.work.version = theirs.version
+            elif isinstance(theirs, Recording) and hit.recording is not None:
+                hit.recording.version = theirs.version
+            return self.save_current()
+        if dialog.choice == ConflictDialog.MERGE and isinstance(theirs, Work) and isinstance(exc.ours, Work):
+            merged = merge_works(exc.ours, theirs)
+            self._current = SearchHit(work=merged, recording=self.catalogue.get_recording(hit.recording.id)
+                                      if hit.recording is not None and hit.recording.id else hit.recording)
+            self.editor.show_hit(self._current)
+            self.editor.show_status("Merged: theirs plus what only yours had. Check it, then Save.", error=False)
+            return False
+        self.editor.show_status("Kept their version; your edits were not saved.", error=False)
+        self._current = None
+        self.refresh()
+        return False
 
     def new_entry(self) -> None:
         """A blank track to fill in by hand; nothing is stored until Save."""
@@ -565,13 +640,14 @@ class CatalogueWindow(QMainWindow):
 
     def _import_work(self, path: Path, dry_run: bool) -> Callable[..., ImportReport]:
         catalogue_path = self.path
+        user = self.catalogue.user
 
         def work(progress: Callable[[Progress], None], _cancel: object) -> ImportReport:
             def report(phase: str, done: int, total: int) -> None:
                 progress(Progress(phase, done / total if total else None, f"{done}/{total}"))
 
             try:
-                with Catalogue(catalogue_path) as cat:
+                with open_catalogue(catalogue_path, user=user) as cat:
                     return import_file(cat, path, dry_run=dry_run, progress=report)
             except CatalogueError as exc:  # a message written for users, like the job runner's own
                 raise ValueError(str(exc)) from exc
@@ -637,5 +713,6 @@ class CatalogueWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: ANN001 - Qt's QCloseEvent
         self.jobs.wait()  # an import in progress finishes its batch rather than being cut off
+        self.team.close()
         self.catalogue.close()
         super().closeEvent(event)

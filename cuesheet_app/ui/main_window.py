@@ -713,17 +713,23 @@ class MainWindow(QMainWindow):
     def open_catalogue(self) -> None:
         """One catalogue window per main window, raised when already open."""
         from cuesheet_app.rights.catalogue import CatalogueError
+        from cuesheet_app.rights.location import settings_location
         from cuesheet_app.rights.schema import SchemaError
         from cuesheet_app.ui.catalogue_window import CatalogueWindow
 
+        try:
+            location = settings_location(self.settings)
+        except CatalogueError as exc:  # a URL with a password in it, refused
+            inform(self, "Rights catalogue", str(exc))
+            return
         window = getattr(self, "catalogue_window", None)
-        if window is not None and (not window.isVisible() or window.path != self.settings.catalogue()):
+        if window is not None and (not window.isVisible() or window.path != location):
             window.close()  # a closed window has released its database: start afresh
             window.deleteLater()
             window = None
         if window is None:
             try:
-                window = CatalogueWindow(self.settings.catalogue(), self)
+                window = CatalogueWindow(location, self, user=self.settings.catalogue_display_name)
             except (CatalogueError, SchemaError, OSError) as exc:
                 inform(self, "Rights catalogue", f"Cannot open the rights catalogue: {exc}")
                 return
