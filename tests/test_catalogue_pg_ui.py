@@ -170,3 +170,34 @@ def test_offline_banner_outbox_and_back_online(qtbot, pg_server, pg_url: str) ->
     with Catalogue(pg_url) as cat:
         assert cat.get_work(work.id).alt_titles == ["Offline Title"]
     win.close()
+
+
+def test_settings_team_catalogue_tab_refuses_a_password_in_the_url(qtbot, memory_keyring) -> None:  # noqa: ANN001
+    import json
+
+    from cuesheet_app.settings.catalogue_secrets import SERVICE
+    from cuesheet_app.settings.store import Settings, load_settings, settings_path
+    from cuesheet_app.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(), tab="team")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    form = dialog.team_catalogue
+    assert dialog.tabs.currentWidget() is form
+    qtbot.keyClicks(form.url, "postgresql://ana:s3cret-pw@db.example.org/cuesheet")
+    ok = next(b for b in dialog.findChildren(QPushButton) if b.text().replace("&", "") == "OK")
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "contains a password" in dialog.error.text()
+    assert "s3cret-pw" not in dialog.error.text()
+    _retype(qtbot, form.url, "postgresql://ana@db.example.org/cuesheet?sslmode=verify-full")
+    qtbot.keyClicks(form.display_name, "Ana (supervisor)")
+    qtbot.keyClicks(form.password, "s3cret-pw")
+    qtbot.mouseClick(form.store_button, Qt.MouseButton.LeftButton)
+    assert memory_keyring.store[(SERVICE, "ana@db.example.org:5432/cuesheet")] == "s3cret-pw"
+    assert form.password.text() == ""
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    s = load_settings()
+    assert s.catalogue_url == "postgresql://ana@db.example.org/cuesheet?sslmode=verify-full"
+    assert s.catalogue_display_name == "Ana (supervisor)"
+    assert "s3cret-pw" not in settings_path().read_text() and json.loads(settings_path().read_text())

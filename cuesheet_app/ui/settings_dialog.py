@@ -38,6 +38,7 @@ from cuesheet_app.domain import timecode as tc
 from cuesheet_app.domain.music_rules import RulesError
 from cuesheet_app.domain.progress import CancelToken, Progress
 from cuesheet_app.identify.registry import ENGINE_LABELS, ENGINE_NAMES
+from cuesheet_app.rights.errors import CatalogueError
 from cuesheet_app.settings import secrets
 from cuesheet_app.settings.store import Settings, save_settings
 from cuesheet_app.ui.edit_rules_form import EditRulesForm
@@ -85,6 +86,10 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._timing_tab(), "Timing && detection")
         self.edit_rules = EditRulesForm(self.settings.edit_rules, self)
         self.tabs.addTab(self.edit_rules, "Edit lists")
+        from cuesheet_app.ui.team_catalogue_form import TeamCatalogueForm
+
+        self.team_catalogue = TeamCatalogueForm(self.settings, self)
+        self.tabs.addTab(self.team_catalogue, "Team catalogue")
         for i in range(self.tabs.count()):
             if tab and self.tabs.tabText(i).lower().startswith(tab.lower()):
                 self.tabs.setCurrentIndex(i)
@@ -309,6 +314,12 @@ class SettingsDialog(QDialog):
             self.error.setText(str(exc))
             return
         s = self.settings
+        try:
+            self.team_catalogue.apply(s)
+        except CatalogueError as exc:  # a URL with a password, or not postgresql://
+            self.tabs.setCurrentWidget(self.team_catalogue)
+            self.error.setText(str(exc))
+            return
         s.edit_rules = edit_rules.to_dict()
         s.default_engine = self.engine.currentData()
         s.jobs_at_once = self.jobs.value()
