@@ -96,6 +96,28 @@ def resolve_location(explicit: str | None, setting_url: str, default_path: Path)
     return default_path
 
 
-def settings_location(settings: object, explicit: str | None = None) -> str | Path:
-    """The catalogue the app should use, from ``--catalogue`` / the environment / a Settings object."""
-    return resolve_location(explicit, getattr(settings, "catalogue_url", ""), settings.catalogue())  # type: ignore[attr-defined]
+def settings_location(settings: object, explicit: str | None = None, strict: bool = True) -> str | Path:
+    """The catalogue the app should use, from ``--catalogue`` / the environment / a Settings object.
+
+    ``strict=False`` (the GUI): a URL carrying a password is used without it (libpq then takes the
+    keyring's, PGPASSWORD or ~/.pgpass) instead of stopping the app; the password goes nowhere.
+    """
+    try:
+        return resolve_location(explicit, getattr(settings, "catalogue_url", ""), settings.catalogue())  # type: ignore[attr-defined]
+    except CatalogueError:
+        if strict:
+            raise
+        for value in (explicit, os.environ.get(ENV_VAR, ""), getattr(settings, "catalogue_url", "")):
+            if value and value.strip():
+                return without_password(value.strip()) if is_server_url(value.strip()) else Path(value.strip())
+        return settings.catalogue()  # type: ignore[attr-defined]
+
+
+def without_password(url: str) -> str:
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "password"])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

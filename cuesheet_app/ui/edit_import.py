@@ -20,6 +20,7 @@ from cuesheet_app.editlists.errors import EditListError
 from cuesheet_app.editlists.reader import FILE_FILTER
 from cuesheet_app.media.errors import MediaError
 from cuesheet_app.media.probe import MediaInfo, probe
+from cuesheet_app.rights.location import settings_location
 from cuesheet_app.services.edit_import import (
     ImportPlan,
     plan_import,
@@ -76,7 +77,7 @@ class EditListImport(QObject):
         def replan(rules: MusicRules) -> ImportPlan:
             return plan_import(path, rules, rate=base.rate, media=info, media_rate=base.rate,
                                media_start_timecode=start_tc, library_dir=settings.library_dir(),
-                               catalogue_path=settings.catalogue())
+                               catalogue_path=settings_location(settings, strict=False))
 
         try:
             plan = replan(rules)
@@ -115,7 +116,7 @@ class EditListImport(QObject):
             h.document.pathChanged.emit(None)
         elif h.document.refuse_if_locked():  # submitted while the preview was open
             return
-        sheet = sheet_from_edit(plan, h.settings, base.copy(), h.settings.catalogue())
+        sheet = sheet_from_edit(plan, h.settings, base.copy(), settings_location(h.settings, strict=False))
         h.document.undo_stack.push(ReplaceSheetCommand(h.document, sheet, "Import edit list"))
         if h.current is not None:
             h.current.sheet = h.document.sheet

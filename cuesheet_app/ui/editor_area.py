@@ -12,6 +12,7 @@ import gc
 import html
 import logging
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
@@ -213,7 +214,7 @@ class EditorArea(QWidget):
         self.action("view.snapping").setChecked(settings.snapping)
         if settings.validation_profile != self.doc.validation_profile:
             self.doc.set_validation_profile(settings.validation_profile)
-        self._catalogue_path = settings.catalogue()
+        self._catalogue_path = _suggestion_source(settings)
         self.refresh_party_directory()
 
     def refresh_party_directory(self) -> None:
@@ -515,3 +516,16 @@ class EditorArea(QWidget):
     def _say(self, text: str) -> None:
         self.status.setText(text)
         self.message.emit(text)
+
+
+def _suggestion_source(settings: Settings) -> Path:
+    """Name suggestions come from a local file: the personal catalogue, or a team catalogue's
+    read cache (typing must never wait on the network)."""
+    from cuesheet_app.rights.location import is_server_url, settings_location
+
+    location = settings_location(settings, strict=False)
+    if is_server_url(str(location)):
+        from cuesheet_app.rights.offline import cache_place
+
+        return cache_place(str(location)).cache
+    return Path(location)

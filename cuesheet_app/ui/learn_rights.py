@@ -15,8 +15,10 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from cuesheet_app.domain.model import Cue
-from cuesheet_app.rights.catalogue import Catalogue, CatalogueError, SchemaError
+from cuesheet_app.rights.catalogue import CatalogueError, SchemaError
 from cuesheet_app.rights.learn import can_learn, learn_cue
+from cuesheet_app.rights.location import is_server_url
+from cuesheet_app.rights.offline import open_catalogue
 from cuesheet_app.settings.store import Settings, save_settings
 from cuesheet_app.ui.document import ProjectDocument
 
@@ -31,11 +33,12 @@ class LearnRightsBar(QFrame):
     # cue id, catalogue reference ("recording:<id>") after a successful save
     learned = Signal(str, str)
 
-    def __init__(self, document: ProjectDocument, catalogue_path: Path, settings: Settings,
+    def __init__(self, document: ProjectDocument, catalogue_path: Path | str, settings: Settings,
                  parent: QWidget | None = None, settings_path: Path | None = None) -> None:
         super().__init__(parent)
         self.document = document
-        self.catalogue_path = Path(catalogue_path)
+        # A SQLite file or a team server URL (rights.location); opened per save.
+        self.catalogue_path: Path | str = catalogue_path if is_server_url(str(catalogue_path)) else Path(catalogue_path)
         self.settings = settings
         self._settings_path = settings_path
         self._offered: set[str] = set()
@@ -159,7 +162,7 @@ class LearnRightsBar(QFrame):
             self._next()
             return
         try:
-            with Catalogue(self.catalogue_path) as cat:
+            with open_catalogue(self.catalogue_path, user=self.settings.catalogue_display_name) as cat:
                 result = learn_cue(cat, cue)
         except (CatalogueError, SchemaError, OSError) as exc:
             # Keep the offer open: the user can fix the shares and press Save again.

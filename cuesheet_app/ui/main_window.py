@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 
 from cuesheet_app.domain.model import CueSheet
 from cuesheet_app.editlists.reader import looks_like_edit_list
+from cuesheet_app.rights.location import settings_location
 from cuesheet_app.settings import secrets
 from cuesheet_app.settings.store import Settings, load_settings
 from cuesheet_app.ui import autosave
@@ -295,7 +296,8 @@ class MainWindow(QMainWindow):
         # The learn-rights offer sits above the editor: non-modal, it hides itself when idle.
         from cuesheet_app.ui.learn_rights import LearnRightsBar
 
-        self.learn_bar = LearnRightsBar(self.document, self.settings.catalogue(), self.settings, self)
+        self.learn_bar = LearnRightsBar(self.document, settings_location(self.settings, strict=False), self.settings,
+                                        self)
         refresh = getattr(self.editor, "refresh_party_directory", None)
         if refresh is not None:  # names just learned are offered while typing the next ones
             self.learn_bar.learned.connect(lambda *_: refresh())
@@ -713,7 +715,6 @@ class MainWindow(QMainWindow):
     def open_catalogue(self) -> None:
         """One catalogue window per main window, raised when already open."""
         from cuesheet_app.rights.catalogue import CatalogueError
-        from cuesheet_app.rights.location import settings_location
         from cuesheet_app.rights.schema import SchemaError
         from cuesheet_app.ui.catalogue_window import CatalogueWindow
 
