@@ -89,8 +89,9 @@ def fill_cues(cat: Catalogue, cues: list[Cue]) -> FillReport:
     half a season filled from the old rights and half from the new."""
     report = FillReport()
     with cat.snapshot():
+        known = Prefetched(cat, cues)
         for cue in cues:
-            match = find_recording(cat, cue)
+            match = find_recording(known, cue)  # type: ignore[arg-type]
             if match is None:
                 continue
             report.matched += 1
@@ -118,3 +119,43 @@ def fill_sheet_from_path(sheet: CueSheet, path: Path | str, cues: list[Cue] | No
     except (CatalogueError, SchemaError, OSError, sqlite3.Error) as exc:
         log.warning("Rights catalogue not used: %s", exc)
         return None
+
+
+class Prefetched:
+    """The catalogue lookups ``find_recording`` makes, answered for a whole sheet from a few bulk
+    queries (a 1,000-cue season over the network is then ~10 round trips, not ~4,000). Same
+    answers, same order as ``Catalogue``'s own methods."""
+
+    def __init__(self, cat: Catalogue, cues: list[Cue]) -> None:
+        from cuesheet_app.domain.identifiers import normalize_isrc
+        from cuesheet_app.rights.normalize import norm_code, norm_text
+
+        self._norm_isrc, self._norm_code, self._norm_text = normalize_isrc, norm_code, norm_text
+        by_isrc = cat.recordings_by_keys("isrc", {normalize_isrc(c.isrc) for c in cues if c.isrc})
+        by_code = cat.recordings_by_keys("catno_key", {norm_code(c.catalogue_number) for c in cues
+                                                       if c.catalogue_number})
+        by_title = cat.recordings_by_keys("title_key", {norm_text(c.title) for c in cues if c.title})
+        self.isrc = {r.isrc: r for r in by_isrc}
+        self.code: dict[str, list] = {}
+        for r in by_code:
+            self.code.setdefault(norm_code(r.catalogue_number), []).append(r)
+        self.title: dict[str, list] = {}
+        for r in by_title:
+            self.title.setdefault(norm_text(r.title), []).append(r)
+        work_ids = [r.work_id for r in (*by_isrc, *by_code, *by_title) if r.work_id is not None]
+        self.works = cat.works_by_ids(work_ids)
+
+    def recording_by_isrc(self, isrc: str):  # noqa: ANN201 - mirrors Catalogue
+        return self.isrc.get(self._norm_isrc(isrc))
+
+    def recordings_by_catalogue_number(self, library: str, catalogue_number: str) -> list:
+        code, lib = self._norm_code(catalogue_number), self._norm_code(library)
+        found = [r for r in self.code.get(code, [])
+                 if not lib or not self._norm_code(r.library) or self._norm_code(r.library) == lib]
+        return sorted(found, key=lambda r: (self._norm_code(r.library) != lib, r.id))
+
+    def recordings_by_title(self, title: str) -> list:
+        return list(self.title.get(self._norm_text(title), []))
+
+    def get_work(self, work_id: int):  # noqa: ANN201
+        return self.works.get(work_id)

@@ -11,6 +11,7 @@ sessions what changed (LISTEN/NOTIFY) when the transaction commits.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from collections.abc import Iterator
 from fractions import Fraction
@@ -71,6 +72,7 @@ class Catalogue:
         self._changed: dict[str, set[int]] = {"works": set(), "recordings": set()}
         self._integrity = _integrity_errors()
         self.last_save_changed = False  # whether the last save_work/save_recording wrote anything
+        self._party_cache: dict[tuple[str, ...], int] = {}
 
     @property
     def kind(self) -> str:
@@ -118,9 +120,11 @@ class Catalogue:
         except BaseException:
             self._depth = 0
             self._forget_changes()
+            self._party_cache.clear()
             self._db.rollback()
             raise
         self._depth = 0
+        self._party_cache.clear()  # other sessions may merge or edit parties between transactions
         self._db.commit()
 
     @contextlib.contextmanager
@@ -147,6 +151,7 @@ class Catalogue:
             try:
                 yield
             except BaseException:
+                self._party_cache.clear()
                 self._db.execute(f"ROLLBACK TO SAVEPOINT {name}")
                 self._db.execute(f"RELEASE SAVEPOINT {name}")
                 raise
@@ -201,6 +206,20 @@ class Catalogue:
                     f"WHERE wp.work_id IN ({marks}) ORDER BY wp.work_id, wp.position", chunk):
                 out[work_id].parties.append(Party(role=role, first_name=first, last_name=last, company=company,
                                                   pro=pro, ipi=ipi, share=Fraction(share)))
+        return out
+
+    def recordings_by_keys(self, column: str, values: set[str]) -> list[Recording]:
+        """Every recording whose ``column`` (isrc, catno_key or title_key) is one of ``values``:
+        a whole sheet's lookups in a few queries instead of a few per cue."""
+        if column not in ("isrc", "catno_key", "title_key"):
+            raise ValueError(f"not a lookup column: {column}")
+        out: list[Recording] = []
+        keys = sorted(v for v in values if v)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            out += [_recording(r) for r in self._db.execute(
+                f"SELECT {_REC_COLS} FROM recordings WHERE {column} IN ({marks}) ORDER BY id", chunk)]
         return out
 
     def recordings_by_ids(self, ids: list[int]) -> dict[int, Recording]:
@@ -268,17 +287,19 @@ class Catalogue:
                 work_id = self._insert("INSERT INTO works (title, title_key, iswc, notes, updated_by, updated_at) "
                                        "VALUES (?,?,?,?,?,?)", values)
                 version = 1
-            self._db.execute("DELETE FROM work_titles WHERE work_id = ?", (work_id,))
-            for position, alt in enumerate(work.alt_titles):
-                if alt.strip() and norm_text(alt) != norm_text(work.title):
-                    self._db.execute("INSERT INTO work_titles (work_id, title, title_key, position) "
-                                     "VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
-                                     (work_id, alt.strip(), norm_text(alt), position))
-            self._db.execute("DELETE FROM work_parties WHERE work_id = ?", (work_id,))
-            for position, p in enumerate(work.parties):
-                pid = party_id_for(self._db, p)
-                self._db.execute("INSERT INTO work_parties (work_id, position, party_id, role, share) "
-                                 "VALUES (?,?,?,?,?)", (work_id, position, pid, p.role, _share_text(p.share)))
+            if old is not None:  # a new work has nothing to replace: two round trips fewer
+                self._db.execute("DELETE FROM work_titles WHERE work_id = ?", (work_id,))
+                self._db.execute("DELETE FROM work_parties WHERE work_id = ?", (work_id,))
+            alts = [(work_id, alt.strip(), norm_text(alt), position) for position, alt in enumerate(work.alt_titles)
+                    if alt.strip() and norm_text(alt) != norm_text(work.title)]
+            if alts:
+                self._db.executemany("INSERT INTO work_titles (work_id, title, title_key, position) "
+                                     "VALUES (?,?,?,?) ON CONFLICT DO NOTHING", alts)
+            credits = [(work_id, position, self._party_id(p), p.role, _share_text(p.share))
+                       for position, p in enumerate(work.parties)]
+            if credits:
+                self._db.executemany("INSERT INTO work_parties (work_id, position, party_id, role, share) "
+                                     "VALUES (?,?,?,?,?)", credits)
             self._record(work_id, now, work_changes(old, work, iswc))
             self._changed_entry("works", work_id)
         work.id, work.iswc, work.version, work.updated_by, work.updated_at = work_id, iswc, version, self.user, now
@@ -304,6 +325,16 @@ class Catalogue:
         """Every recorded change to this work's rights, oldest first."""
         return [HistoryEntry(work_id, at, who, field, old, new) for at, who, field, old, new in self._db.execute(
             "SELECT at, who, field, old, new FROM work_history WHERE work_id = ? ORDER BY id", (work_id,))]
+
+    def _party_id(self, p: Party) -> int:
+        """party_id_for, remembered for this session's open transaction: a sheet credits the
+        same few writers and publishers on thousands of rows. Forgotten on any rollback."""
+        key = (p.first_name.strip(), p.last_name.strip(), p.company.strip(), p.pro.strip().upper(),
+               normalize_ipi(p.ipi))
+        pid = self._party_cache.get(key)
+        if pid is None:
+            pid = self._party_cache[key] = party_id_for(self._db, p)
+        return pid
 
     def _record(self, work_id: int, at: str, changes: list[tuple[str, str, str]]) -> None:
         if changes:
@@ -476,6 +507,7 @@ class Catalogue:
                 if other:
                     raise CatalogueError(
                         f"party {entry.display_name!r}: IPI {ipi} belongs to party {other[0]}; merge them instead")
+            self._party_cache.clear()
             before = self._works_crediting([entry.id])
             self._db.execute(
                 "UPDATE parties SET first_name=?, last_name=?, company=?, pro=?, ipi=?, name_key=? WHERE id=?",
@@ -494,6 +526,7 @@ class Catalogue:
             keep = self._db.execute("SELECT pro, ipi FROM parties WHERE id = ?", (keep_id,)).fetchone()
             if keep is None:
                 raise CatalogueError(f"party {keep_id} does not exist")
+            self._party_cache.clear()
             before = self._works_crediting([keep_id, *drop])
             pro, ipi = keep
             for d in drop:
@@ -523,9 +556,9 @@ class Catalogue:
                 "SELECT id, work_id FROM recordings UNION ALL SELECT NULL, w.id FROM works w "
                 "WHERE NOT EXISTS (SELECT 1 FROM recordings r WHERE r.work_id = w.id) LIMIT ?", (limit,)).fetchall()
         else:
-            params = {"key": f"%{_like(words)}%" if words else "\x01", "code": f"%{_like(code)}%" if code else "\x01",
-                      "ident": f"%{_like(ident)}%" if ident else "\x01", "limit": limit}
-            rows = self._db.execute(_SEARCH_SQL, params).fetchall()
+            params = {"key": f"%{_like(words)}%", "code": f"%{_like(code)}%", "ident": f"%{_like(ident)}%",
+                      "limit": limit}
+            rows = self._db.execute(_search_sql(bool(words), bool(code), bool(ident)), params).fetchall()
         works = self.works_by_ids([w for _, w in rows if w is not None])
         recs = self.recordings_by_ids([r for r, _ in rows if r is not None])
         hits = [SearchHit(work=works.get(work_id) if work_id is not None else None,
@@ -549,23 +582,31 @@ class Catalogue:
         return self._db.integrity_check()
 
 
-_SEARCH_SQL = """
-WITH wm AS (
-    SELECT id FROM works WHERE title_key LIKE :key ESCAPE '!' OR iswc LIKE :ident ESCAPE '!'
-    UNION SELECT work_id FROM work_titles WHERE title_key LIKE :key ESCAPE '!'
-    UNION SELECT wp.work_id FROM work_parties wp JOIN parties p ON p.id = wp.party_id
-          WHERE p.name_key LIKE :key ESCAPE '!' OR p.ipi LIKE :ident ESCAPE '!'
-), rm AS (
-    SELECT id FROM recordings WHERE title_key LIKE :key ESCAPE '!' OR isrc LIKE :ident ESCAPE '!'
-        OR artists_key LIKE :key ESCAPE '!' OR catno_key LIKE :code ESCAPE '!' OR library_key LIKE :code ESCAPE '!'
-    UNION SELECT r.id FROM recordings r JOIN wm ON wm.id = r.work_id
-)
-SELECT r.id, r.work_id FROM recordings r WHERE r.id IN (SELECT id FROM rm)
-UNION ALL
-SELECT NULL, w.id FROM works w WHERE w.id IN (SELECT id FROM wm)
-    AND NOT EXISTS (SELECT 1 FROM recordings r WHERE r.work_id = w.id)
-LIMIT :limit
-"""
+@functools.lru_cache(maxsize=8)
+def _search_sql(words: bool, code: bool, ident: bool) -> str:
+    """The search statement with only the branches the text can match (a trigram index cannot
+    help a pattern it has no trigrams for, so an always-false branch would scan the whole index).
+    Which branches appear depends only on which kinds of key the text has; values stay bound."""
+    def any_of(*conds: tuple[bool, str]) -> str:
+        return " OR ".join(c for ok, c in conds if ok) or "1 = 0"
+
+    work_parts = [f"SELECT id FROM works WHERE {any_of((words, 'title_key LIKE :key ESCAPE ' + _E), (ident, 'iswc LIKE :ident ESCAPE ' + _E))}"]
+    if words:
+        work_parts.append(f"SELECT work_id FROM work_titles WHERE title_key LIKE :key ESCAPE {_E}")
+    if words or ident:
+        work_parts.append("SELECT wp.work_id FROM work_parties wp JOIN parties p ON p.id = wp.party_id WHERE "
+                          + any_of((words, f"p.name_key LIKE :key ESCAPE {_E}"), (ident, f"p.ipi LIKE :ident ESCAPE {_E}")))
+    rec_cond = any_of((words, f"title_key LIKE :key ESCAPE {_E}"), (ident, f"isrc LIKE :ident ESCAPE {_E}"),
+                      (words, f"artists_key LIKE :key ESCAPE {_E}"), (code, f"catno_key LIKE :code ESCAPE {_E}"),
+                      (code, f"library_key LIKE :code ESCAPE {_E}"))
+    return (f"WITH wm AS ({' UNION '.join(work_parts)}), "
+            f"rm AS (SELECT id FROM recordings WHERE {rec_cond} UNION SELECT r.id FROM recordings r JOIN wm ON wm.id = r.work_id) "
+            "SELECT r.id, r.work_id FROM recordings r WHERE r.id IN (SELECT id FROM rm) "
+            "UNION ALL SELECT NULL, w.id FROM works w WHERE w.id IN (SELECT id FROM wm) "
+            "AND NOT EXISTS (SELECT 1 FROM recordings r WHERE r.work_id = w.id) LIMIT :limit")
+
+
+_E = "'!'"
 
 _REC_COLS = ("id, work_id, isrc, title, artists, album, label, release_date, library, catalogue_number, "
              "track_number, duration_s, source_file, version, updated_by, updated_at")
