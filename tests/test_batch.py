@@ -134,3 +134,38 @@ def test_series_header_errors_name_the_field(tmp_path: Path) -> None:
     assert h.episode_number(Path("show_EP107_final.mov")) == "107"
     r = run_cli("batch", str(tmp_path), "--header", str(tmp_path / "missing.json"), "--out-dir", str(tmp_path))
     assert r.returncode == 2 and "missing.json does not exist" in r.stderr
+
+
+def test_a_killed_run_loses_nothing_done(season: dict[str, Path], tmp_path: Path) -> None:
+    """SIGKILL the whole batch (workers too) once an episode is finished; the next run keeps it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.cli_helpers import ROOT
+
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "cuesheet_app", "batch", str(season["eps"]), "--header", str(season["header"]),
+           "--out-dir", str(out), "--library", str(season["lib"]), "--jobs", "1", "--quiet"]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not list(out.glob("*.cuesheet")) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(30)
+    done_before = sorted(p.name for p in out.glob("*.cuesheet"))
+    assert done_before and len(done_before) < 3, done_before
+    stamps = {name: (out / name).stat().st_mtime_ns for name in done_before}
+    for name in done_before:
+        project_file.load(out / name)  # whole, never half-written
+    again = _batch({**season, "out": out})
+    assert again["_rc"] == 0
+    states = {Path(e["project"]).name: e["state"] for e in again["episodes"]}
+    assert all(states[name] == "skipped" for name in done_before)
+    assert sum(1 for s in states.values() if s == "done") == 3 - len(done_before)
+    assert {name: (out / name).stat().st_mtime_ns for name in done_before} == stamps

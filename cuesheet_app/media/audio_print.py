@@ -11,6 +11,7 @@ confirms it. 60 minutes of audio is about 155,000 words (620 kB).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,17 +50,29 @@ def _words(samples: np.ndarray, prev_energy: np.ndarray | None) -> tuple[np.ndar
 
 
 def episode_print(path: str | os.PathLike[str], audio_stream: int | None = None,
-                  cancel: CancelToken | None = None) -> np.ndarray:
-    """Print words for the whole file; word ``i`` covers the audio from ``i * HOP_S`` seconds."""
+                  cancel: CancelToken | None = None,
+                  spans: Sequence[tuple[float, float]] | None = None) -> np.ndarray:
+    """Print words for the whole file; word ``i`` covers the audio from ``i * HOP_S`` seconds.
+
+    With ``spans`` (seconds), only the 30-second blocks that touch one are printed (the rest
+    stay zero words, which ``find_in`` never looks at): a re-cut usually has a few minutes of
+    unidentified music in an hour, and decoding is much cheaper than the spectra.
+    """
     out: list[np.ndarray] = []
     carry = np.zeros(0, np.float32)
     prev: np.ndarray | None = None
+    start_word = 0
     for block in decode_blocks(path, audio_stream, block_s=30.0, cancel=cancel):
         buf = np.concatenate([carry, block])
-        words, prev = _words(buf, prev)
+        n = max(0, (buf.size - FRAME) // HOP + 1)
+        t0, t1 = start_word * HOP_S, (start_word + n) * HOP_S + FRAME / ANALYSIS_RATE
+        if spans is None or any(a - 1.0 < t1 and b + 1.0 > t0 for a, b in spans):
+            words, prev = _words(buf, prev)
+        else:
+            words, prev = np.zeros(n, np.uint32), None
         out.append(words)
-        used = words.size * HOP
-        carry = buf[used:]
+        start_word += words.size
+        carry = buf[words.size * HOP:]
     return np.concatenate(out) if out else np.zeros(0, np.uint32)
 
 

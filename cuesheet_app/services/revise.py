@@ -55,8 +55,10 @@ def print_links(old: CueSheet, new: CueSheet, old_media: Path | None, new_media:
                     f"{len(old_cues)} unidentified cue(s) could not be compared by their audio "
                     f"(pass --old-media)"]
     try:
-        old_print = episode_print(old_media, audio_stream, cancel=cancel)
-        new_print = episode_print(new_media, audio_stream, cancel=cancel)
+        old_print = episode_print(old_media, audio_stream, cancel=cancel,
+                                  spans=[(float(old.seconds(c.start)), float(old.seconds(c.end))) for c in old_cues])
+        new_print = episode_print(new_media, audio_stream, cancel=cancel,
+                                  spans=[(float(new.seconds(c.start)), float(new.seconds(c.end))) for c in new_cues])
     except MediaError as exc:
         return [], [f"Unidentified cues not compared by audio: {exc}"]
     links: list[PrintLink] = []
