@@ -96,6 +96,9 @@ class EditListImport(QObject):
         h = self.host
         if episode is not None:
             info = probe(episode)
+            known = h.bin.model.find(episode)
+            if known is not None and known.sheet is not None:  # identified before: keep its results
+                return known.sheet.copy(), info
             return new_sheet_for_media(episode, h.settings, info), info
         sheet = h.document.sheet
         if not sheet.media:
