@@ -66,9 +66,9 @@ Now the weather: rain in the west this evening, clearing overnight, with a cold 
 """.replace("\n", " ").split(". ")
 
 
-def fetch_packages() -> None:
+def fetch_packages(packages: list[str] | None = None) -> None:
     DEBS.mkdir(parents=True, exist_ok=True)
-    for pkg in PACKAGES:
+    for pkg in packages or PACKAGES:
         target = PKGS / pkg
         if target.exists():
             continue

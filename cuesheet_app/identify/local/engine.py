@@ -31,6 +31,13 @@ from cuesheet_app.identify.base import (
     ProgressCallback,
     ignore_progress,
 )
+from cuesheet_app.identify.local.changepoints import (
+    ChangeFeatures,
+    ChangeParams,
+    crossfade_boundary,
+    pitch_classes,
+    split_segment,
+)
 from cuesheet_app.identify.local.detect import DetectParams, MusicDetector, Segment
 from cuesheet_app.identify.local.edges import EdgeParams, Edges, EpisodePeaks, refine_edges
 from cuesheet_app.identify.local.landmarks import PeakCollector, query_params_for
@@ -61,6 +68,8 @@ class LocalEngine:
         self.detect_params = DetectParams(sensitivity=min(1.0, max(0.0, float(sensitivity))))
         self.match_params = match_params or MatchParams()
         self.edge_params: EdgeParams | None = EdgeParams()
+        # None: detected music that matched nothing stays one event per detected segment
+        self.change_params: ChangeParams | None = ChangeParams()
 
     @classmethod
     def from_settings(cls, settings: Settings, library_dir: Path | None = None) -> LocalEngine:
@@ -87,6 +96,7 @@ class LocalEngine:
         phases = [ChunkedSpectrogram(), ChunkedSpectrogram(skip=HOP // 2)]
         query = query_params_for(index.size)
         collectors = [PeakCollector(query), PeakCollector(query)]
+        changes = ChangeFeatures()
         stats = DecodeStats()
         expected = source.duration_s or 0.0
         progress(Progress("Decoding and detecting", 0.0 if expected else None))
@@ -96,6 +106,7 @@ class LocalEngine:
                     collector.add(chunk)
                     if i == 0:
                         detector.add(chunk)
+                        changes.add(chunk)
             if expected:
                 progress(Progress("Decoding and detecting", min(1.0, phases[0].samples_seen / ANALYSIS_RATE / expected)))
         for i, (chunker, collector) in enumerate(zip(phases, collectors, strict=True)):
@@ -103,6 +114,7 @@ class LocalEngine:
                 collector.add(chunk)
                 if i == 0:
                     detector.add(chunk)
+                    changes.add(chunk)
         if cancel is not None:
             cancel.raise_if_cancelled()
         scores = detector.frame_scores()
@@ -117,12 +129,15 @@ class LocalEngine:
                                     progress=progress, cancel=cancel)
             matches = [m for m in matches if m.track_id in tracks]
         refined: list[tuple[TrackMatch, Edges | None]] = [(m, None) for m in matches]
+        peak_frames, peak_bins = collectors[0].peaks()
         if matches and self.edge_params is not None:
-            peaks = EpisodePeaks(*collectors[0].peaks())
+            peaks = EpisodePeaks(peak_frames, peak_bins)
             refined = list(self._refine(matches, peaks, tracks, scores.size))
         progress(Progress("Building events", 1.0))
         n_frames = scores.size
-        events = self._events(refined, segments, scores, tracks, n_frames)
+        blocks = changes.blocks()
+        chroma = pitch_classes(peak_frames, peak_bins, blocks.shape[0])
+        events = self._events(refined, segments, scores, tracks, n_frames, (blocks, chroma))
         extra: dict[str, Any] = {
             "engine": self.name,
             "engine_version": ENGINE_VERSION,
@@ -161,7 +176,8 @@ class LocalEngine:
         return out
 
     def _events(self, matches: list[tuple[TrackMatch, Edges | None]], segments: list[Segment],
-                scores: np.ndarray, tracks: dict[int, TrackRecord], n_frames: int) -> list[Event]:
+                scores: np.ndarray, tracks: dict[int, TrackRecord], n_frames: int,
+                change_features: tuple[np.ndarray, np.ndarray] | None = None) -> list[Event]:
         snap = int(round(SNAP_S / FRAME_S))
         spans: list[list[Any]] = []  # [start, end, match, loose start, loose end]
         for m, edges in matches:
@@ -224,6 +240,13 @@ class LocalEngine:
                 if span[0] == b and a >= span[3]:
                     span[0] = a
                     break
+        if self.change_params is not None and change_features is not None:
+            # one piece following another inside what detection saw as one stretch of music
+            feats, chroma = change_features
+            kept = [part for a, b in kept
+                    for part in split_segment(feats, chroma, a, b, self.change_params)]
+            if self.change_params.place_crossfades:
+                kept = self._place_crossfades(spans, kept, feats, chroma, self.change_params)
         events: list[Event] = [self._identified(s, e, m, tracks[m.track_id], scores)
                                for s, e, m, *_ in spans]
         for a, b in kept:
@@ -232,6 +255,26 @@ class LocalEngine:
                                 detection_confidence=round(float(scores[a:b].mean()), 3)))
         events.sort(key=lambda e: e.start)
         return events
+
+    @staticmethod
+    def _place_crossfades(spans: list[list[Any]], kept: list[tuple[int, int]], feats: np.ndarray,
+                          chroma: np.ndarray, params: ChangeParams) -> list[tuple[int, int]]:
+        """Where an identified span and an unidentified piece meet, the boundary moves to the
+        midpoint of a crossfade between them (the written convention, docs/local-engine.md);
+        both sides move together, so the span still bounds its neighbour exactly."""
+        out = []
+        for a, b in kept:
+            for span in spans:
+                if span[1] == a:  # identified, then unidentified
+                    cut = crossfade_boundary(feats, chroma, a, span[0], b, params)
+                    if span[0] < cut < b:
+                        span[1] = a = cut
+                elif span[0] == b:  # unidentified, then identified
+                    cut = crossfade_boundary(feats, chroma, b, a, span[1], params)
+                    if a < cut < span[1]:
+                        span[0] = b = cut
+            out.append((a, b))
+        return out
 
     @staticmethod
     def _identified(start: int, end: int, m: TrackMatch, record: TrackRecord, scores: np.ndarray) -> Event:

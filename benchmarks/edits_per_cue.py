@@ -1,0 +1,243 @@
+"""Edits per 10 true cues: what a music supervisor must change to turn the engine's events into
+the true cue list, on episodes where music follows music (built by edits_per_cue_build.py).
+
+    nice -n 10 .venv/bin/python benchmarks/edits_per_cue.py [--split test|tune|all] [--no-split-changes]
+                                                            [--label NAME] [--reindex]
+
+The edits (issue 13):
+  add      one per true cue that no event covers by half;
+  retime   one per cue whose event has an edge more than 1 s off;
+  retitle  one per library cue whose event is unidentified or names another track (and one per
+           non-library cue its event names as a library track);
+  delete   one per event over no music (less than half of it over music). An event over music
+           that no cue is left for (a cue cut in two, a sliver beside a cue) is a delete as well,
+           reported apart as ``extra``: the supervisor must remove or merge it.
+
+Cues and events are paired one to one, largest overlap first, so an event that swallows two
+cues covers only one of them (the other needs an add). Totals per episode, per split and per
+held-out group (synthesizer, noise type, music package) go to benchmarks/results/edits_per_cue.json
+(one entry per ``--label``); the table printed is the one in docs/local-engine.md.
+
+Exit status 1 when a test-split group needs more than 2 edits per 10 cues.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cuesheet_app.identify.base import IdentifyRequest  # noqa: E402
+from cuesheet_app.identify.local.engine import LocalEngine  # noqa: E402
+from cuesheet_app.identify.local.library import Library  # noqa: E402
+
+DATA = ROOT / "benchmarks" / "data" / "edits_per_cue"
+RESULTS = ROOT / "benchmarks" / "results" / "edits_per_cue.json"
+EDGE_TOLERANCE_S = 1.0
+TARGET = 2.0
+KINDS = ("add", "retime", "retitle", "delete", "extra")
+
+
+def index_library(reindex: bool) -> dict:
+    manifest = json.loads((DATA / "manifest.json").read_text())
+    lib_dir = DATA / "library"
+    stamp = lib_dir / "bench_index.json"
+    if reindex:
+        shutil.rmtree(lib_dir, ignore_errors=True)
+    if stamp.exists():
+        return json.loads(stamp.read_text())
+    t0 = time.perf_counter()
+    report = Library(lib_dir).add(manifest["library"])
+    out = {"tracks": len(Library(lib_dir).tracks()), "audio_hours": round(report.seconds_indexed / 3600, 2),
+           "wall_s": round(time.perf_counter() - t0, 1)}
+    stamp.write_text(json.dumps(out, indent=1))
+    return out
+
+
+def score_episode(cues: list[dict], events: list[dict], tracks: dict[int, str]) -> dict:
+    """Edits for one episode. ``cues``: truth (start_s, end_s, kind lib/nonlib, track path);
+    ``events``: engine events as dicts (start_time_s, end_time_s, music_identified,
+    reference_id); ``tracks``: library id -> path."""
+    ev = [e for e in events if e.get("music_detected", True)]
+    pairs = []
+    for ci, c in enumerate(cues):
+        for ei, e in enumerate(ev):
+            o = min(c["end_s"], e["end_time_s"]) - max(c["start_s"], e["start_time_s"])
+            if o > 0:
+                pairs.append((o, ci, ei))
+    pairs.sort(reverse=True)
+    cue_of: dict[int, int] = {}
+    event_of: dict[int, int] = {}
+    for o, ci, ei in pairs:
+        if ci in event_of or ei in cue_of:
+            continue
+        if o < 0.5 * (cues[ci]["end_s"] - cues[ci]["start_s"]):
+            continue
+        event_of[ci], cue_of[ei] = ei, ci
+    edits = dict.fromkeys(KINDS, 0)
+    details = []
+    for ci, c in enumerate(cues):
+        if ci not in event_of:
+            edits["add"] += 1
+            details.append({"edit": "add", "cue": ci, "start_s": c["start_s"], "end_s": c["end_s"]})
+            continue
+        e = ev[event_of[ci]]
+        ds, de = e["start_time_s"] - c["start_s"], e["end_time_s"] - c["end_s"]
+        if abs(ds) > EDGE_TOLERANCE_S or abs(de) > EDGE_TOLERANCE_S:
+            edits["retime"] += 1
+            details.append({"edit": "retime", "cue": ci, "start_off": round(ds, 2), "end_off": round(de, 2),
+                            "in": c.get("transition_in"), "out": c.get("transition_out")})
+        named = tracks.get(int(e["reference_id"])) if e.get("music_identified") else None
+        if (c["kind"] == "lib" and named != c["track"]) or (c["kind"] != "lib" and named is not None):
+            edits["retitle"] += 1
+            details.append({"edit": "retitle", "cue": ci, "named": Path(named).name if named else None})
+    music = [(c["start_s"], c["end_s"]) for c in cues]
+    for ei, e in enumerate(ev):
+        if ei in cue_of:
+            continue
+        length = e["end_time_s"] - e["start_time_s"]
+        over = sum(max(0.0, min(b, e["end_time_s"]) - max(a, e["start_time_s"])) for a, b in music)
+        kind = "delete" if over < 0.5 * length else "extra"
+        edits[kind] += 1
+        details.append({"edit": kind, "start_s": e["start_time_s"], "end_s": e["end_time_s"]})
+    return {"cues": len(cues), "events": len(ev), "edits": edits, "total": sum(edits.values()),
+            "details": details}
+
+
+def per10(rows: list[dict]) -> dict:
+    cues = sum(r["cues"] for r in rows)
+    edits = {k: sum(r["edits"][k] for r in rows) for k in KINDS}
+    total = sum(edits.values())
+    return {"episodes": len(rows), "cues": cues, **edits, "total": total,
+            "per_10_cues": round(10 * total / max(1, cues), 2)}
+
+
+GRID = {"threshold": [0.7, 0.85, 1.0, 1.2, 1.4, 1.7], "window_s": [4.0, 6.0, 8.0],
+        "chroma_weight": [0.0, 2.0, 4.0]}
+
+
+def tune() -> int:
+    """Change-point parameters chosen on the tune split only (never on the test episodes)."""
+    import itertools
+    from dataclasses import replace
+
+    from cuesheet_app.identify.local.changepoints import ChangeParams
+
+    manifest = json.loads((DATA / "manifest.json").read_text())
+    index_library(False)
+    lib_dir = DATA / "library"
+    tracks = {t.id: t.path for t in Library(lib_dir).tracks()}
+    engine = LocalEngine(lib_dir)
+    captured: list[tuple] = []
+    original = engine._events
+
+    def capture(*a, **kw):  # type: ignore[no-untyped-def]
+        captured.append((a, kw))
+        return original(*a, **kw)
+
+    engine._events = capture  # type: ignore[method-assign]
+    episodes = []
+    for ep in manifest["episodes"]:
+        if ep["split"] != "tune":
+            continue
+        path = DATA / "episodes" / f"{ep['name']}.m4a"
+        truth = json.loads(path.with_suffix(".truth.json").read_text())
+        engine.identify(IdentifyRequest(media_path=path))
+        episodes.append((truth, captured[-1]))
+    engine._events = original  # type: ignore[method-assign]
+    results = []
+    settings: list[ChangeParams | None] = [None]
+    for values in itertools.product(*GRID.values()):
+        settings.append(replace(ChangeParams(), **dict(zip(GRID, values, strict=True))))
+    for params in settings:
+        engine.change_params = params
+        rows = []
+        for truth, (a, kw) in episodes:
+            events = [e.to_dict() for e in engine._events(*a, **kw)]
+            rows.append(score_episode(truth["cues"], events, tracks))
+        agg = per10(rows)
+        results.append((agg["per_10_cues"], params, agg))
+        print(f"{params} -> {agg['per_10_cues']} {dict((k, agg[k]) for k in KINDS)}", flush=True)
+    best = min(results, key=lambda r: r[0])
+    print(f"best on the tune split: {best[1]} -> {best[0]} edits per 10 cues")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--split", choices=["tune", "test", "all"], default="all")
+    ap.add_argument("--no-split-changes", action="store_true",
+                    help="switch the change-point splitting off (the engine before issue 13)")
+    ap.add_argument("--label", default=None)
+    ap.add_argument("--reindex", action="store_true")
+    ap.add_argument("--tune", action="store_true",
+                    help="grid-search the change-point parameters on the tune split and print the best "
+                         "(runs the engine once per episode, re-building events for each setting)")
+    args = ap.parse_args(argv)
+    if args.tune:
+        return tune()
+    manifest = json.loads((DATA / "manifest.json").read_text())
+    idx = index_library(args.reindex)
+    lib_dir = DATA / "library"
+    tracks = {t.id: t.path for t in Library(lib_dir).tracks()}
+    engine = LocalEngine(lib_dir)
+    if args.no_split_changes and hasattr(engine, "change_params"):
+        engine.change_params = None
+    label = args.label or ("no-split" if args.no_split_changes else "engine")
+    rows = []
+    for ep in manifest["episodes"]:
+        if args.split != "all" and ep["split"] != args.split:
+            continue
+        path = DATA / "episodes" / f"{ep['name']}.m4a"
+        truth = json.loads(path.with_suffix(".truth.json").read_text())
+        t0 = time.perf_counter()
+        doc = engine.identify(IdentifyRequest(media_path=path))
+        wall = time.perf_counter() - t0
+        events = doc.to_dict()["events"]
+        out_dir = DATA / "events" / label
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / f"{ep['name']}.json").write_text(json.dumps(events, indent=1))
+        r = score_episode(truth["cues"], events, tracks)
+        r.update({k: ep[k] for k in ("name", "split", "synth", "noise", "package")},
+                 wall_s=round(wall, 2), x_realtime=round(truth["duration_s"] / wall, 1))
+        rows.append(r)
+        e = r["edits"]
+        print(f"{ep['name']} {ep['split']:4} {ep['synth']:9} {ep['noise']:6} {ep['package']:22} "
+              f"cues {r['cues']:3} add {e['add']} retime {e['retime']} retitle {e['retitle']} "
+              f"delete {e['delete']} extra {e['extra']} -> {10 * r['total'] / max(1, r['cues']):.1f}/10 "
+              f"({r['x_realtime']}x RT)", flush=True)
+    summary: dict = {"library": idx, "splits": {}, "groups": {}}
+    for split in ("tune", "test"):
+        sel = [r for r in rows if r["split"] == split]
+        if sel:
+            summary["splits"][split] = per10(sel)
+    test = [r for r in rows if r["split"] == "test"]
+    for factor in ("synth", "noise", "package"):
+        for value in sorted({r[factor] for r in test}):
+            summary["groups"][f"{factor}={value}"] = per10([r for r in test if r[factor] == value])
+    worst = max(summary["groups"].items(), key=lambda kv: kv[1]["per_10_cues"], default=None)
+    summary["worst_group"] = {"group": worst[0], **worst[1]} if worst else None
+    summary["episodes"] = rows
+    print("\n| group | cues | add | retime | retitle | delete | extra | edits / 10 cues |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    table = [(f"{k} split", v) for k, v in summary["splits"].items()] + list(summary["groups"].items())
+    for name, g in table:
+        print(f"| {name} | {g['cues']} | {g['add']} | {g['retime']} | {g['retitle']} | {g['delete']} | "
+              f"{g['extra']} | {g['per_10_cues']} |")
+    if worst:
+        print(f"worst held-out group: {worst[0]} {worst[1]['per_10_cues']} edits per 10 cues (target <= {TARGET})")
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results[label] = summary
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=1))
+    return 1 if worst and worst[1]["per_10_cues"] > TARGET else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""Where detected music changes from one piece to the next: change points inside a music segment.
+
+Why: detection says *whether* music plays, not *which* music. When one piece follows another
+directly (a hard cut, a crossfade, a level step) the detector sees one long segment, and the
+supervisor has to find and cut every change by hand. Identified spans already cut their own
+stretch out (the engine bounds unidentified neighbours by them exactly); what is left is
+non-library music, or library music too buried to identify, back to back.
+
+How: while the episode streams, a compact summary of every block of 4 frames (~93 ms) is
+kept (``ChangeFeatures``, ~100 bytes a block, ~4 MB an hour):
+
+* timbre: log energy in 16 log-spaced bands, 86 Hz - 5 kHz (instrumentation, brightness);
+* level: the log energy of the whole band (a level step);
+* rhythm: the log of the positive spectral flux (onset density: a change of tempo or groove);
+* harmony: the pitch classes of the episode's landmark peaks (they are already collected for
+  identification), as a 12-bin histogram per block. Held notes dominate it; speech glides and
+  spreads over all classes.
+
+Inside a segment, every block boundary ``t`` compares the window before it with the window
+after it (``window_s`` each, cut short at the segment's ends): a standardised difference of
+the means of the timbre/level/rhythm features (the difference in units of their spread inside
+the two windows, so dialogue that keeps changing the spectrum counts for less), plus the
+cosine distance of the two pitch-class histograms. This is the classic two-window novelty
+curve; its peaks above ``threshold``, at least ``min_piece_s`` from each other and from the
+segment's ends, are the change points. Everything is cumulative sums over the segment: linear
+in its length.
+
+Crossfades: the two windows are symmetric, so over a crossfade between pieces of similar
+loudness and brightness the curve peaks at the crossfade's midpoint, the engine's written
+convention for a crossfade's boundary (docs/local-engine.md). A much brighter incoming piece
+pulls the peak towards the crossfade's start (log energies rise as soon as it comes in).
+Where an identified span meets unidentified music, ``crossfade_boundary`` moves the span's
+edge (where the reference's peaks stop being found: near a crossfade's far end) to the
+novelty peak nearby.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cuesheet_app.identify.local.spectro import FRAME_S, N_FFT, SpecChunk
+from cuesheet_app.media.decode import ANALYSIS_RATE
+
+BLOCK = 4  # frames per block (~93 ms)
+BLOCK_S = BLOCK * FRAME_S
+N_BANDS = 16
+_BIN_HZ = ANALYSIS_RATE / N_FFT
+_EDGES = np.unique(np.round(np.geomspace(86.0, 5000.0, N_BANDS + 1) / _BIN_HZ).astype(int))
+_CHROMA_LO = 12  # ~260 Hz: below, one bin spans more than a semitone
+
+
+def _band_matrix() -> np.ndarray:
+    m = np.zeros((len(_EDGES) - 1, N_FFT // 2 + 1), np.float32)
+    for i in range(len(_EDGES) - 1):
+        m[i, _EDGES[i]:_EDGES[i + 1]] = 1.0
+    return m
+
+
+_BANDS = _band_matrix()
+
+
+@dataclass(frozen=True)
+class ChangeParams:
+    window_s: float = 6.0  # each side of a candidate boundary
+    min_piece_s: float = 4.0  # no piece shorter than this (nor closer to a segment's end)
+    threshold: float = 1.0  # novelty a change point must reach
+    chroma_weight: float = 2.0  # weight of the pitch-class distance against the timbre score
+    crest: float = 0.85  # a change point sits mid-way along the stretch above this share of its peak
+    spread_floor: float = 0.25  # log units: a quiet, steady window is not infinitely certain
+    crossfade_reach_s: float = 2.5  # a boundary is placed at most this far from the novelty peak
+    # an identified span's edge that meets unidentified music moves to the midpoint of a
+    # crossfade around it (at most crossfade_reach_s)
+    place_crossfades: bool = True
+
+
+class ChangeFeatures:
+    """Timbre, level and onset-density summary of every ``BLOCK`` frames, fed chunk by chunk
+    (the same chunks as the detector). Pitch classes come later from the landmark peaks."""
+
+    def __init__(self) -> None:
+        self._parts: list[np.ndarray] = []
+        self._tail = np.zeros((0, N_BANDS + 2), np.float32)
+
+    def add(self, chunk: SpecChunk) -> None:
+        core = slice(chunk.before, chunk.before + chunk.core)
+        spec = chunk.spec
+        power = np.exp(2.0 * spec[:, core])
+        bands = np.log(_BANDS[:, :power.shape[0]] @ power + 1e-6)
+        level = np.log(power[_EDGES[0]:_EDGES[-1]].sum(axis=0) + 1e-6)
+        lo = max(0, chunk.before - 1)
+        diff = np.diff(spec[_EDGES[0]:_EDGES[-1], lo:chunk.before + chunk.core], axis=1)
+        rise = np.maximum(diff, 0).mean(axis=0)
+        if chunk.before == 0:
+            rise = np.r_[0.0, rise]
+        flux = np.log(rise[-chunk.core:] + 1e-3)
+        frames = np.vstack([bands, level[None], flux[None]]).T.astype(np.float32)
+        frames = np.concatenate([self._tail, frames])
+        whole = frames.shape[0] // BLOCK * BLOCK
+        if whole:
+            self._parts.append(frames[:whole].reshape(-1, BLOCK, frames.shape[1]).mean(axis=1))
+        self._tail = frames[whole:]
+
+    def blocks(self) -> np.ndarray:
+        """(blocks, N_BANDS + 2) features; a last partial block counts as a block."""
+        parts = list(self._parts)
+        if self._tail.shape[0]:
+            parts.append(self._tail.mean(axis=0, keepdims=True))
+        if not parts:
+            return np.zeros((0, N_BANDS + 2), np.float32)
+        return np.concatenate(parts)
+
+
+def pitch_classes(frames: np.ndarray, bins: np.ndarray, n_blocks: int) -> np.ndarray:
+    """(n_blocks, 12) histogram of the pitch classes of spectral peaks (frames, bins)."""
+    out = np.zeros((n_blocks, 12), np.float32)
+    keep = (bins >= _CHROMA_LO) & (frames // BLOCK < n_blocks)
+    if not keep.any():
+        return out
+    f, b = frames[keep] // BLOCK, bins[keep]
+    midi = 69 + 12 * np.log2(b * _BIN_HZ / 440.0)
+    pc = np.round(midi).astype(np.int64) % 12
+    np.add.at(out, (f, pc), 1.0)
+    return out
+
+
+def _window_sums(x: np.ndarray, t: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Sum of rows lo..hi-1 of x for each t (cumulative sums); lo/hi per t."""
+    c = np.vstack([np.zeros((1, x.shape[1]), np.float64), np.cumsum(x, axis=0, dtype=np.float64)])
+    return c[hi] - c[lo]
+
+
+def _chroma_profile(chroma: np.ndarray, smooth: int = 5) -> np.ndarray:
+    """Per-block pitch-class shares, pooled over ``smooth`` blocks (a few peaks a block)."""
+    c = np.cumsum(np.vstack([np.zeros((1, 12)), chroma.astype(np.float64)]), axis=0)
+    n = chroma.shape[0]
+    i = np.arange(n)
+    lo, hi = np.maximum(0, i - smooth // 2), np.minimum(n, i + smooth // 2 + 1)
+    pooled = c[hi] - c[lo]
+    return pooled / (pooled.sum(axis=1, keepdims=True) + 1.0)
+
+
+def _chroma_profile(chroma: np.ndarray, smooth: int = 5) -> np.ndarray:
+    """Per-block pitch-class shares, pooled over ``smooth`` blocks (a few peaks a block)."""
+    c = np.cumsum(np.vstack([np.zeros((1, 12)), chroma.astype(np.float64)]), axis=0)
+    n = chroma.shape[0]
+    i = np.arange(n)
+    lo, hi = np.maximum(0, i - smooth // 2), np.minimum(n, i + smooth // 2 + 1)
+    pooled = c[hi] - c[lo]
+    return pooled / (pooled.sum(axis=1, keepdims=True) + 1.0)
+
+
+def _amplitudes(feats: np.ndarray) -> np.ndarray:
+    """Band and overall amplitudes (not logs), each in units of its spread over the segment.
+
+    Why amplitudes for placing a crossfade: a linear crossfade ramps each band's amplitude
+    linearly where one piece dominates the band, over the whole crossfade; its log rises
+    steeply at the start (or falls late), which would pull the fitted ramp to one end."""
+    amp = np.exp(0.5 * (feats[:, :N_BANDS + 1].astype(np.float64)
+                        - feats[:, :N_BANDS + 1].max(axis=0)))
+    return (amp - amp.mean(axis=0)) / (amp.std(axis=0) + 1e-6)
+
+
+def novelty(feats: np.ndarray, chroma: np.ndarray, params: ChangeParams = ChangeParams()) -> np.ndarray:
+    """Novelty at every block boundary t = 1..n-1 of one segment (index t-1), from windows of
+    ``window_s`` on each side (shorter near the ends, never under a quarter of it)."""
+    n = feats.shape[0]
+    if n < 2:
+        return np.zeros(0)
+    w = max(2, int(round(params.window_s / BLOCK_S)))
+    t = np.arange(1, n)
+    lo, hi = np.maximum(0, t - w), np.minimum(n, t + w)
+    nl, nr = (t - lo)[:, None].astype(np.float64), (hi - t)[:, None].astype(np.float64)
+    x = np.hstack([feats.astype(np.float64), params.chroma_weight * _chroma_profile(chroma)])
+    sl, sr = _window_sums(x, t, lo, t), _window_sums(x, t, t, hi)
+    ql, qr = _window_sums(x * x, t, lo, t), _window_sums(x * x, t, t, hi)
+    ml, mr = sl / nl, sr / nr
+    var = (np.maximum(ql / nl - ml**2, 0) + np.maximum(qr / nr - mr**2, 0)) / 2
+    spread = np.sqrt(var) + params.spread_floor
+    nov = np.sqrt(np.mean(((mr - ml) / spread) ** 2, axis=1))
+    # short windows near the ends are noisy: scale down until both sides are full
+    full = np.minimum(nl, nr)[:, 0] / w
+    return nov * np.clip(full * 2, 0, 1)
+
+
+def change_points(feats: np.ndarray, chroma: np.ndarray, params: ChangeParams = ChangeParams()) -> list[int]:
+    """Block indices (1..n-1) where one segment's music changes, in order."""
+    nov = novelty(feats, chroma, params)
+    n = feats.shape[0]
+    min_piece = max(1, int(round(params.min_piece_s / BLOCK_S)))
+    if nov.size == 0 or n < 2 * min_piece:
+        return []
+    order = np.argsort(-nov, kind="stable")
+    chosen: list[int] = []
+    for i in order.tolist():
+        if nov[i] < params.threshold:
+            break
+        t = i + 1
+        if t < min_piece or n - t < min_piece:
+            continue
+        if any(abs(t - c) < min_piece for c in chosen):
+            continue
+        chosen.append(t)
+    # the middle of the peak's crest, not its highest block: over a crossfade the curve is a
+    # broad plateau whose top wanders with the music; its middle is the crossfade's middle
+    out = []
+    for t in sorted(chosen):
+        i = t - 1
+        level = params.crest * nov[i]
+        a = b = i
+        while a > 0 and nov[a - 1] >= level:
+            a -= 1
+        while b + 1 < nov.size and nov[b + 1] >= level:
+            b += 1
+        centre = (a + b) // 2 + 1
+        out.append(min(max(centre, min_piece), n - min_piece))
+    return out
+
+
+def split_segment(feats: np.ndarray, chroma: np.ndarray, start_frame: int, end_frame: int,
+                  params: ChangeParams = ChangeParams()) -> list[tuple[int, int]]:
+    """One detected segment [start_frame, end_frame) cut at its change points, in frames."""
+    a = start_frame // BLOCK
+    b = min(feats.shape[0], -(-end_frame // BLOCK))
+    if b - a < 2:
+        return [(start_frame, end_frame)]
+    cuts = [start_frame]
+    for t in change_points(feats[a:b], chroma[a:b], params):
+        frame = (a + t) * BLOCK
+        if cuts[-1] < frame < end_frame:
+            cuts.append(frame)
+    cuts.append(end_frame)
+    return list(zip(cuts[:-1], cuts[1:], strict=True))
+
+
+def crossfade_boundary(feats: np.ndarray, chroma: np.ndarray, boundary: int, lo: int, hi: int,
+                       params: ChangeParams = ChangeParams()) -> int:
+    """Where a boundary between two pieces (frames; ``lo``..``hi`` the two pieces' outer
+    edges) goes: the novelty peak within ``crossfade_reach_s`` of it, when that peak is a
+    change point (over a crossfade, near its midpoint); otherwise the boundary stays.
+
+    Used where an identified span meets unidentified music: the span's edge is where the
+    reference's peaks stop being found, which over a crossfade is near its far end."""
+    a, b = max(0, lo // BLOCK), min(feats.shape[0], -(-hi // BLOCK))
+    t = boundary // BLOCK - a
+    if t < 2 or b - a - t < 2:
+        return boundary
+    nov = novelty(feats[a:b], chroma[a:b], params)
+    reach = max(1, int(round(params.crossfade_reach_s / BLOCK_S)))
+    i0, i1 = max(0, t - 1 - reach), min(nov.size, t + reach)
+    if i1 <= i0:
+        return boundary
+    i = i0 + int(np.argmax(nov[i0:i1]))
+    if nov[i] < params.threshold:
+        return boundary
+    frame = (a + i + 1) * BLOCK
+    return min(max(frame, lo + 1), hi - 1)
