@@ -48,7 +48,8 @@ BLOCK_S = BLOCK * FRAME_S
 N_BANDS = 16
 _BIN_HZ = ANALYSIS_RATE / N_FFT
 _EDGES = np.unique(np.round(np.geomspace(86.0, 5000.0, N_BANDS + 1) / _BIN_HZ).astype(int))
-_CHROMA_LO = 12  # ~260 Hz: below, one bin spans more than a semitone
+_CHROMA_LO = 12
+RHYTHM_LAGS = (10, 90)  # frames: 0.23-2.1 s, beat to bar  # ~260 Hz: below, one bin spans more than a semitone
 
 
 def _band_matrix() -> np.ndarray:
@@ -63,10 +64,12 @@ _BANDS = _band_matrix()
 
 @dataclass(frozen=True)
 class ChangeParams:
+    # defaults chosen on the tune split of benchmarks/edits_per_cue.py (--tune)
     window_s: float = 6.0  # each side of a candidate boundary
     min_piece_s: float = 4.0  # no piece shorter than this (nor closer to a segment's end)
-    threshold: float = 1.0  # novelty a change point must reach
+    threshold: float = 1.6  # novelty a change point must reach
     chroma_weight: float = 2.0  # weight of the pitch-class distance against the timbre score
+    rhythm_weight: float = 1.0  # weight of the rhythm change at a novelty peak
     crest: float = 0.85  # a change point sits mid-way along the stretch above this share of its peak
     spread_floor: float = 0.25  # log units: a quiet, steady window is not infinitely certain
     crossfade_reach_s: float = 2.5  # a boundary is placed at most this far from the novelty peak
@@ -81,6 +84,7 @@ class ChangeFeatures:
 
     def __init__(self) -> None:
         self._parts: list[np.ndarray] = []
+        self._onsets: list[np.ndarray] = []
         self._tail = np.zeros((0, N_BANDS + 2), np.float32)
 
     def add(self, chunk: SpecChunk) -> None:
@@ -94,6 +98,7 @@ class ChangeFeatures:
         rise = np.maximum(diff, 0).mean(axis=0)
         if chunk.before == 0:
             rise = np.r_[0.0, rise]
+        self._onsets.append(rise[-chunk.core:].astype(np.float32))
         flux = np.log(rise[-chunk.core:] + 1e-3)
         frames = np.vstack([bands, level[None], flux[None]]).T.astype(np.float32)
         frames = np.concatenate([self._tail, frames])
@@ -101,6 +106,10 @@ class ChangeFeatures:
         if whole:
             self._parts.append(frames[:whole].reshape(-1, BLOCK, frames.shape[1]).mean(axis=1))
         self._tail = frames[whole:]
+
+    def onsets(self) -> np.ndarray:
+        """Onset strength (mean positive spectral change) of every frame, for rhythm."""
+        return np.concatenate(self._onsets) if self._onsets else np.zeros(0, np.float32)
 
     def blocks(self) -> np.ndarray:
         """(blocks, N_BANDS + 2) features; a last partial block counts as a block."""
@@ -184,9 +193,38 @@ def novelty(feats: np.ndarray, chroma: np.ndarray, params: ChangeParams = Change
     return nov * np.clip(full * 2, 0, 1)
 
 
-def change_points(feats: np.ndarray, chroma: np.ndarray, params: ChangeParams = ChangeParams()) -> list[int]:
-    """Block indices (1..n-1) where one segment's music changes, in order."""
-    nov = novelty(feats, chroma, params)
+def rhythm_change(onsets: np.ndarray, frame: int, window: int) -> float:
+    """1 - correlation of the onset autocorrelations (lags 0.23-2 s) of the ``window`` frames
+    before and after ``frame``: about 0 inside one piece (its tempo and groove hold, even
+    across a new section), towards 1 or more where another piece with another tempo starts."""
+    def profile(a: int, b: int) -> np.ndarray | None:
+        x = onsets[max(0, a):max(0, b)].astype(np.float64)
+        if x.size < 2 * RHYTHM_LAGS[1]:
+            return None
+        x = x - x.mean()
+        f = np.fft.rfft(x, 2 * x.size)
+        ac = np.fft.irfft(f * np.conj(f))[:x.size]
+        return ac[RHYTHM_LAGS[0]:RHYTHM_LAGS[1]] / (ac[0] + 1e-9)
+
+    left, right = profile(frame - window, frame), profile(frame, frame + window)
+    if left is None or right is None or left.std() < 1e-9 or right.std() < 1e-9:
+        return 0.0
+    return float(1.0 - np.corrcoef(left, right)[0, 1])
+
+
+def change_points(feats: np.ndarray, chroma: np.ndarray, params: ChangeParams = ChangeParams(),
+                  onsets: np.ndarray | None = None) -> list[int]:
+    """Block indices (1..n-1) where one segment's music changes, in order. With ``onsets``
+    (per frame, from the segment's first block on), each novelty peak also gets the rhythm
+    change across it (``rhythm_weight``): a new section of one piece keeps its tempo."""
+    raw = nov = novelty(feats, chroma, params)
+    if onsets is not None and params.rhythm_weight and nov.size > 2:
+        peaks = np.flatnonzero((nov[1:-1] >= nov[:-2]) & (nov[1:-1] >= nov[2:])
+                               & (nov[1:-1] >= params.threshold / 2)) + 1
+        w = int(round(params.window_s / FRAME_S))
+        nov = nov.copy()
+        for i in peaks.tolist():
+            nov[i] += params.rhythm_weight * min(1.0, rhythm_change(onsets, (i + 1) * BLOCK, w))
     n = feats.shape[0]
     min_piece = max(1, int(round(params.min_piece_s / BLOCK_S)))
     if nov.size == 0 or n < 2 * min_piece:
@@ -207,11 +245,11 @@ def change_points(feats: np.ndarray, chroma: np.ndarray, params: ChangeParams = 
     out = []
     for t in sorted(chosen):
         i = t - 1
-        level = params.crest * nov[i]
+        level = params.crest * raw[i]
         a = b = i
-        while a > 0 and nov[a - 1] >= level:
+        while a > 0 and raw[a - 1] >= level:
             a -= 1
-        while b + 1 < nov.size and nov[b + 1] >= level:
+        while b + 1 < raw.size and raw[b + 1] >= level:
             b += 1
         centre = (a + b) // 2 + 1
         out.append(min(max(centre, min_piece), n - min_piece))
@@ -219,14 +257,16 @@ def change_points(feats: np.ndarray, chroma: np.ndarray, params: ChangeParams = 
 
 
 def split_segment(feats: np.ndarray, chroma: np.ndarray, start_frame: int, end_frame: int,
-                  params: ChangeParams = ChangeParams()) -> list[tuple[int, int]]:
+                  params: ChangeParams = ChangeParams(),
+                  onsets: np.ndarray | None = None) -> list[tuple[int, int]]:
     """One detected segment [start_frame, end_frame) cut at its change points, in frames."""
     a = start_frame // BLOCK
     b = min(feats.shape[0], -(-end_frame // BLOCK))
     if b - a < 2:
         return [(start_frame, end_frame)]
     cuts = [start_frame]
-    for t in change_points(feats[a:b], chroma[a:b], params):
+    seg_onsets = None if onsets is None else onsets[a * BLOCK:b * BLOCK]
+    for t in change_points(feats[a:b], chroma[a:b], params, seg_onsets):
         frame = (a + t) * BLOCK
         if cuts[-1] < frame < end_frame:
             cuts.append(frame)

@@ -137,7 +137,8 @@ class LocalEngine:
         n_frames = scores.size
         blocks = changes.blocks()
         chroma = pitch_classes(peak_frames, peak_bins, blocks.shape[0])
-        events = self._events(refined, segments, scores, tracks, n_frames, (blocks, chroma))
+        events = self._events(refined, segments, scores, tracks, n_frames,
+                              (blocks, chroma, changes.onsets()))
         extra: dict[str, Any] = {
             "engine": self.name,
             "engine_version": ENGINE_VERSION,
@@ -177,7 +178,7 @@ class LocalEngine:
 
     def _events(self, matches: list[tuple[TrackMatch, Edges | None]], segments: list[Segment],
                 scores: np.ndarray, tracks: dict[int, TrackRecord], n_frames: int,
-                change_features: tuple[np.ndarray, np.ndarray] | None = None) -> list[Event]:
+                change_features: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> list[Event]:
         snap = int(round(SNAP_S / FRAME_S))
         spans: list[list[Any]] = []  # [start, end, match, loose start, loose end]
         for m, edges in matches:
@@ -242,9 +243,9 @@ class LocalEngine:
                     break
         if self.change_params is not None and change_features is not None:
             # one piece following another inside what detection saw as one stretch of music
-            feats, chroma = change_features
+            feats, chroma, onsets = change_features
             kept = [part for a, b in kept
-                    for part in split_segment(feats, chroma, a, b, self.change_params)]
+                    for part in split_segment(feats, chroma, a, b, self.change_params, onsets)]
             if self.change_params.place_crossfades:
                 kept = self._place_crossfades(spans, kept, feats, chroma, self.change_params)
         events: list[Event] = [self._identified(s, e, m, tracks[m.track_id], scores)
