@@ -124,6 +124,52 @@ GRID = {"threshold": [1.0, 1.3, 1.6, 1.9, 2.2], "window_s": [4.0, 6.0], "chroma_
         "rhythm_weight": [0.0, 1.0, 2.0]}
 
 
+def cost() -> int:
+    """CPU time of the change-point features and splitting per hour of audio, next to the
+    detector's, on the same spectrogram chunks (process CPU time: the machine is shared)."""
+    from cuesheet_app.identify.local.changepoints import (
+        ChangeFeatures,
+        ChangeParams,
+        pitch_classes,
+        split_segment,
+    )
+    from cuesheet_app.identify.local.detect import MusicDetector
+    from cuesheet_app.identify.local.landmarks import QUERY_DENSE, PeakCollector
+    from cuesheet_app.identify.local.spectro import spectrogram_chunks
+    from cuesheet_app.media.decode import decode_blocks
+
+    manifest = json.loads((DATA / "manifest.json").read_text())
+    spent = {"change_features": 0.0, "split": 0.0, "detector": 0.0}
+    seconds = 0.0
+    for ep in manifest["episodes"][:4]:
+        path = DATA / "episodes" / f"{ep['name']}.m4a"
+        changes, detector, peaks = ChangeFeatures(), MusicDetector(), PeakCollector(QUERY_DENSE)
+        for chunk in spectrogram_chunks(decode_blocks(path)):
+            t0 = time.process_time()
+            changes.add(chunk)
+            t1 = time.process_time()
+            detector.add(chunk)
+            t2 = time.process_time()
+            peaks.add(chunk)
+            spent["change_features"] += t1 - t0
+            spent["detector"] += t2 - t1
+        t0 = time.process_time()
+        scores = detector.frame_scores()
+        segments = detector.segments(scores)
+        spent["detector"] += time.process_time() - t0
+        t0 = time.process_time()
+        blocks = changes.blocks()
+        chroma = pitch_classes(*peaks.peaks(), blocks.shape[0])
+        onsets = changes.onsets()
+        for seg in segments:
+            split_segment(blocks, chroma, seg.start_frame, seg.end_frame, ChangeParams(), onsets)
+        spent["split"] += time.process_time() - t0
+        seconds += scores.size * 256 / 11025
+    per_hour = {k: round(v * 3600 / seconds, 2) for k, v in spent.items()}
+    print(f"CPU seconds per hour of audio: {per_hour} ({seconds / 60:.1f} min measured)")
+    return 0
+
+
 def tune() -> int:
     """Change-point parameters chosen on the tune split only (never on the test episodes)."""
     import itertools
@@ -175,12 +221,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--split", choices=["tune", "test", "all"], default="all")
     ap.add_argument("--reindex", action="store_true")
+    ap.add_argument("--cost", action="store_true",
+                    help="time the change-point work against detection on the episodes (CPU seconds)")
     ap.add_argument("--tune", action="store_true",
                     help="grid-search the change-point parameters on the tune split and print the best "
                          "(runs the engine once per episode, re-building events for each setting)")
     args = ap.parse_args(argv)
     if args.tune:
         return tune()
+    if args.cost:
+        return cost()
     manifest = json.loads((DATA / "manifest.json").read_text())
     idx = index_library(args.reindex)
     lib_dir = DATA / "library"
@@ -196,7 +246,11 @@ def main(argv: list[str] | None = None) -> int:
         return original(*a, **kw)
 
     engine._events = capture  # type: ignore[method-assign]
+    from dataclasses import replace
+
     variants = {"before": None, "engine": engine.change_params}
+    if engine.change_params is not None:  # how much the identified-edge crossfade rule adds
+        variants["no-xfade-move"] = replace(engine.change_params, place_crossfades=False)
     rows: dict[str, list[dict]] = {v: [] for v in variants}
     for ep in manifest["episodes"]:
         if args.split != "all" and ep["split"] != args.split:
