@@ -256,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.split != "all" and ep["split"] != args.split:
             continue
         path = DATA / "episodes" / f"{ep['name']}.m4a"
+        if not path.with_suffix(".truth.json").exists():
+            print(f"{ep['name']}: not built (run edits_per_cue_build.py), left out", flush=True)
+            continue
         truth = json.loads(path.with_suffix(".truth.json").read_text())
         t0 = time.perf_counter()
         engine.identify(IdentifyRequest(media_path=path))

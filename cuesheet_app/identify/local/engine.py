@@ -260,9 +260,16 @@ class LocalEngine:
     @staticmethod
     def _place_crossfades(spans: list[list[Any]], kept: list[tuple[int, int]], feats: np.ndarray,
                           chroma: np.ndarray, params: ChangeParams) -> list[tuple[int, int]]:
-        """Where an identified span and an unidentified piece meet, the boundary moves to the
-        midpoint of a crossfade between them (the written convention, docs/local-engine.md);
-        both sides move together, so the span still bounds its neighbour exactly."""
+        """Where an identified span meets an unidentified piece or another identified span, the
+        boundary moves to the middle of a crossfade between them (the written convention,
+        docs/local-engine.md); both sides move together, so a span still bounds its neighbour
+        exactly."""
+        # two identified spans that meet (a crossfade's overlap split, or a hard cut)
+        for left, right in zip(spans, spans[1:], strict=False):
+            if left[1] == right[0]:
+                cut = crossfade_boundary(feats, chroma, left[1], left[0], right[1], params)
+                if left[0] < cut < right[1]:
+                    left[1] = right[0] = cut
         out = []
         for a, b in kept:
             for span in spans:
