@@ -15,9 +15,10 @@ The edits (issue 13):
 Cues and events are paired one to one, largest overlap first, so an event that swallows two
 cues covers only one of them (the other needs an add). Totals per episode, per split and per
 held-out group (synthesizer, noise type, music package) go to benchmarks/results/edits_per_cue.json,
-for the engine as it is ("engine") and with the change-point splitting switched off
-("before", the engine before issue 13), both built from the same engine run; the tables
-printed are the ones in docs/local-engine.md. ``--tune`` grid-searches the change-point
+for the engine as it ships ("engine": change-point splitting off), with the splitting on
+("split", ``LocalEngine(split_changes=True)``) and with it on but without moving identified
+edges to a crossfade's middle ("split-no-xfade-move"), all built from the same engine run; the
+tables printed are the ones in docs/local-engine.md. ``--tune`` grid-searches the change-point
 parameters on the tune split only.
 
 Exit status 1 when a test-split group needs more than 2 edits per 10 cues.
@@ -248,9 +249,10 @@ def main(argv: list[str] | None = None) -> int:
     engine._events = capture  # type: ignore[method-assign]
     from dataclasses import replace
 
-    variants = {"before": None, "engine": engine.change_params}
-    if engine.change_params is not None:  # how much the identified-edge crossfade rule adds
-        variants["no-xfade-move"] = replace(engine.change_params, place_crossfades=False)
+    from cuesheet_app.identify.local.changepoints import ChangeParams
+
+    variants = {"engine": engine.change_params, "split": ChangeParams(),
+                "split-no-xfade-move": replace(ChangeParams(), place_crossfades=False)}
     rows: dict[str, list[dict]] = {v: [] for v in variants}
     for ep in manifest["episodes"]:
         if args.split != "all" and ep["split"] != args.split:

@@ -80,7 +80,7 @@ def piece_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _music_events(library: Path, path: Path) -> list:
-    doc = LocalEngine(library).identify(IdentifyRequest(media_path=path))
+    doc = LocalEngine(library, split_changes=True).identify(IdentifyRequest(media_path=path))
     return [e for e in doc.events if e.music_detected]
 
 
@@ -95,14 +95,12 @@ def test_two_pieces_back_to_back_become_two_cues(tmp_path: Path, empty_library: 
     assert abs(float(events[0].start) - 2.0) <= 1.0 and abs(float(events[1].end) - 40.0) <= 1.0
 
 
-def test_without_change_splitting_they_are_one_event(tmp_path: Path, empty_library: Path) -> None:
+def test_by_default_they_stay_one_event(tmp_path: Path, empty_library: Path) -> None:
     a = piece(20.0, key=60, tempo=120, bright=2, seed=1)
     b = piece(18.0, key=63, tempo=92, bright=6, seed=2)
     path = write_wav(tmp_path / "ep.wav", np.concatenate([silence(2.0), a, b, silence(2.0)]))
-    engine = LocalEngine(empty_library)
-    engine.change_params = None
-    events = [e for e in engine.identify(IdentifyRequest(media_path=path)).events]
-    assert len(events) == 1
+    events = list(LocalEngine(empty_library).identify(IdentifyRequest(media_path=path)).events)
+    assert len(events) == 1  # the default: splitting is off (see docs/local-engine.md)
 
 
 def test_one_piece_is_not_cut(tmp_path: Path, empty_library: Path) -> None:
@@ -134,13 +132,14 @@ def test_identified_span_bounds_its_unidentified_neighbour(tmp_path: Path, piece
     other = piece(16.0, key=61, tempo=100, bright=5, seed=8)
     other = other / np.sqrt(np.mean(other**2)) * np.sqrt(np.mean(lib**2))
     path = write_wav(tmp_path / "ep.wav", np.concatenate([silence(2.0), lib, other, silence(2.0)]))
-    doc = LocalEngine(piece_library).identify(IdentifyRequest(media_path=path))
-    events = [e for e in doc.events if e.music_detected]
-    assert [e.music_identified for e in events] == [True, False]
-    ident, rest = events
-    assert ident.end == rest.start
-    assert abs(float(ident.end) - 18.0) <= 1.0
-    assert abs(float(ident.start) - 2.0) <= 1.0 and abs(float(rest.end) - 34.0) <= 1.0
+    for split in (False, True):
+        doc = LocalEngine(piece_library, split_changes=split).identify(IdentifyRequest(media_path=path))
+        events = [e for e in doc.events if e.music_detected]
+        assert [e.music_identified for e in events] == [True, False]
+        ident, rest = events
+        assert ident.end == rest.start
+        assert abs(float(ident.end) - 18.0) <= 1.0
+        assert abs(float(ident.start) - 2.0) <= 1.0 and abs(float(rest.end) - 34.0) <= 1.0
 
 
 def test_novelty_is_symmetric_over_a_linear_crossfade() -> None:
