@@ -97,14 +97,51 @@ def _copy_load(cat: Catalogue, parties: list, works: list, credits: list, recs: 
     conn.execute("ANALYZE")
 
 
+class Counter:
+    """Counts the statements a step sends (each one a round trip to a server): independent of load."""
+
+    def __init__(self, backend: object) -> None:
+        self.n = 0
+        for name in ("execute", "executemany", "insert"):
+            real = getattr(backend, name)
+
+            def counted(*args, _real=real, **kwargs):  # noqa: ANN002, ANN003, ANN202
+                self.n += 1
+                return _real(*args, **kwargs)
+
+            setattr(backend, name, counted)
+
+    def take(self) -> int:
+        n, self.n = self.n, 0
+        return n
+
+
+def server_ms(cat: Catalogue, text: str) -> float | None:
+    """The search statement's own execution time on the server (EXPLAIN ANALYZE), without the
+    client, the network or the machine's scheduling."""
+    if cat.kind != "postgresql":
+        return None
+    from cuesheet_app.domain.identifiers import normalize_isrc
+    from cuesheet_app.rights.backend import to_pyformat
+    from cuesheet_app.rights.catalogue import _like, _search_sql
+
+    words, code, ident = norm_text(text), norm_code(text), normalize_isrc(text)
+    sql = _search_sql(bool(words), bool(code), bool(ident))
+    params = {"key": f"%{_like(words)}%", "code": f"%{_like(code)}%", "ident": f"%{_like(ident)}%", "limit": 500}
+    plan = cat.backend.conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + to_pyformat(sql), params).fetchone()[0]
+    return round(float(plan[0]["Execution Time"]), 2)
+
+
 def measure(cat: Catalogue, n: int, rows: list, rng: random.Random, tmp: Path) -> dict[str, object]:
     results: dict[str, object] = {}
+    counter = Counter(cat.backend)
     t0 = time.perf_counter()
     for _ in range(500):
         cat.backend.execute("SELECT 1").fetchone()
     results["one round trip, SELECT 1 (ms)"] = round((time.perf_counter() - t0) * 2, 3)
     print(results)
     k = rng.randrange(n)
+    counter.take()
     queries = {"title words + number": " ".join(rows[k][0].split()[1:]), "writer surname": "Surname1234",
                "ISRC": rows[rng.randrange(n)][1], "catalogue code": f"ALB {rng.randrange(n // 20):05d}",
                "no match": "zzqx nothing", "common word (500 hits)": "dream", "everything": ""}
@@ -116,7 +153,9 @@ def measure(cat: Catalogue, n: int, rows: list, rng: random.Random, tmp: Path) -
             times.append((time.perf_counter() - t0) * 1000)
         results[f"search {label} (ms, median/worst)"] = [round(statistics.median(times), 1), round(max(times), 1),
                                                          len(hits)]
-        print(label, results[f"search {label} (ms, median/worst)"], flush=True)
+        results[f"search {label}: statements, server ms"] = [counter.take() // 20, server_ms(cat, text)]
+        print(label, results[f"search {label} (ms, median/worst)"], results[f"search {label}: statements, server ms"],
+              flush=True)
     cues = []
     for i in range(1000):
         title, isrc, lib, catno, track, artist = rows[rng.randrange(n)]
@@ -126,16 +165,20 @@ def measure(cat: Catalogue, n: int, rows: list, rng: random.Random, tmp: Path) -
             cues.append(Cue(title=title, library=lib, catalogue_number=catno, track_number=track))
         else:
             cues.append(Cue(title=title, artists=[artist]))
+    counter.take()
     t0 = time.perf_counter()
     report = fill_cues(cat, cues)
     results["auto-fill 1,000 cues (s)"] = round(time.perf_counter() - t0, 3)
+    results["auto-fill statements"] = counter.take()
     results["auto-fill matched"] = report.matched
     print(results, flush=True)
     sheet = tmp / "sheet.csv"
     make_sheet(sheet, 5000, random.Random(9))
+    counter.take()
     t0 = time.perf_counter()
     rep = import_file(cat, sheet)
     results["import 5,000-row sheet (s)"] = round(time.perf_counter() - t0, 2)
+    results["import statements per row"] = round(counter.take() / 5000, 1)
     results["import added"] = rep.count("add")
     print(results, flush=True)
     t0 = time.perf_counter()

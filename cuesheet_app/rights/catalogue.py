@@ -590,17 +590,24 @@ def _search_sql(words: bool, code: bool, ident: bool) -> str:
     def any_of(*conds: tuple[bool, str]) -> str:
         return " OR ".join(c for ok, c in conds if ok) or "1 = 0"
 
-    work_parts = [f"SELECT id FROM works WHERE {any_of((words, 'title_key LIKE :key ESCAPE ' + _E), (ident, 'iswc LIKE :ident ESCAPE ' + _E))}"]
+    def first(select: str) -> str:  # a branch stops at the limit: a common word needs no full scan
+        return f"SELECT * FROM ({select} LIMIT :limit) AS b"
+
+    work_parts = [first(f"SELECT id FROM works WHERE {any_of((words, 'title_key LIKE :key ESCAPE ' + _E), (ident, 'iswc LIKE :ident ESCAPE ' + _E))}")]
     if words:
-        work_parts.append(f"SELECT work_id FROM work_titles WHERE title_key LIKE :key ESCAPE {_E}")
+        work_parts.append(first(f"SELECT work_id FROM work_titles WHERE title_key LIKE :key ESCAPE {_E}"))
     if words or ident:
-        work_parts.append("SELECT wp.work_id FROM work_parties wp JOIN parties p ON p.id = wp.party_id WHERE "
-                          + any_of((words, f"p.name_key LIKE :key ESCAPE {_E}"), (ident, f"p.ipi LIKE :ident ESCAPE {_E}")))
+        work_parts.append(first("SELECT wp.work_id FROM work_parties wp JOIN parties p ON p.id = wp.party_id WHERE "
+                                + any_of((words, f"p.name_key LIKE :key ESCAPE {_E}"),
+                                         (ident, f"p.ipi LIKE :ident ESCAPE {_E}"))))
     rec_cond = any_of((words, f"title_key LIKE :key ESCAPE {_E}"), (ident, f"isrc LIKE :ident ESCAPE {_E}"),
                       (words, f"artists_key LIKE :key ESCAPE {_E}"), (code, f"catno_key LIKE :code ESCAPE {_E}"),
                       (code, f"library_key LIKE :code ESCAPE {_E}"))
+    # Every work in wm gives at least one hit (its recordings, or itself), so stopping each branch
+    # at the limit still fills the limit whenever more matches exist.
     return (f"WITH wm AS ({' UNION '.join(work_parts)}), "
-            f"rm AS (SELECT id FROM recordings WHERE {rec_cond} UNION SELECT r.id FROM recordings r JOIN wm ON wm.id = r.work_id) "
+            f"rm AS ({first(f'SELECT id FROM recordings WHERE {rec_cond}')} "
+            "UNION SELECT r.id FROM recordings r JOIN wm ON wm.id = r.work_id) "
             "SELECT r.id, r.work_id FROM recordings r WHERE r.id IN (SELECT id FROM rm) "
             "UNION ALL SELECT NULL, w.id FROM works w WHERE w.id IN (SELECT id FROM wm) "
             "AND NOT EXISTS (SELECT 1 FROM recordings r WHERE r.work_id = w.id) LIMIT :limit")
