@@ -158,3 +158,20 @@ def test_diff_human_and_json(work: dict[str, Path]) -> None:
                                                                   "unchanged": 4}
     bad = run_cli("diff", str(work["old"]), str(work["root"] / "nope.cuesheet"))
     assert bad.returncode == 2 and "does not exist" in bad.stderr
+
+
+def test_diff_of_two_sheets_made_separately_pairs_by_music_and_place(work: dict[str, Path]) -> None:
+    """No shared ids: library cues pair by track and offsets, unidentified ones by their place."""
+    old = project_file.load(work["old"])
+    again = new_sheet_for_media(work["old_ep"], Settings())
+    add_engine_results(again, LocalEngine(work["lib"]).identify(IdentifyRequest(media_path=work["old_ep"])),
+                       "local", Settings())
+    assert not {c.id for c in again.cues} & {c.id for c in old.cues}
+    from cuesheet_app.domain.sheet_diff import diff_sheets
+
+    d = diff_sheets(old, again)
+    assert d.added == [] and d.removed == []
+    changed = {c.new.title: set(c.fields) for c in d.changed}
+    # only what was typed on the old sheet differs
+    assert changed["Calm Sea"] == {"title", "usage", "notes"}
+    assert changed["Unidentified music 1"] == {"title", "origin", "parties"}

@@ -15,7 +15,7 @@ from typing import Any
 
 from cuesheet_app.domain.model import Cue, CueSheet
 from cuesheet_app.domain.parties import format_parties
-from cuesheet_app.domain.revision import match_cues
+from cuesheet_app.domain.revision import TOLERANCE_S, match_cues, needs_print
 
 # (field, label) in the order a change is read out
 COMPARED_FIELDS: tuple[tuple[str, str], ...] = (
@@ -132,6 +132,16 @@ def diff_sheets(old: CueSheet, new: CueSheet, include_inactive: bool = True) -> 
             pairs.append((m.old, m.new))
             paired_old.add(m.old.id)
             paired_new.add(m.new.id)
+    # music no engine named has nothing to match by but its place: the same times in both
+    # sheets are the same cue (a moved one shows as removed + added, which is what is known)
+    for o in [c for c in old_cues if c.id not in paired_old and needs_print(old, c)]:
+        for n in [c for c in new_cues if c.id not in paired_new and needs_print(new, c)]:
+            if abs(old.program_seconds(o.start) - new.program_seconds(n.start)) < TOLERANCE_S and \
+                    abs(old.program_seconds(o.end) - new.program_seconds(n.end)) < TOLERANCE_S:
+                pairs.append((o, n))
+                paired_old.add(o.id)
+                paired_new.add(n.id)
+                break
     result = SheetDiff()
     for o, n in sorted(pairs, key=lambda p: (p[1].start, p[1].id)):
         before, after = cue_values(old, o), cue_values(new, n)
