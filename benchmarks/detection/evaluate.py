@@ -1,0 +1,241 @@
+"""Music detection on held-out groups: baseline, leave-one-group-out training, the shipped model.
+
+    nice -n 10 .venv/bin/python -m benchmarks.detection.evaluate baseline   # the committed model, every group
+    nice -n 10 .venv/bin/python -m benchmarks.detection.evaluate logo       # leave-one-group-out
+    nice -n 10 .venv/bin/python -m benchmarks.detection.evaluate final      # train on all, write the model
+
+Data: the episodes of build_data.py. Features come from the product's own
+``detect.signal_features`` on the product's own decode of each episode's audio file, and
+scores from the product's ``smooth_scores`` + ``hysteresis_segments``: what is measured is what
+the engine does.
+
+Leave-one-group-out: for each group of each axis (speech synthesizer, noise kind, music group)
+the model is trained on the episodes without it, minus a validation fifth (whole episodes) on
+which the threshold and calibration are chosen; then it is scored on the held-out group's
+episodes only. Metrics (per 23 ms frame, after smoothing and hysteresis, as events):
+``fp`` share of speech-only / speech-over-noise / noise-only frames flagged as music, ``P``
+precision of flagged frames, recall per level (clean, 0, -6, -12, -20 dB, music over a noise
+bed), F1 at 0 and -6 dB. Frames within 0.5 s of a music/non-music boundary are not scored (a
+collar: where an edge lands is the segmentation's job and is scored by the edits benchmark);
+``fp_nocollar`` is also reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.ndimage import binary_dilation
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.detection.build_data import OUT, TAGS  # noqa: E402
+from benchmarks.detection.model_train import calibrate, choose_threshold, train_mlp  # noqa: E402
+from benchmarks.detection.sources import MUSIC_GROUPS, NOISES, SYNTHS  # noqa: E402
+from cuesheet_app.identify.local.classifier import MODEL_PATH, FrameClassifier, load_classifier  # noqa: E402
+from cuesheet_app.identify.local.detect import (  # noqa: E402
+    FEATURES,
+    DetectParams,
+    hysteresis_segments,
+    signal_features,
+    smooth_scores,
+)
+from cuesheet_app.identify.local.spectro import FRAME_S  # noqa: E402
+from cuesheet_app.media.decode import decode_all  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+FEATURE_KEY = "-".join(FEATURES)
+NONMUSIC = (TAGS["speech"], TAGS["noise"], TAGS["speech+noise"])
+LEVEL_TAGS = {"clean": 10, "0": 11, "-6": 12, "-12": 13, "-20": 14, "noise bed": 15}
+AXES = {"synth": SYNTHS, "noise": NOISES, "music": MUSIC_GROUPS}
+
+
+class Episode:
+    def __init__(self, meta: dict) -> None:
+        self.meta = meta
+        self.name = meta["episode"]
+        cache = OUT / "features" / f"{self.name}.{_key()}.npz"
+        if cache.exists():
+            with np.load(cache) as z:
+                self.feats, self.loud = z["feats"], z["loud"]
+        else:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            signal = decode_all(OUT / "episodes" / meta["audio"])
+            self.feats, self.loud = signal_features(signal)
+            np.savez(cache, feats=self.feats, loud=self.loud)
+        with np.load(OUT / "episodes" / f"{self.name}.frames.npz") as z:
+            label, tag = z["label"], z["tag"]
+        n = min(len(label), len(self.feats))
+        self.feats, self.loud, self.label, self.tag = self.feats[:n], self.loud[:n], label[:n], tag[:n]
+        edge = np.zeros(n, bool)
+        edge[1:] = self.label[1:] != self.label[:-1]
+        self.scored = ~binary_dilation(edge, iterations=int(round(0.5 / FRAME_S)))
+
+
+def _key() -> str:
+    import zlib
+
+    return f"{zlib.crc32(FEATURE_KEY.encode()):08x}"
+
+
+def load_episodes() -> list[Episode]:
+    metas = [json.loads(p.read_text()) for p in sorted((OUT / "episodes").glob("ep*.json"))]
+    return [Episode(m) for m in metas]
+
+
+def detect_mask(ep: Episode, model: FrameClassifier, params: DetectParams) -> tuple[np.ndarray, np.ndarray]:
+    """(flagged frames, smoothed calibrated scores) exactly as the engine computes them."""
+    scores = smooth_scores(model.predict(ep.feats, FEATURES), ep.loud, params, model.calibration)
+    flagged = np.zeros(scores.size, bool)
+    for seg in hysteresis_segments(scores, params):
+        flagged[seg.start_frame:seg.end_frame] = True
+    return flagged, scores
+
+
+def params_for(model: FrameClassifier) -> DetectParams:
+    return DetectParams(base_high=model.threshold)
+
+
+def metrics(eps: list[Episode], model: FrameClassifier) -> dict:
+    fl, lab, tag, sc = [], [], [], []
+    for ep in eps:
+        f, _ = detect_mask(ep, model, params_for(model))
+        fl.append(f)
+        lab.append(ep.label)
+        tag.append(ep.tag)
+        sc.append(ep.scored)
+    f, lab, tag, sc = map(np.concatenate, (fl, lab, tag, sc))
+    non = np.isin(tag, NONMUSIC)
+    out = {"frames": int(f.size), "fp": _rate(f, non & sc), "fp_nocollar": _rate(f, non),
+           "fp_speech": _rate(f, (tag == TAGS["speech"]) & sc), "fp_noise": _rate(f, (tag == TAGS["noise"]) & sc)}
+    prec = float((f & lab & sc).sum() / max(1, (f & sc).sum()))
+    out["precision"] = round(prec, 4)
+    for name, code in LEVEL_TAGS.items():
+        r = _rate(f, (tag == code) & sc)
+        out[f"recall {name}"] = r
+        if name in ("0", "-6") and r is not None:
+            out[f"F1 {name}"] = round(2 * prec * r / max(1e-9, prec + r), 4)
+    return out
+
+
+def _rate(flag: np.ndarray, where: np.ndarray) -> float | None:
+    return round(float(flag[where].mean()), 4) if where.any() else None
+
+
+USE = list(FEATURES)  # the columns a model is trained on (--features picks a subset)
+
+
+def fit(train: list[Episode], seed: int) -> FrameClassifier:
+    """Train on four fifths of ``train`` (whole episodes), choose threshold + calibration on the rest."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(train))
+    n_val = max(2, len(train) // 5)
+    val = [train[i] for i in order[:n_val]]
+    fit_eps = [train[i] for i in order[n_val:]]
+    cols = [FEATURES.index(f) for f in USE]
+    x = np.concatenate([e.feats[::3, cols] for e in fit_eps])
+    y = np.concatenate([e.label[::3] for e in fit_eps]).astype(float)
+    w = np.concatenate([np.where(np.isin(e.tag[::3], (TAGS["music:-20"],)), 0.5, 1.0) * e.loud[::3]
+                        for e in fit_eps]) + 1e-3
+    model = train_mlp(x, y, w, seed, list(USE))
+    model.calibration = calibrate(val, model)
+    model.threshold = choose_threshold(val, model, metrics)
+    return model
+
+
+def table(rows: list[tuple[str, dict]]) -> str:
+    cols = ["fp", "fp_nocollar", "precision", "F1 0", "F1 -6", "recall -12", "recall -20", "recall clean",
+            "recall noise bed"]
+    lines = ["| group | " + " | ".join(cols) + " |", "|" + " --- |" * (len(cols) + 1)]
+    for name, m in rows:
+        cells = []
+        for c in cols:
+            v = m.get(c)
+            cells.append("–" if v is None else (f"{100 * v:.1f} %" if c.startswith("fp") else f"{v:.3f}"))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def worst(rows: list[tuple[str, dict]]) -> dict:
+    out = {}
+    for key, better in [("fp", min), ("fp_nocollar", min), ("F1 0", max), ("F1 -6", max), ("recall -12", max),
+                        ("recall -20", max)]:
+        vals = [(m[key], name) for name, m in rows if m.get(key) is not None]
+        if not vals:
+            continue
+        v, name = (max if better is min else min)(vals)
+        out[key] = {"value": v, "group": name}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["baseline", "logo", "final"])
+    ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--features", default="", help="comma-separated subset of FEATURES (default all)")
+    ap.add_argument("--tag", default="", help="suffix of the results files")
+    args = ap.parse_args(argv)
+    if args.features:
+        USE[:] = args.features.split(",")
+    t0 = time.perf_counter()
+    eps = load_episodes()
+    print(f"{len(eps)} episodes, {sum(len(e.label) for e in eps) * FRAME_S / 60:.1f} min, "
+          f"features in {time.perf_counter() - t0:.0f} s", flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    rows: list[tuple[str, dict]] = []
+    if args.mode == "baseline":
+        model = load_classifier()
+        for axis, groups in AXES.items():
+            for g in groups:
+                sel = [e for e in eps if e.meta[axis] == g]
+                if sel:
+                    rows.append((f"{axis}: {g}", metrics(sel, model)))
+                    print(rows[-1], flush=True)
+        rows.append(("all episodes", metrics(eps, model)))
+    elif args.mode == "logo":
+        held_out: list = []  # (episode, model not trained on it), over the synthesizer axis
+        for axis, groups in AXES.items():
+            for g in groups:
+                test = [e for e in eps if e.meta[axis] == g]
+                train = [e for e in eps if e.meta[axis] != g]
+                if not test:
+                    continue
+                model = fit(train, args.seed)
+                rows.append((f"{axis}: {g} (thr {model.threshold:.2f})", metrics(test, model)))
+                print(rows[-1], flush=True)
+                if axis == "synth":
+                    held_out += [(e, model) for e in test]
+        from benchmarks.detection.model_train import reliability
+
+        rel = reliability(held_out)
+        (RESULTS / f"detection_reliability{args.tag}.json").write_text(json.dumps(rel, indent=1))
+        print(json.dumps(rel["frames"]), "\n", json.dumps(rel["events"]))
+    else:
+        model = fit(eps, args.seed)
+        from benchmarks.detection.model_train import check_values
+
+        doc = model.to_dict()
+        doc["check"] = check_values(model)
+        doc["trained_by"] = "benchmarks/detection/evaluate.py final"
+        doc["data"] = {"episodes": len(eps), "minutes": round(sum(len(e.label) for e in eps) * FRAME_S / 60, 1),
+                       "seed": args.seed}
+        MODEL_PATH.write_text(json.dumps(doc, separators=(",", ":")))
+        print(f"wrote {MODEL_PATH}: threshold {model.threshold}, calibration {model.calibration}")
+        return 0
+    doc = {"mode": args.mode, "rows": rows, "worst": worst([r for r in rows if r[0] != "all episodes"]),
+           "machine": "2 cores, shared", "episodes": len(eps)}
+    (RESULTS / f"detection_{args.mode}{args.tag}.json").write_text(json.dumps(doc, indent=1))
+    (RESULTS / f"detection_{args.mode}{args.tag}.md").write_text(table(rows) + "\n\nworst: " + json.dumps(doc["worst"]) + "\n")
+    print(table(rows))
+    print("worst:", json.dumps(doc["worst"]))
+    print(f"done in {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
