@@ -34,6 +34,7 @@ from scipy.ndimage import binary_dilation
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.detection import model_train  # noqa: E402
 from benchmarks.detection.build_data import OUT, TAGS  # noqa: E402
 from benchmarks.detection.model_train import calibrate, choose_threshold, train_mlp  # noqa: E402
 from benchmarks.detection.sources import MUSIC_GROUPS, NOISES, SYNTHS  # noqa: E402
@@ -179,7 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--features", default="", help="comma-separated subset of FEATURES (default all)")
     ap.add_argument("--tag", default="", help="suffix of the results files")
+    ap.add_argument("--fp-budget", type=float, default=model_train.FP_BUDGET,
+                    help="validation false-positive share the threshold may spend")
     args = ap.parse_args(argv)
+    model_train.FP_BUDGET = args.fp_budget
     if args.features:
         USE[:] = args.features.split(",")
     t0 = time.perf_counter()
@@ -222,12 +226,12 @@ def main(argv: list[str] | None = None) -> int:
         doc = model.to_dict()
         doc["check"] = check_values(model)
         doc["trained_by"] = "benchmarks/detection/evaluate.py final"
-        doc["data"] = {"episodes": len(eps), "minutes": round(sum(len(e.label) for e in eps) * FRAME_S / 60, 1),
+        doc["data"] = {"fp_budget": args.fp_budget, "episodes": len(eps), "minutes": round(sum(len(e.label) for e in eps) * FRAME_S / 60, 1),
                        "seed": args.seed}
         MODEL_PATH.write_text(json.dumps(doc, separators=(",", ":")))
         print(f"wrote {MODEL_PATH}: threshold {model.threshold}, calibration {model.calibration}")
         return 0
-    doc = {"mode": args.mode, "rows": rows, "worst": worst([r for r in rows if r[0] != "all episodes"]),
+    doc = {"mode": args.mode, "fp_budget": args.fp_budget, "rows": rows, "worst": worst([r for r in rows if r[0] != "all episodes"]),
            "machine": "2 cores, shared", "episodes": len(eps)}
     (RESULTS / f"detection_{args.mode}{args.tag}.json").write_text(json.dumps(doc, indent=1))
     (RESULTS / f"detection_{args.mode}{args.tag}.md").write_text(table(rows) + "\n\nworst: " + json.dumps(doc["worst"]) + "\n")

@@ -1,0 +1,136 @@
+"""Music detection on beds it must not flag and on quiet music it must find, and the shipped
+model's feature pipeline (generated fixtures; no media committed)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cuesheet_app.identify.base import IdentifyRequest
+from cuesheet_app.identify.local.classifier import MODEL_PATH, load_classifier
+from cuesheet_app.identify.local.detect import (
+    FEATURES,
+    DetectParams,
+    MusicDetector,
+    signal_features,
+    smooth_scores,
+)
+from cuesheet_app.identify.local.spectro import ChunkedSpectrogram
+from cuesheet_app.identify.registry import create_engine
+from cuesheet_app.media.decode import decode_all
+from cuesheet_app.settings.store import Settings
+from tests.audio_fixtures import espeak_available, speech, write_wav
+
+RATE = 22050
+needs_espeak = pytest.mark.skipif(not espeak_available(), reason="espeak-ng is not installed")
+TALK = ("Good evening. Tonight we walk along the coast and talk to the people who live by the sea, "
+        "and we hear how the weather shapes their lives, season after season. ")
+
+
+def _dbfs(x: np.ndarray, db: float) -> np.ndarray:
+    return x / (np.sqrt(np.mean(x**2)) + 1e-12) * 10 ** (db / 20)
+
+
+def _pink(seconds: float, seed: int) -> np.ndarray:
+    n = int(seconds * RATE)
+    spec = np.fft.rfft(np.random.default_rng(seed).normal(0, 1, n))
+    spec /= np.sqrt(np.maximum(1, np.arange(spec.size)))
+    return np.fft.irfft(spec, n)
+
+
+def _pad(seconds: float) -> np.ndarray:
+    """A slow pad: held chords of detuned partials, no beat (hard: no onsets to find)."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    out = np.zeros_like(t)
+    seg = int(5 * RATE)
+    for i, chord in enumerate(([0, 4, 7], [0, 5, 9], [-2, 2, 5], [0, 3, 7])):
+        a, b = i * seg, min(t.size, (i + 1) * seg)
+        for semi in chord:
+            f = 110 * 2 ** (semi / 12)
+            for det in (-0.3, 0.0, 0.3):
+                for h in range(1, 6):
+                    out[a:b] += np.sin(2 * np.pi * (f + det) * h * t[a:b]) / h**1.5
+    return out * (0.8 + 0.2 * np.sin(2 * np.pi * t / 6))
+
+
+def _events(tmp_path: Path, signal: np.ndarray) -> list:
+    path = write_wav(tmp_path / "bed.wav", np.clip(signal, -1, 1))
+    engine = create_engine("local", Settings(), library_dir=tmp_path / "empty-library")
+    return [e for e in engine.identify(IdentifyRequest(media_path=path)).events if e.music_detected]
+
+
+def test_pink_noise_bed_gives_no_music_event(tmp_path: Path) -> None:
+    bed = np.concatenate([_dbfs(_pink(20.0, 1), -35), _dbfs(_pink(10.0, 2), -45), _dbfs(_pink(10.0, 3), -28)])
+    assert _events(tmp_path, bed) == []
+
+
+@needs_espeak
+def test_babble_bed_gives_no_music_event(tmp_path: Path) -> None:
+    voices = []
+    for i, voice in enumerate(("en", "en-us", "de", "fr", "en+f2", "en+m3", "es", "it")):
+        wav = tmp_path / f"v{i}.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(150 + 7 * i), "-w", str(wav), TALK * 2],
+                       check=True, capture_output=True)
+        x = decode_all(wav, rate=RATE)
+        voices.append(np.roll(np.tile(x, 3)[: 25 * RATE], i * 3001))
+    babble = _dbfs(np.sum(voices, axis=0), -30)
+    assert _events(tmp_path, babble) == []
+
+
+@needs_espeak
+def test_quiet_pad_under_speech_gives_one_music_event(tmp_path: Path) -> None:
+    talk = speech(tmp_path / "talk", TALK * 3)[: 30 * RATE]
+    talk = _dbfs(talk, -23)
+    pad = _dbfs(_pad(18.0), -23 - 6)  # 6 dB under the dialogue
+    signal = talk.copy()
+    signal[6 * RATE:24 * RATE] += pad[: 18 * RATE]
+    events = _events(tmp_path, signal)
+    assert len(events) == 1
+    assert float(events[0].start) < 9.0 and float(events[0].end) > 15.0  # most of 6-24 s
+    assert 0.5 <= events[0].detection_confidence <= 1.0
+
+
+def test_model_file_loads_and_names_its_features_threshold_and_calibration() -> None:
+    model = load_classifier()
+    assert model is not None
+    assert set(model.features) <= set(FEATURES)
+    assert model.threshold is not None and 0.3 <= model.threshold <= 0.97
+    assert model.calibration is not None and len(model.calibration) >= 3
+    xs, ys = zip(*model.calibration, strict=True)
+    assert list(xs) == sorted(xs) and list(ys) == sorted(ys) and ys[-1] <= 1.0
+    assert MODEL_PATH.stat().st_size < 3_000_000
+    doc = json.loads(MODEL_PATH.read_text())
+    assert doc["trained_by"].startswith("benchmarks/detection/")
+
+
+def test_engine_features_match_the_training_scripts_features() -> None:
+    """The training script computes features with ``signal_features`` (whole signal, chunked
+    internally); the engine feeds decoded blocks of any size through ``ChunkedSpectrogram`` into
+    ``MusicDetector``. Both must give the same numbers from the same audio, and the shipped
+    model's stored check values must come out again."""
+    from benchmarks.detection.model_train import check_signal
+
+    signal = check_signal()
+    feats, loud = signal_features(signal)
+    det = MusicDetector(DetectParams())
+    chunker = ChunkedSpectrogram()
+    for i in range(0, signal.size, 7777):  # odd block sizes, like a decoder's
+        for chunk in chunker.push(signal[i:i + 7777]):
+            det.add(chunk)
+    for chunk in chunker.finish():
+        det.add(chunk)
+    engine_feats = np.concatenate(det._parts)
+    assert engine_feats.shape == feats.shape
+    np.testing.assert_allclose(engine_feats, feats, rtol=1e-4, atol=1e-4)
+    model = det.classifier
+    assert model is not None
+    scores = smooth_scores(model.predict(feats, FEATURES), loud, det.params, model.calibration)
+    np.testing.assert_allclose(det.frame_scores(), scores, atol=1e-5)
+    check = json.loads(MODEL_PATH.read_text())["check"]
+    np.testing.assert_allclose(feats[:, [FEATURES.index(f) for f in model.features]].mean(axis=0),
+                               check["feature_means"], rtol=1e-3, atol=1e-3)
+    assert abs(float(scores.mean()) - check["score_mean"]) < 1e-3
