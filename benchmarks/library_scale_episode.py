@@ -71,16 +71,17 @@ def rms(x: np.ndarray) -> float:
 
 
 def build_episode(out: Path, minutes: float, library: list[str], non_library: list[str], seed: int,
-                  decode, speech_pool, encode) -> dict:  # type: ignore[no-untyped-def]
+                  durations: dict[str, float], decode, speech_pool, encode) -> dict:  # type: ignore[no-untyped-def]
     """Write ``out`` (AAC) and ``out.truth.json``; returns the truth. ``decode(path, rate)``,
-    ``speech_pool(rng, seconds)`` and ``encode(signal, out)`` come from the local-engine set."""
+    ``speech_pool(rng, seconds)`` and ``encode(signal, out)`` come from the local-engine set.
+
+    The whole episode is planned first (from the tracks' ``durations``), then each source track
+    is decoded once for all its excerpts: decoding, not mixing, is what costs here."""
     truth_path = out.with_suffix(".truth.json")
     if out.exists() and truth_path.exists():
         return json.loads(truth_path.read_text())
     rng = np.random.default_rng(seed)
     pool = speech_pool(rng, 300)
-    cache: dict[str, np.ndarray] = {}
-    blocks: list[np.ndarray] = []
     segments: list[dict] = []
     t, n_music = 0.0, 0
     while t < minutes * 60:
@@ -88,36 +89,47 @@ def build_episode(out: Path, minutes: float, library: list[str], non_library: li
         item: dict = {"kind": kind, "start_s": round(t, 4)}
         if kind == "speech":
             n = int(rng.uniform(4, 15) * RATE)
-            p0 = int(rng.integers(0, pool.size - n))
-            block = pool[p0:p0 + n]
+            item["_speech_at"] = int(rng.integers(0, pool.size - n))
         else:
             src = str(rng.choice(library if kind == "lib" else non_library))
-            if src not in cache:
-                if len(cache) > 16:
-                    cache.pop(next(iter(cache)))
-                cache[src] = decode(src, RATE)
-            x = cache[src]
             change = CHANGES[(n_music // 3) % len(CHANGES)] if n_music % 3 == 2 and kind == "lib" else None
             n_music += 1
-            length = min(float(rng.choice(LENGTHS)), x.size / RATE / 1.1 - 1)
+            length = min(float(rng.choice(LENGTHS)), durations[src] / 1.1 - 1)
             need = length * (change[1] if change else 1.0) + 0.2
-            off = float(rng.uniform(0, max(0.0, x.size / RATE - need)))
-            music = x[int(off * RATE):int((off + need) * RATE)].copy()
-            if change and change[0] == "speed":
-                music = varispeed(music, change[1])
-            elif change:
-                music = time_stretch(music, change[1])
-            music = music[:int(length * RATE)]
+            off = float(rng.uniform(0, max(0.0, durations[src] - need - 0.5)))
+            n = int(length * RATE)
             level = LEVELS[int(rng.integers(len(LEVELS)))]
-            p0 = int(rng.integers(0, pool.size - music.size))
-            block = music / rms(music) * SPEECH_RMS * 10 ** (level / 20) + pool[p0:p0 + music.size]
             item.update(track=src, track_offset_s=round(off, 4), level=level,
                         change=f"{change[0]} {change[1]:.4f}" if change else "none",
-                        ratio=round(change[1], 6) if change else 1.0)
-        blocks.append(block.astype(np.float32))
-        t += block.size / RATE
+                        ratio=round(change[1], 6) if change else 1.0,
+                        _need=need, _speech_at=int(rng.integers(0, pool.size - n)))
+        t += n / RATE
         item["end_s"] = round(t, 4)
+        item["_n"] = n
         segments.append(item)
+    music: dict[int, np.ndarray] = {}
+    for src in sorted({s["track"] for s in segments if "track" in s}):
+        x = decode(src, RATE)
+        for i, s in enumerate(segments):
+            if s.get("track") != src:
+                continue
+            piece = x[int(s["track_offset_s"] * RATE):int((s["track_offset_s"] + s["_need"]) * RATE)]
+            if s["change"].startswith("speed"):
+                piece = varispeed(piece, s["ratio"])
+            elif s["change"].startswith("tempo"):
+                piece = time_stretch(piece, s["ratio"])
+            piece = piece[:s["_n"]]
+            music[i] = np.pad(piece, (0, s["_n"] - piece.size))
+    blocks = []
+    for i, s in enumerate(segments):
+        n, at = s.pop("_n"), s.pop("_speech_at")
+        s.pop("_need", None)
+        speech = pool[at:at + n]
+        if i in music:
+            m = music[i]
+            blocks.append((m / rms(m) * SPEECH_RMS * 10 ** (s["level"] / 20) + speech).astype(np.float32))
+        else:
+            blocks.append(speech.astype(np.float32))
     signal = np.concatenate(blocks)
     peak = float(np.abs(signal).max())
     if peak > 0.99:
