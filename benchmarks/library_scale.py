@@ -19,7 +19,9 @@ It is indexed through the product's own path, ``Library.add`` (both cores), time
 
 The episode (``library_scale_episode.py``): 60 minutes of library excerpts (8-30 s) at
 0/-6/-12 dB under speech, a third of them at 0.96, 1.02, 25/24 or tempo 1.03, plus non-library
-music and speech. The engine runs in a child process (wall time and peak RSS of that child).
+music and speech. It is written as FLAC (22,050 Hz mono): the question here is scale, and
+codec robustness is what the local-engine benchmark's AAC episodes measure (encoding an hour
+of AAC on a loaded 2-core machine cost more than building the library). The engine runs in a child process (wall time and peak RSS of that child).
 
 Scoring: an excerpt is identified when an identified event names its track and overlaps it by
 min(2 s, half its length). ``recall_loud``: unchanged excerpts at 0/-6 dB; ``recall_m12``:
@@ -59,6 +61,7 @@ import build_dataset as bd  # noqa: E402
 import library_scale_olaf as olaf_peer  # noqa: E402
 from library_scale_decoys import RATE as DECOY_RATE  # noqa: E402
 from library_scale_decoys import render_decoy  # noqa: E402
+from library_scale_episode import RATE as EPISODE_RATE  # noqa: E402
 from library_scale_episode import build_episode  # noqa: E402
 from library_scale_score import score  # noqa: E402
 
@@ -147,6 +150,12 @@ def real_music(work: Path) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps(out, indent=1))
     return out
+
+
+def _write_flac(out: Path, signal: np.ndarray, rate: int) -> None:
+    tmp = out.with_name(out.stem + ".tmp.flac")
+    bd.write_flac(tmp, signal, rate)
+    os.replace(tmp, out)
 
 
 def _write_decoy(job: tuple[int, int, float, str]) -> str:
@@ -258,10 +267,10 @@ def main(argv: list[str] | None = None) -> int:
     paths = fixed + decoys(work, args.tracks - len(fixed), args.seed, args.decoy_seconds, args.workers)
     (work / "episodes").mkdir(parents=True, exist_ok=True)
     bd.DATA = work  # espeak's temporary file goes here
-    episode = work / "episodes" / f"episode-s{args.seed}.m4a"
+    episode = work / "episodes" / f"episode-s{args.seed}.flac"
     truth = build_episode(episode, args.minutes, real["library"], real["non_library"], args.seed,
                           durations=real["seconds"], decode=lambda p, r: decode_all(p, rate=r), speech_pool=bd.speech_pool,
-                          encode=bd.encode_aac)
+                          encode=lambda x, out: _write_flac(out, x, EPISODE_RATE))
     episode_s = truth["segments"][-1]["end_s"]
     result: dict = {"tracks": args.tracks}
     if not args.skip_engine:
