@@ -69,7 +69,7 @@ class LocalEngine:
         self.match_params = match_params or MatchParams()
         self.edge_params: EdgeParams | None = EdgeParams()
         # Cutting unidentified music at its change points (changepoints.py) is off by default:
-        # on the held-out episodes of benchmarks/edits_per_cue.py it added edits (6.95 -> 7.56
+        # on the held-out episodes of benchmarks/edits_per_cue.py it added edits (6.83 -> 7.31
         # per 10 cues; docs/local-engine.md). None: one event per leftover detected segment.
         self.change_params: ChangeParams | None = ChangeParams() if split_changes else None
 
