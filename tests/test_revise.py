@@ -175,3 +175,23 @@ def test_diff_of_two_sheets_made_separately_pairs_by_music_and_place(work: dict[
     # only what was typed on the old sheet differs
     assert changed["Calm Sea"] == {"title", "usage", "notes"}
     assert changed["Unidentified music 1"] == {"title", "origin", "parties"}
+
+
+def test_a_second_revision_finds_unidentified_music_from_the_prints_the_first_kept(work: dict[str, Path]) -> None:
+    v2 = work["root"] / "v2-prints.cuesheet"
+    _revise(work, v2)
+    sheet = project_file.load(v2)
+    band = next(c for c in sheet.cues if c.title == "Rehearsal Jam")
+    assert band.provenance.audio_print["words"]
+    sheet.media[0].path = str(work["root"] / "moved-away.wav")  # this cut's media is gone
+    project_file.save(sheet, v2)
+    r = run_cli("revise", str(v2), str(work["old_ep"]), "--library", str(work["lib"]),
+                "-o", str(work["root"] / "v3.cuesheet"), "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["notes"] == []
+    marks = {c["title"]: c["mark"] for c in data["cues"]}
+    assert marks["Rehearsal Jam"] == "unchanged"  # back in the original cut, at the same place
+    v3 = project_file.load(work["root"] / "v3.cuesheet")
+    assert v3.header.revision_number == 2
+    assert next(c for c in v3.cues if c.title == "Rehearsal Jam").parties[0].last_name == "Klee"

@@ -69,9 +69,13 @@ class Provenance:
     source_events: list[tuple[str, str]] = field(default_factory=list)  # exact seconds as text
     catalogue_ref: str = ""
     filled_from_catalogue: bool = False
+    # The cue's audio print when no engine named it (``media/audio_print`` words as base64, from
+    # word ``first_word`` of the media): the next revision finds it again without the old media.
+    audio_print: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "audio_print": dict(self.audio_print),
             "engine": self.engine,
             "detection_confidence": self.detection_confidence,
             "identification_confidence": self.identification_confidence,
@@ -84,6 +88,7 @@ class Provenance:
     def from_dict(cls, d: dict[str, Any]) -> Provenance:
         kwargs = _known(cls, d)
         kwargs["source_events"] = [tuple(str(x) for x in p) for p in d.get("source_events", [])]
+        kwargs["audio_print"] = dict(d["audio_print"]) if isinstance(d.get("audio_print"), dict) else {}
         return cls(**kwargs)
 
 

@@ -10,6 +10,7 @@ confirms it. 60 minutes of audio is about 155,000 words (620 kB).
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -154,3 +155,31 @@ def _popcount(x: np.ndarray) -> np.ndarray:
     x = (x & 0x33333333) + ((x >> 2) & 0x33333333)
     x = (x + (x >> 4)) & 0x0F0F0F0F
     return ((x * 0x01010101) & 0xFFFFFFFF) >> 24
+
+
+def encode_span(words: np.ndarray, span_s: tuple[float, float]) -> dict[str, object]:
+    """The words of one stretch, to keep in a project (about 7 kB per minute as base64)."""
+    a = max(0, int(span_s[0] / HOP_S))
+    b = min(words.size, int(span_s[1] / HOP_S) + 1)
+    return {"hop_s": HOP_S, "first_word": a,
+            "words": base64.b64encode(words[a:b].astype("<u4").tobytes()).decode("ascii")}
+
+
+def decode_spans(stored: list[dict[str, object]]) -> np.ndarray | None:
+    """A print with the stored stretches in place (zeros elsewhere); None when there are none
+    or they were made with another hop."""
+    pieces = []
+    for item in stored:
+        try:
+            if abs(float(item["hop_s"]) - HOP_S) > 1e-9:  # type: ignore[arg-type]
+                continue
+            words = np.frombuffer(base64.b64decode(str(item["words"])), dtype="<u4").astype(np.uint32)
+            pieces.append((int(item["first_word"]), words))  # type: ignore[call-overload]
+        except (KeyError, TypeError, ValueError):
+            continue  # a damaged stored print costs only that cue's match
+    if not pieces:
+        return None
+    out = np.zeros(max(a + w.size for a, w in pieces), np.uint32)
+    for a, w in pieces:
+        out[a:a + w.size] = w
+    return out

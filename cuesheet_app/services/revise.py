@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
+
 from cuesheet_app.domain.conversion import assign_cue_numbers
 from cuesheet_app.domain.model import CueSheet
 from cuesheet_app.domain.progress import CancelToken, Progress, ProgressCallback, ignore_progress
 from cuesheet_app.domain.revision import PrintLink, RevisionResult, needs_print, revise
 from cuesheet_app.domain.status import start_revision
 from cuesheet_app.identify.base import Engine, IdentifyRequest
-from cuesheet_app.media.audio_print import episode_print, find_in
+from cuesheet_app.media.audio_print import decode_spans, encode_span, episode_print, find_in
 from cuesheet_app.media.errors import MediaError
 from cuesheet_app.services.projects import add_engine_results, new_sheet_for_media
 from cuesheet_app.settings.store import Settings
@@ -48,19 +50,33 @@ def print_links(old: CueSheet, new: CueSheet, old_media: Path | None, new_media:
     """Links between the old and new cues no library identified, by their audio."""
     old_cues = [c for c in old.cues if needs_print(old, c)]
     new_cues = [c for c in new.cues if needs_print(new, c)]
-    if not old_cues or not new_cues:
+    if not new_cues:
         return [], []
-    if old_media is None:
+    if not old_cues:  # nothing to find, but the next revision will want these prints
+        try:
+            new_print = episode_print(new_media, audio_stream, cancel=cancel, spans=_spans(new, new_cues))
+        except MediaError:
+            return [], []
+        _keep_prints(new, new_cues, new_print)
+        return [], []
+    stored = decode_spans([c.provenance.audio_print for c in old_cues if c.provenance.audio_print])
+    if old_media is None and stored is None:
         return [], [f"The old episode's media ({old.media[0].path if old.media else 'none'}) was not found: "
                     f"{len(old_cues)} unidentified cue(s) could not be compared by their audio "
                     f"(pass --old-media)"]
     try:
-        old_print = episode_print(old_media, audio_stream, cancel=cancel,
-                                  spans=[(float(old.seconds(c.start)), float(old.seconds(c.end))) for c in old_cues])
+        if old_media is not None:
+            old_print = episode_print(old_media, audio_stream, cancel=cancel,
+                                      spans=[(float(old.seconds(c.start)), float(old.seconds(c.end)))
+                                             for c in old_cues])
+        else:
+            assert stored is not None
+            old_print = stored  # the prints the previous revision kept
         new_print = episode_print(new_media, audio_stream, cancel=cancel,
                                   spans=[(float(new.seconds(c.start)), float(new.seconds(c.end))) for c in new_cues])
     except MediaError as exc:
         return [], [f"Unidentified cues not compared by audio: {exc}"]
+    _keep_prints(new, new_cues, new_print)
     links: list[PrintLink] = []
     for o in old_cues:
         span_o = (float(old.seconds(o.start)), float(old.seconds(o.end)))
@@ -71,6 +87,16 @@ def print_links(old: CueSheet, new: CueSheet, old_media: Path | None, new_media:
                 links.append(PrintLink(o.id, n.id, _exact(m.seconds), _exact(m.shift_s),
                                        _exact(m.old_start_s), _exact(m.old_end_s)))
     return links, []
+
+
+def _spans(sheet: CueSheet, cues: list) -> list[tuple[float, float]]:  # type: ignore[type-arg]
+    return [(float(sheet.seconds(c.start)), float(sheet.seconds(c.end))) for c in cues]
+
+
+def _keep_prints(sheet: CueSheet, cues: list, words: np.ndarray) -> None:  # type: ignore[type-arg]
+    """Each cue's print kept in the new sheet, so the next revision needs no media of this cut."""
+    for c in cues:
+        c.provenance.audio_print = encode_span(words, (float(sheet.seconds(c.start)), float(sheet.seconds(c.end))))
 
 
 def revised_sheet(old: CueSheet, new: CueSheet, result: RevisionResult, today: dt.date | None = None) -> CueSheet:
