@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cuesheet_app.domain import edits
+from cuesheet_app.domain import timecode as tc
 from cuesheet_app.domain.model import Cue, CueSheet, Party
 from cuesheet_app.ui.cue_table_model import COLUMN_INDEX, CueTableModel
 from cuesheet_app.ui.delegates import TimecodeEdit
@@ -44,7 +45,7 @@ def test_model_passes_qt_model_tester_through_edits(qtmodeltester, doc: ProjectD
     qtmodeltester.check(model)  # stays attached: every signal below is checked too
     assert model.rowCount() == 5
     assert cell(model, 0, "start") == "01:00:00:00" and cell(model, 1, "end") == "01:00:18:00"
-    assert cell(model, 1, "duration") == "00:08"
+    assert cell(model, 1, "duration") == "00:00:08:00"  # the same timecode as In and Out
     assert cell(model, 0, "composers") == "Jane Doe 100%"
     doc.push_edit(edits.add_cue(doc.sheet, Cue(id="new", title="New", start=300, end=320)))
     assert model.rowCount() == 6 and cell(model, 2, "title") == "New" and cell(model, 2, "seq") == "3"
@@ -150,3 +151,21 @@ def test_cell_editor_shows_findings_while_typing(qtbot, doc: ProjectDocument) ->
     qtbot.keyClicks(editor, "USRC17607839")
     assert editor.toolTip() == "" and editor.styleSheet() == ""
     assert doc.undo_stack.count() == 0  # typing alone changes nothing
+
+
+def test_in_out_and_duration_read_one_way_that_the_header_names(qtbot, doc: ProjectDocument) -> None:
+    """One format for the three time columns, from Settings; typing accepts it (or timecode)."""
+    model = CueTableModel(doc)
+    head = [model.headerData(COLUMN_INDEX[k], Qt.Orientation.Horizontal) for k in ("start", "end", "duration")]
+    assert head == ["In\nHH:MM:SS:FF", "Out\nHH:MM:SS:FF", "Duration\nHH:MM:SS:FF"]
+    model.set_time_display(tc.TimeDisplay.MINUTES)
+    assert model.headerData(COLUMN_INDEX["duration"], Qt.Orientation.Horizontal) == "Duration\nMM:SS"
+    assert (cell(model, 1, "start"), cell(model, 1, "end"), cell(model, 1, "duration")) == ("00:10", "00:18", "00:08")
+    model.set_time_display(tc.TimeDisplay.SECONDS)
+    assert (cell(model, 1, "start"), cell(model, 1, "duration")) == ("10.00", "8.00")
+    assert model.setData(model.index(1, COLUMN_INDEX["duration"]), "9.5")
+    assert doc.sheet.cues[1].duration == doc.sheet.frames("9.5") and cell(model, 1, "duration") == "9.52"  # 238 frames at 25 fps
+    assert model.setData(model.index(1, COLUMN_INDEX["start"]), "11")
+    assert cell(model, 1, "start") == "11.00"
+    assert model.setData(model.index(1, COLUMN_INDEX["start"]), "01:00:10:00")  # timecode still understood
+    assert cell(model, 1, "start") == "10.00"

@@ -213,6 +213,61 @@ def format_duration(seconds: Fraction, policy: Rounding = Rounding.NEAREST, hour
     return ("-" if negative else "") + text
 
 
+class TimeDisplay(StrEnum):
+    """How the editor shows times and lengths: one way for In, Out and Duration, chosen in Settings.
+
+    Exports do not follow it: each PRO's sheet keeps its own convention (``export/rows``).
+    """
+
+    TIMECODE = "timecode"  # HH:MM:SS:FF, frames after the last colon
+    MINUTES = "minutes"  # MM:SS, whole seconds (nearest)
+    SECONDS = "seconds"  # seconds with two decimals
+
+    @property
+    def label(self) -> str:
+        return {"timecode": "Timecode with frames (HH:MM:SS:FF)", "minutes": "Minutes and seconds (MM:SS)",
+                "seconds": "Seconds with decimals (SS.ss)"}[self.value]
+
+    @property
+    def hint(self) -> str:
+        """The short unit label for column headers."""
+        return {"timecode": "HH:MM:SS:FF", "minutes": "MM:SS", "seconds": "sec"}[self.value]
+
+
+def time_display(name: str) -> TimeDisplay:
+    """A setting's value as a TimeDisplay (timecode when it is unknown: settings never stop the app)."""
+    try:
+        return TimeDisplay(name)
+    except ValueError:
+        return TimeDisplay.TIMECODE
+
+
+def format_length(frames: int, rate: FrameRate, display: TimeDisplay) -> str:
+    """A length (or a time from a zero point) in frames, shown the chosen way.
+
+    Seconds are truncated to hundredths (so a value never reads as the next second) and
+    whole minutes and seconds are rounded to the nearest second, as a stopwatch would.
+    """
+    if display is TimeDisplay.TIMECODE:
+        if frames < 0:
+            return "-" + frames_to_timecode(-frames, rate)
+        return frames_to_timecode(frames, rate)
+    seconds = frames_to_seconds(frames, rate)
+    if display is TimeDisplay.MINUTES:
+        return format_duration(seconds, Rounding.NEAREST)
+    sign = "-" if seconds < 0 else ""
+    hundredths = math.floor(abs(seconds) * 100)
+    return f"{sign}{hundredths // 100}.{hundredths % 100:02d}"
+
+
+def parse_length(text: str, rate: FrameRate) -> int:
+    """Typed length to frames: timecode (HH:MM:SS:FF), MM:SS, HH:MM:SS or seconds ('90.5')."""
+    stripped = text.strip()
+    if stripped.count(":") + stripped.count(";") == 3:
+        return timecode_to_frames(stripped, rate)
+    return seconds_to_frames(parse_duration(stripped), rate)
+
+
 def split_hms(seconds: Fraction, policy: Rounding = Rounding.NEAREST) -> tuple[int, int, Fraction]:
     """(H, M, S) cells for a time, as the ASCAP/BMI grid wants them."""
     value = round_seconds(seconds, policy)

@@ -29,6 +29,7 @@ class Settings:
     default_frame_rate: str = "25"
     default_program_start: str = "01:00:00:00"
     rounding: str = "nearest"
+    time_display: str = "timecode"  # the editor's In/Out/Duration: timecode, minutes (MM:SS) or seconds
     merge_gap_s: float = 2.0
     min_cue_length_s: float = 3.0
     short_cue_action: str = "flag"

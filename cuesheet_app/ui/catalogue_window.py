@@ -317,9 +317,12 @@ class DirectoryPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                    | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnHidden(self.COLUMNS.index("Id"), True)  # the database's key: no use to a person
         self.merge_button = QPushButton("Merge selected into current", self)
         self.merge_button.setToolTip("Every credit of the other selected entries moves to the current one; "
                                      "they are then removed")
+        self.merge_button.setEnabled(False)
+        self.table.itemSelectionChanged.connect(self._update_merge)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         bottom = QHBoxLayout()
@@ -347,6 +350,11 @@ class DirectoryPanel(QWidget):
     def selected_ids(self) -> list[int]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         return [self.entries[r].id for r in rows]
+
+    def _update_merge(self) -> None:
+        """Merging needs a current entry to keep and at least one other selected entry."""
+        keep = self.current_id()
+        self.merge_button.setEnabled(keep is not None and any(i != keep for i in self.selected_ids()))
 
     def current_id(self) -> int | None:
         row = self.table.currentRow()
@@ -385,6 +393,8 @@ class CatalogueWindow(QMainWindow):
         for col, width in enumerate((170, 110, 130, codes, codes, 180)):
             self.table.setColumnWidth(col, width)
         self.count_label = QLabel(self)
+        self.count_label.setObjectName("catalogueCount")
+        self.count_label.setWordWrap(True)
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -411,8 +421,16 @@ class CatalogueWindow(QMainWindow):
         central_layout.setContentsMargins(0, 0, 0, 0)
         central_layout.addWidget(self.team.banner)
         central_layout.addWidget(self.tabs, 1)
+        self.close_buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, central)
+        self.close_buttons.rejected.connect(self.close)
+        central_layout.addWidget(self.close_buttons)
         self.setCentralWidget(central)
         self.team.changedByOthers.connect(self._others_saved)
+        self.close_action = QAction("Close", self)
+        self.close_action.setShortcuts([QKeySequence(Qt.Key.Key_Escape), QKeySequence(QKeySequence.StandardKey.Close)])
+        self.close_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.close_action.triggered.connect(self.close)
+        self.addAction(self.close_action)
 
         toolbar = self.addToolBar("Catalogue")
         toolbar.setObjectName("catalogueToolbar")
@@ -460,8 +478,15 @@ class CatalogueWindow(QMainWindow):
         self.hits.set_hits(self.catalogue.search(self.search.text()))
         n = len(self.hits.hits)
         counts = self.catalogue.counts()
-        self.count_label.setText(f"{n} shown · {counts['works']} work(s), {counts['recordings']} recording(s), "
-                                 f"{counts['parties']} part{'y' if counts['parties'] == 1 else 'ies'} in the directory")
+        if not any(counts.values()):
+            self.count_label.setText(
+                "The catalogue is empty. It fills when you import a library's metadata sheet or audio files' "
+                "tags (Import…), add a track by hand (New track), or keep the rights you type into a cue "
+                "(the editor offers to learn them).")
+        else:
+            self.count_label.setText(
+                f"{n} shown · {counts['works']} work(s), {counts['recordings']} recording(s), "
+                f"{counts['parties']} part{'y' if counts['parties'] == 1 else 'ies'} in the directory")
         row = next((i for i, h in enumerate(self.hits.hits) if self._key(h) == keep), -1) if keep else -1
         if keep_editor and self._current is not None:
             if row >= 0:

@@ -61,6 +61,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("status", "Status", True),
 )
 COLUMN_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
+TIME_COLUMNS = ("start", "end", "duration")  # shown the one way the Settings choose
 _FIELD_TO_COLUMN = {f: i for i, c in enumerate(COLUMNS) for f in c.finding_fields}
 
 
@@ -75,6 +76,7 @@ class CueTableModel(QAbstractTableModel):
         self._cues: list[Cue] = list(document.sheet.cues)
         self._rows: dict[str, int] = {}
         self._cell_findings: dict[tuple[str, int], list[Finding]] = {}
+        self.time_display = tc.TimeDisplay.TIMECODE  # one way for In, Out and Duration (Settings)
         self._reindex()
         self._index_findings()
         document.sheetReplaced.connect(self._on_sheet_replaced)
@@ -103,9 +105,28 @@ class CueTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
-            return COLUMNS[section].title
+        if not horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        col = COLUMNS[section]
+        timed = col.key in TIME_COLUMNS
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{col.title}\n{self.time_display.hint}" if timed else col.title  # the unit under the name
+        if role == Qt.ItemDataRole.ToolTipRole and timed:
+            where = "from the program start" if col.key != "duration" and \
+                self.time_display is not tc.TimeDisplay.TIMECODE else ""
+            return (f"{self.time_display.label}{' ' + where if where else ''}. "
+                    "Change it in Settings ▸ Timing & detection ▸ Times in the editor; exports keep each PRO's format.")
         return None
+
+    def set_time_display(self, display: tc.TimeDisplay) -> None:
+        """Show In, Out and Duration another way (headers say which)."""
+        if display is self.time_display:
+            return
+        self.time_display = display
+        first, last = min(COLUMN_INDEX[k] for k in TIME_COLUMNS), max(COLUMN_INDEX[k] for k in TIME_COLUMNS)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, first, last)
+        if self._cues:
+            self.dataChanged.emit(self.index(0, first), self.index(len(self._cues) - 1, last))
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -160,9 +181,12 @@ class CueTableModel(QAbstractTableModel):
         if key == "seq":
             return str(cue.seq) if cue.seq else "–"
         if key in ("start", "end"):
-            return sheet.timecode_at(getattr(cue, key))
+            frames = getattr(cue, key)
+            if self.time_display is tc.TimeDisplay.TIMECODE:
+                return sheet.timecode_at(frames)
+            return tc.format_length(frames - sheet.program_offset_frames(), sheet.rate, self.time_display)
         if key == "duration":
-            return tc.format_duration(sheet.seconds(cue.duration), tc.Rounding.EXACT)
+            return tc.format_length(cue.duration, sheet.rate, self.time_display)
         if key == "composers":
             return format_parties(cue.writers)
         if key == "publishers":
@@ -216,9 +240,11 @@ class CueTableModel(QAbstractTableModel):
         """The cue fields a typed cell value means (ValueError with a reason when it is impossible)."""
         text = "" if value is None else str(value).strip()
         if key in ("start", "end"):
-            return {key: self.sheet.media_frames_from_timecode(text)}
+            if self.time_display is tc.TimeDisplay.TIMECODE or text.count(":") + text.count(";") == 3:
+                return {key: self.sheet.media_frames_from_timecode(text)}
+            return {key: tc.parse_length(text, self.sheet.rate) + self.sheet.program_offset_frames()}
         if key == "duration":
-            return {"end": cue.start + self.sheet.frames(tc.parse_duration(text))}
+            return {"end": cue.start + tc.parse_length(text, self.sheet.rate)}
         if key == "usage":
             if text not in codes(USAGES):
                 raise ValueError(f"{text!r} is not a usage ({', '.join(codes(USAGES))})")

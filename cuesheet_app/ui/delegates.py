@@ -16,7 +16,6 @@ from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QLineEdit,
-    QStyledItemDelegate,
     QStyleOptionViewItem,
     QWidget,
 )
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 from cuesheet_app.domain import timecode as tc
 from cuesheet_app.domain.vocab import ORIGINS, USAGES, Term
 from cuesheet_app.ui.cue_table_model import COLUMNS, CueTableModel
+from cuesheet_app.ui.full_text import FullTextDelegate
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -97,12 +97,14 @@ def _combo(parent: QWidget, terms: tuple[Term, ...]) -> QComboBox:
     return combo
 
 
-class CueDelegate(QStyledItemDelegate):
+class CueDelegate(FullTextDelegate):
     """Picks the editor by column: usage/origin combos, timecode editors, free text elsewhere."""
 
-    def __init__(self, rate: Callable[[], tc.FrameRate], parent: QWidget | None = None) -> None:
+    def __init__(self, rate: Callable[[], tc.FrameRate], parent: QWidget | None = None,
+                 display: Callable[[], tc.TimeDisplay] = lambda: tc.TimeDisplay.TIMECODE) -> None:
         super().__init__(parent)
         self._rate = rate
+        self._display = display
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
         key = COLUMNS[index.column()].key
@@ -110,7 +112,7 @@ class CueDelegate(QStyledItemDelegate):
             return _combo(parent, USAGES)
         if key == "origin":
             return _combo(parent, ORIGINS)
-        if key in ("start", "end"):
+        if key in ("start", "end") and self._display() is tc.TimeDisplay.TIMECODE:
             return TimecodeEdit(self._rate, parent)
         editor = super().createEditor(parent, option, index)
         if isinstance(editor, QLineEdit):

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
+    QEvent,
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
+    QObject,
     QPoint,
     Qt,
     QTimer,
@@ -38,10 +40,11 @@ from PySide6.QtWidgets import (
 )
 
 from cuesheet_app.domain import edits
+from cuesheet_app.domain import timecode as tc
 from cuesheet_app.domain.model import Cue, Party
 from cuesheet_app.settings.store import Settings, load_settings
 from cuesheet_app.ui import shortcuts
-from cuesheet_app.ui.cue_table_model import COLUMN_INDEX, COLUMNS, CueTableModel
+from cuesheet_app.ui.cue_table_model import COLUMN_INDEX, COLUMNS, TIME_COLUMNS, CueTableModel
 from cuesheet_app.ui.delegates import CueDelegate
 from cuesheet_app.ui.document import ProjectDocument
 from cuesheet_app.ui.find_replace import CueFilterProxy, FindReplacePanel
@@ -53,7 +56,7 @@ from cuesheet_app.ui.undo_history import UndoHistoryView
 # Columns that share the spare width; the others are as wide as their longest usual text.
 STRETCH_COLUMNS = ("title", "composers", "publishers")
 _COLUMN_SAMPLES = {"seq": "000", "cue_number": "1M00", "usage": "BV", "start": "00:00:00:00",
-                   "end": "00:00:00:00", "duration": "00:00.00", "origin": "Library",
+                   "end": "00:00:00:00", "duration": "00:00:00:00", "origin": "Library",
                    "isrc": "QZ-DEM-26-00001", "label": "Quayside Library", "library": "Quayside DEMO 001",
                    "confidence": "100 %", "status": "Unidentified"}
 _CHECKBOX_ROOM = 24  # the status column's tick box
@@ -76,8 +79,11 @@ def size_columns(table: QTableView) -> None:
             header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
             continue
         header.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
+        title = table.model().headerData(i, Qt.Orientation.Horizontal) if table.model() else None
+        title = title if isinstance(title, str) else col.title
         text = metrics.horizontalAdvance(_COLUMN_SAMPLES.get(col.key, col.title))
-        width = max(text, head_metrics.horizontalAdvance(col.title) + 6) + 14
+        head = max(head_metrics.horizontalAdvance(line) for line in title.split("\n"))
+        width = max(text, head + 6) + 14
         if col.key == "status":
             width += _CHECKBOX_ROOM
         table.setColumnWidth(i, width)
@@ -121,7 +127,8 @@ class EditorArea(QWidget):
         self.table = QTableView(self)
         self.table.setObjectName("cueTable")
         self.table.setModel(self.proxy)
-        self.table.setItemDelegate(CueDelegate(lambda: self.doc.sheet.rate, self.table))
+        self.table.setItemDelegate(CueDelegate(lambda: self.doc.sheet.rate, self.table,
+                                               display=lambda: self.model.time_display))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
@@ -198,6 +205,15 @@ class EditorArea(QWidget):
         self._show_parties_of_selection(force=True)
         document.sheetReplaced.connect(self._settle_heap_later)
         self._settle_heap_later()
+        # Text columns sized to what they hold (within bounds), the title taking the rest.
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self.fit_text_columns)
+        for signal in (document.sheetReplaced, document.cuesChanged, document.cueFieldsChanged):
+            signal.connect(lambda *_: self._fit_timer.start())
+        self.table.viewport().installEventFilter(self)
+        self._fit_timer.start()
 
     # --- API for the main window ------------------------------------------
     def set_peaks(self, peaks: Any) -> None:
@@ -211,6 +227,10 @@ class EditorArea(QWidget):
         self.ops.preroll_s = settings.preroll_s
         self.ops.postroll_s = settings.postroll_s
         self.timeline.snapping = settings.snapping
+        before = self.model.time_display
+        self.model.set_time_display(tc.time_display(settings.time_display))
+        if self.model.time_display is not before:
+            self._size_time_columns()
         self.action("view.snapping").setChecked(settings.snapping)
         if settings.validation_profile != self.doc.validation_profile:
             self.doc.set_validation_profile(settings.validation_profile)
@@ -238,6 +258,65 @@ class EditorArea(QWidget):
         self.parties.set_directory([
             Party(first_name=e.first_name, last_name=e.last_name, company=e.company, pro=e.pro, ipi=e.ipi)
             for e in entries])
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_timer.start()
+        return super().eventFilter(obj, event)
+
+    def fit_text_columns(self) -> None:
+        """Composers and Publishers as wide as their longest entry (90–260 px), Title the rest.
+
+        Everything stays within the table's width (no sideways scrolling); when space is short
+        the party columns give way first so a title keeps at least 160 px. Cut-off text shows
+        whole on hover (``FullTextDelegate``).
+        """
+        header = self.table.horizontalHeader()
+        metrics = self.table.fontMetrics()
+        text_cols = [COLUMN_INDEX[k] for k in STRETCH_COLUMNS]
+        visible = [i for i in range(len(COLUMNS)) if not self.table.isColumnHidden(i)]
+        fixed = sum(self.table.columnWidth(i) for i in visible if i not in text_cols)
+        avail = self.table.viewport().width() - fixed - 2
+        sample = self.model.rowCount()
+        step = max(1, sample // 300)  # a 2,000-cue sheet is measured on 300 rows
+        wants = {}
+        for key in ("composers", "publishers"):
+            i = COLUMN_INDEX[key]
+            if self.table.isColumnHidden(i):
+                continue
+            longest = max((metrics.horizontalAdvance(str(self.model.index(r, i).data() or ""))
+                           for r in range(0, sample, step)), default=0)
+            head = header.fontMetrics().horizontalAdvance(COLUMNS[i].title) + 20
+            wants[i] = max(90, head, min(260, longest + 16))
+        title_min = 160
+        squeeze = sum(wants.values()) - max(0, avail - title_min)
+        if squeeze > 0 and wants:
+            room = {i: w - 90 for i, w in wants.items()}
+            total_room = sum(room.values()) or 1
+            for i in wants:
+                wants[i] -= min(room[i], round(squeeze * room[i] / total_room))
+        over = sum(wants.values()) + 110 - avail  # still too wide: party columns down to 40 px each
+        if over > 0 and wants:
+            for i in wants:
+                wants[i] = max(40, wants[i] - -(-over // len(wants)))
+        for i in text_cols:
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
+        for i, w in wants.items():
+            self.table.setColumnWidth(i, w)
+        title = COLUMN_INDEX["title"]
+        self.table.setColumnWidth(title, max(110, avail - sum(wants.values())))
+
+    def _size_time_columns(self) -> None:
+        """In, Out and Duration as wide as their header (which names the format) and a long value."""
+        sample = {tc.TimeDisplay.TIMECODE: "00:00:00:00", tc.TimeDisplay.MINUTES: "000:00",
+                  tc.TimeDisplay.SECONDS: "00000.00"}[self.model.time_display]
+        header = self.table.horizontalHeader()
+        for key in TIME_COLUMNS:
+            i = COLUMN_INDEX[key]
+            title = str(self.model.headerData(i, Qt.Orientation.Horizontal))
+            head = max(header.fontMetrics().horizontalAdvance(line) for line in title.split("\n"))
+            width = max(self.table.fontMetrics().horizontalAdvance(sample), head + 6) + 14
+            self.table.setColumnWidth(i, width)
 
     def menu_actions(self) -> list[QAction]:
         """Edit, Cue and View actions; each action's ``objectName`` is its id in ui/shortcuts.py."""
@@ -270,9 +349,8 @@ class EditorArea(QWidget):
         undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
         redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
         for action, action_id in ((undo, "edit.undo"), (redo, "edit.redo")):
-            entry = shortcuts.shortcut(action_id)
             action.setObjectName(action_id)
-            action.setShortcuts([QKeySequence(k) for k in entry.keys])
+            action.setShortcuts([QKeySequence(k) for k in shortcuts.keys_of(action_id)])
             self._actions.append(action)
         table: list[tuple[str, Any, bool]] = [
             ("edit.find_replace", self._show_find_replace, False),

@@ -11,7 +11,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,6 +38,7 @@ from PySide6.QtWidgets import (
 from cuesheet_app.domain.model import CueSheet
 from cuesheet_app.media.suffixes import MEDIA_SUFFIXES
 from cuesheet_app.storage.project_file import SUFFIX as PROJECT_SUFFIX
+from cuesheet_app.ui.full_text import FullTextDelegate
 
 NEW, QUEUED, IDENTIFYING, DONE, FAILED, CANCELLED = "new", "queued", "identifying", "done", "failed", "cancelled"
 STATUS_LABELS = {NEW: "New", QUEUED: "Queued", IDENTIFYING: "Identifying", DONE: "Done",
@@ -124,6 +132,7 @@ class Episode:
     unsaved: bool = False  # a result (or edits) not yet in a project file
     pending_state: dict = field(default_factory=dict)  # engine state saved before the project exists
     retryable: bool = True  # False when the file itself cannot be read: trying again cannot help
+    unreadable: str = ""  # why the file cannot be read (shown instead of "Failed")
 
     @property
     def busy(self) -> bool:
@@ -133,7 +142,7 @@ class Episode:
         if self.status == IDENTIFYING:
             return self.phase or "Identifying"
         if self.status == FAILED:
-            return f"Failed: {self.message}"
+            return f"Cannot read: {self.unreadable}" if self.unreadable else f"Failed: {self.message}"
         if self.status == DONE and self.sheet is not None:
             n = len(self.sheet.cues)
             return f"Done: {n} cue{'s' if n != 1 else ''}" + (" (unsaved)" if self.unsaved else "")
@@ -173,8 +182,9 @@ class EpisodeModel(QAbstractTableModel):
                     return -1 if ep.fraction is None else int(ep.fraction * 100)
                 return 100 if ep.status == DONE else 0
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 1 and ep.message:
-                return ep.message
+            if col == 1:  # the whole status, however narrow the column
+                return ep.status_text() + (f"\n{ep.message}" if ep.message and ep.message not in ep.status_text()
+                                           else "")
             return str(ep.path)
         if role == Qt.ItemDataRole.ForegroundRole and col == 1 and ep.status == FAILED:
             from PySide6.QtGui import QColor
@@ -225,7 +235,7 @@ def _key(path: Path) -> str:
         return str(path.absolute())
 
 
-class _MiddleElideDelegate(QStyledItemDelegate):
+class _MiddleElideDelegate(FullTextDelegate):
     """Episode files differ at their end ("…_ep101.mov", "…_ep102.mov"): both ends stay in view."""
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # type: ignore[override]
@@ -275,9 +285,12 @@ class EpisodeBin(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         metrics = self.view.fontMetrics()
         header.resizeSection(1, metrics.horizontalAdvance("Done: 00 cues") + 14)
+        self.model.dataChanged.connect(lambda *_: self._fit_status())
+        self.model.rowsInserted.connect(lambda *_: self._fit_status())
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(2, metrics.horizontalAdvance("Progress") + 18)
         self.view.setWordWrap(False)
+        self.view.setItemDelegate(FullTextDelegate(self.view))  # the status, in full on hover
         self.view.setItemDelegateForColumn(0, _MiddleElideDelegate(self.view))
         self.view.setItemDelegateForColumn(2, _ProgressDelegate(self.view))
         self.view.doubleClicked.connect(self._double_clicked)
@@ -288,12 +301,24 @@ class EpisodeBin(QWidget):
         bar = QToolBar(self)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for a in actions:
-            bar.addAction(a)
+            if a.objectName() not in ("episode.remove", "episode.reveal"):  # right-click and Episodes menu
+                bar.addAction(a)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(bar)
         layout.addWidget(self.view)
+
+    def _fit_status(self) -> None:
+        """The Status column as wide as its longest text, between "Done: 00 cues" and half the list.
+
+        The name column takes the rest (it elides in the middle; both keep their full text as a tooltip).
+        """
+        metrics = self.view.fontMetrics()
+        low = metrics.horizontalAdvance("Done: 00 cues") + 14
+        high = max(low, self.view.viewport().width() // 2)
+        wanted = max((metrics.horizontalAdvance(e.status_text()) + 14 for e in self.model.episodes), default=low)
+        self.view.horizontalHeader().resizeSection(1, max(low, min(high, wanted)))
 
     def selected(self) -> list[Episode]:
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
@@ -306,7 +331,11 @@ class EpisodeBin(QWidget):
             row = self.model.episodes.index(episode)
         except ValueError:
             return
-        self.view.selectRow(row)
+        # Not ``selectRow``: that extends the selection while Ctrl or Shift is held (e.g. right
+        # after a Ctrl+… shortcut), and the next Open or Reveal would act on another episode.
+        index = self.model.index(row, 0)
+        flags = QItemSelectionModel.SelectionFlag
+        self.view.selectionModel().setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
 
     def _double_clicked(self, index: QModelIndex) -> None:
         if index.isValid():
@@ -319,8 +348,14 @@ class EpisodeBin(QWidget):
         """An action for the right-click menu only (the toolbar keeps the everyday ones)."""
         self._actions = [*self._actions, action]
 
-    def _context_menu(self, pos) -> None:  # type: ignore[no-untyped-def]
+    def context_menu(self) -> QMenu:
+        """Right-click on the list: everything the toolbar and the Episodes menu offer for these rows."""
         menu = QMenu(self)
         for a in self._actions:
+            if a.objectName() == "episode.remove":
+                menu.addSeparator()
             menu.addAction(a)
-        menu.exec(self.view.viewport().mapToGlobal(pos))
+        return menu
+
+    def _context_menu(self, pos) -> None:  # type: ignore[no-untyped-def]
+        self.context_menu().exec(self.view.viewport().mapToGlobal(pos))

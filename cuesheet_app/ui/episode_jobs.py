@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from cuesheet_app.domain.model import CueSheet
 from cuesheet_app.domain.progress import Progress
+from cuesheet_app.media.errors import MediaError
 from cuesheet_app.settings.store import Settings
 from cuesheet_app.ui.cost_gate import CostGate
 from cuesheet_app.ui.episode_bin import (
@@ -41,6 +42,13 @@ from cuesheet_app.ui.sheet_commands import ReplaceSheetCommand, snapshot
 from cuesheet_app.ui.workspace_host import WorkspaceHost
 
 SB = QMessageBox.StandardButton
+
+
+class Unreadable:
+    """A job's answer when the episode file itself cannot be read (corrupt, not media, gone)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
 
 
 class EpisodeJobs(QObject):
@@ -84,7 +92,7 @@ class EpisodeJobs(QObject):
             h.log_panel.add("warning", f"Not added: {r}")
         if result.refused:
             more = f" (+{len(result.refused) - 3} more, see Log)" if len(result.refused) > 3 else ""
-            h.status("Not added: " + "; ".join(str(r) for r in result.refused[:3]) + more, 15000)
+            h.tell("Not added: " + "; ".join(str(r) for r in result.refused[:3]) + more)
         if added:
             h.log_panel.add("info", f"Added {len(added)} episode{'s' if len(added) != 1 else ''}")
             if h.current is None and not h.document.sheet.media and not h.document.modified \
@@ -126,7 +134,7 @@ class EpisodeJobs(QObject):
         h = self.host
         h.jobs.set_max_jobs(h.settings.jobs_at_once)
         name = engine or h.settings.default_engine
-        todo = [ep for ep in episodes if not ep.busy]
+        todo = [ep for ep in episodes if not ep.busy and ep.retryable]
         if not todo:
             return
 
@@ -154,13 +162,16 @@ class EpisodeJobs(QObject):
         factory = self.engine_factory
         saved, ready = self._stateSaved, self._sheetReady
 
-        def work(progress: Callable[[Progress], None], cancel) -> IdentifyOutcome:  # type: ignore[no-untyped-def]
-            return run_identification(ep.path, engine, settings, state, base,
-                                      progress=progress, cancel=cancel,
-                                      on_state=lambda st: saved.emit(ep, {engine: st}),
-                                      engine_factory=factory,
-                                      on_sheet=lambda sh: ready.emit(ep, sh),
-                                      audio_stream=sheet.media[0].audio_stream if sheet and sheet.media else None)
+        def work(progress: Callable[[Progress], None], cancel) -> IdentifyOutcome | Unreadable:  # type: ignore[no-untyped-def]
+            try:
+                return run_identification(ep.path, engine, settings, state, base,
+                                          progress=progress, cancel=cancel,
+                                          on_state=lambda st: saved.emit(ep, {engine: st}),
+                                          engine_factory=factory,
+                                          on_sheet=lambda sh: ready.emit(ep, sh),
+                                          audio_stream=sheet.media[0].audio_stream if sheet and sheet.media else None)
+            except MediaError as exc:  # the file, not the engine: trying again cannot help
+                return Unreadable(str(exc))
 
         job = h.jobs.submit(ep.path.name, work,
                             on_done=lambda outcome: self._job_done(ep, outcome),
@@ -211,9 +222,12 @@ class EpisodeJobs(QObject):
         else:
             ep.pending_state.update(state)
 
-    def _job_done(self, ep: Episode, outcome: IdentifyOutcome) -> None:
+    def _job_done(self, ep: Episode, outcome: IdentifyOutcome | Unreadable) -> None:
         h = self.host
         ep.job_id = ""
+        if isinstance(outcome, Unreadable):
+            self._unreadable(ep, outcome.message)
+            return
         ep.status, ep.phase, ep.fraction = DONE, "", 1.0
         if ep not in h.bin.model.episodes:
             return
@@ -232,6 +246,20 @@ class EpisodeJobs(QObject):
                 h.current = ep
                 h.document.undo_stack.push(ReplaceSheetCommand(h.document, result, step))
         h.bin.model.changed(ep)
+        h.refresh_state()
+
+    def _unreadable(self, ep: Episode, message: str) -> None:
+        """Refused as an unsupported drop is: said in the message bar, no Retry, not in the editor."""
+        h = self.host
+        reason = message.removeprefix(f"{ep.path}: ")
+        ep.status, ep.message, ep.details, ep.phase, ep.fraction = FAILED, message, "", "", None
+        ep.retryable = False
+        ep.unreadable = reason
+        h.bin.model.changed(ep)
+        h.log_panel.add("error", f"Cannot read {ep.path.name}: {reason}", message)
+        h.tell(f"Cannot use {ep.path.name}: {reason}. Check the file, or add another one.", "error")
+        if ep is h.current and ep.sheet is None:
+            h.current = None  # nothing of it is open: the window is not about this file
         h.refresh_state()
 
     def _job_failed(self, ep: Episode, message: str, details: str) -> None:

@@ -235,8 +235,9 @@ class ExportDialog(QDialog):
         if not self._findings:
             self.summary.setText("No problems found: the sheet is complete for this profile.")
         else:
+            counts = f"{_count(errors, 'error')} and {_count(warnings, 'warning')}."
             self.summary.setText(
-                f"{_count(errors, 'error')} and {_count(warnings, 'warning')}. PROs reject or underpay "
+                f"{counts[:1].upper()}{counts[1:]} PROs reject or underpay "
                 "incomplete sheets: select a problem and press Go fix (or double-click it), or export anyway.")
         for f in self._findings:
             item = QListWidgetItem(f"{'Error' if f.severity is Severity.ERROR else 'Warning'}: {f.message}")

@@ -69,11 +69,12 @@ from cuesheet_app.ui.identify_job import EngineFactory
 from cuesheet_app.ui.jobs import JobRunner, WriteQueue
 from cuesheet_app.ui.log_panel import LogPanel
 from cuesheet_app.ui.media_view import MediaView
+from cuesheet_app.ui.message_bar import MessageBar
 from cuesheet_app.ui.playback import Player, TransportBar
 from cuesheet_app.ui.projects import APP_TITLE, MEDIA_FILTER, PROJECT_FILTER, Projects
 from cuesheet_app.ui.sheet_commands import ReplaceSheetCommand, SetMediaCommand, snapshot
 from cuesheet_app.ui.sheet_versions import SheetVersions
-from cuesheet_app.ui.shortcuts import SHORTCUTS, make_action, shortcut
+from cuesheet_app.ui.shortcuts import SHORTCUTS, keys_of, make_action
 from cuesheet_app.ui.welcome import WelcomePanel
 
 log = logging.getLogger(__name__)
@@ -214,6 +215,10 @@ class MainWindow(QMainWindow):
     def inform(self, title: str, text: str) -> None:
         inform(self, title, text)
 
+    def tell(self, text: str, level: str = "warning") -> None:
+        self.message_bar.show_message(text, level)
+        self.status(text, 15000)
+
     # ============================================================================ building
     def _act(self, action_id: str, slot: Callable[[], object], checkable: bool = False) -> QAction:
         a = make_action(action_id, self, slot, checkable)
@@ -275,7 +280,7 @@ class MainWindow(QMainWindow):
             pair = [stack.createUndoAction(self, "&Undo"), stack.createRedoAction(self, "&Redo")]
             for a, action_id in zip(pair, ("edit.undo", "edit.redo"), strict=True):
                 a.setObjectName(action_id)
-                a.setShortcuts([QKeySequence(k) for k in shortcut(action_id).keys])
+                a.setShortcuts([QKeySequence(k) for k in keys_of(action_id)])
         for a in pair:
             a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(a)  # works on the welcome page and in the docks too
@@ -310,7 +315,14 @@ class MainWindow(QMainWindow):
         self.central = QStackedWidget(self)
         self.central.addWidget(self.welcome)
         self.central.addWidget(self.editor_page)
-        self.setCentralWidget(self.central)
+        self.message_bar = MessageBar(self)
+        outer = QWidget(self)
+        outer_layout = QVBoxLayout(outer)
+        outer_layout.setContentsMargins(0, 0, 0, 0)
+        outer_layout.setSpacing(0)
+        outer_layout.addWidget(self.message_bar)
+        outer_layout.addWidget(self.central, 1)
+        self.setCentralWidget(outer)
 
         self.bin_dock = self._dock("Episodes", self.bin, Qt.DockWidgetArea.LeftDockWidgetArea)
         viewer = QWidget(self)
@@ -518,9 +530,10 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         sel = self.bin.selected()
         ids = self.actions_by_id
-        ids["episode.identify"].setEnabled(any(e.status in (NEW, DONE, FAILED, CANCELLED) for e in sel))
+        ids["episode.identify"].setEnabled(any(e.status in (NEW, DONE, FAILED, CANCELLED) and e.retryable
+                                               for e in sel))
         ids["episode.cancel"].setEnabled(any(e.busy for e in sel))
-        ids["episode.retry"].setEnabled(any(e.status in (FAILED, CANCELLED) for e in sel))
+        ids["episode.retry"].setEnabled(any(e.status in (FAILED, CANCELLED) and e.retryable for e in sel))
         ids["episode.open"].setEnabled(any(e.sheet is not None for e in sel))
         ids["episode.remove"].setEnabled(bool(sel))
         ids["episode.reveal"].setEnabled(bool(sel))

@@ -210,7 +210,14 @@ class SettingsDialog(QDialog):
         for r in tc.Rounding:
             self.rounding.addItem(r.label, r.value)
         self.rounding.setCurrentIndex(max(0, self.rounding.findData(self.settings.rounding)))
-        form.addRow("Duration rounding:", self.rounding)
+        form.addRow("Duration rounding (exports):", self.rounding)
+        self.time_display = QComboBox(w)
+        self.time_display.setObjectName("timeDisplay")
+        for d in tc.TimeDisplay:
+            self.time_display.addItem(d.label, d.value)
+        self.time_display.setCurrentIndex(max(0, self.time_display.findData(self.settings.time_display)))
+        self.time_display.setToolTip("How the editor shows In, Out and Duration. Exports keep each PRO's format.")
+        form.addRow("Times in the editor:", self.time_display)
         self.merge_gap = QDoubleSpinBox(w)
         self.merge_gap.setObjectName("mergeGap")
         self.merge_gap.setRange(0, 60)
@@ -330,6 +337,7 @@ class SettingsDialog(QDialog):
         s.default_frame_rate = rate.name
         s.default_program_start = start
         s.rounding = self.rounding.currentData()
+        s.time_display = self.time_display.currentData()
         s.merge_gap_s = float(self.merge_gap.value())
         s.min_cue_length_s = float(self.min_len.value())
         s.short_cue_action = "drop" if self.short_action.isChecked() else "flag"

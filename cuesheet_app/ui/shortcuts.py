@@ -20,7 +20,9 @@ from PySide6.QtGui import QAction, QKeySequence
 @dataclass(frozen=True)
 class Shortcut:
     action_id: str
-    keys: tuple[str, ...]  # QKeySequence portable text, first one is shown in menus
+    # QKeySequence portable text, first one is shown in menus; "Standard:SaveAs|Ctrl+Shift+S" is
+    # the platform's standard key (QKeySequence.StandardKey.SaveAs), the text after | where it has none.
+    keys: tuple[str, ...]
     label: str
     menu: str  # "File", "Edit", "Cue", "View", "Transport", ...
     scope: str = "window"  # "window", "editor" (editor area has focus) or "timeline" (timeline has focus)
@@ -57,7 +59,7 @@ SHORTCUTS: list[Shortcut] = [
     Shortcut("view.zoom_in", ("Ctrl+=", "Ctrl++"), "Zoom &In", "View", "editor"),
     Shortcut("view.zoom_out", ("Ctrl+-",), "Zoom &Out", "View", "editor"),
     Shortcut("view.zoom_fit", ("Ctrl+0",), "Zoom to &Fit", "View", "editor"),
-    Shortcut("view.snapping", ("Ctrl+Shift+S",), "S&napping", "View", "editor",
+    Shortcut("view.snapping", ("N",), "S&napping", "View", "editor",
              "Snap to cue edges, the playhead and engine events (hold Shift to invert)"),
 ]
 
@@ -80,13 +82,31 @@ def register(entry: Shortcut) -> None:
     _BY_ID[entry.action_id] = entry
 
 
+def resolve(key: str) -> list[str]:
+    """A key of the table as portable texts (a standard key may have several, or none: the fallback).
+
+    Standard keys are looked up when asked (the platform's theme is only known with an app running).
+    """
+    if not key.startswith("Standard:"):
+        return [key]
+    name, _, fallback = key.removeprefix("Standard:").partition("|")
+    bindings = QKeySequence.keyBindings(getattr(QKeySequence.StandardKey, name))
+    texts = [b.toString(QKeySequence.SequenceFormat.PortableText) for b in bindings]
+    return [t for t in texts if t] or ([fallback] if fallback else [])
+
+
+def keys_of(action_id: str) -> list[str]:
+    """Every key of an action, standard keys resolved for this platform."""
+    return [k for key in shortcut(action_id).keys for k in resolve(key)]
+
+
 def make_action(action_id: str, parent: QObject, slot: Callable[[], object] | None = None,
                 checkable: bool = False) -> QAction:
     """A QAction labelled and keyed from the table; its object name is the action id."""
     entry = shortcut(action_id)
     action = QAction(entry.label, parent)
     action.setObjectName(action_id)
-    action.setShortcuts([QKeySequence(k) for k in entry.keys])
+    action.setShortcuts([QKeySequence(k) for k in keys_of(action_id)])
     if entry.scope == "editor":
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     elif entry.scope == "timeline":
@@ -103,9 +123,28 @@ def make_action(action_id: str, parent: QObject, slot: Callable[[], object] | No
 def matches(action_id: str, key_combination: QKeySequence) -> bool:
     """Whether a pressed key (as a one-key QKeySequence) is one of the action's keys."""
     return any(QKeySequence(k).matches(key_combination) == QKeySequence.SequenceMatch.ExactMatch
-               for k in shortcut(action_id).keys)
+               for k in keys_of(action_id))
 
 
-def table_rows() -> list[tuple[str, str, str]]:
+def key_text(keys: tuple[str, ...] | list[str], native: bool = True) -> str:
+    """Keys as people read them: "Shift+, or <" (not "Shift+,, <, Shift+<"), each key once.
+
+    ``native`` writes them the platform's way (⌘ on macOS); alternatives that read the same
+    there (e.g. "<" and "Shift+<" on most layouts) are shown once.
+    """
+    fmt = QKeySequence.SequenceFormat.NativeText if native else QKeySequence.SequenceFormat.PortableText
+    shown: list[str] = []
+    for k in keys:
+        bare = k.removeprefix("Shift+")
+        if bare != k and len(bare) == 1 and not bare.isalnum() and bare in keys:
+            continue  # "Shift+<" is how some layouts send "<": one key for the reader
+
+        text = QKeySequence(k).toString(fmt) or k
+        if text not in shown:
+            shown.append(text)
+    return " or ".join(shown)
+
+
+def table_rows(native: bool = True) -> list[tuple[str, str, str]]:
     """(menu, label, keys) rows for help screens and docs."""
-    return [(s.menu, s.label.replace("&", ""), ", ".join(s.keys)) for s in SHORTCUTS]
+    return [(s.menu, s.label.replace("&", ""), key_text(keys_of(s.action_id), native)) for s in SHORTCUTS]

@@ -1,4 +1,4 @@
-"""Help ▸ Keyboard Shortcuts: every key of the app, from the one table in ``ui/shortcuts.py``."""
+"""Help ▸ Keyboard Shortcuts: every key of the app, from the one table in ``ui/shortcuts.py``, searchable."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
+    QLineEdit,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -20,6 +21,11 @@ class ShortcutsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         rows = [r for r in table_rows() if r[2]]
+        self.search = QLineEdit(self)
+        self.search.setObjectName("shortcutsSearch")
+        self.search.setPlaceholderText("Search actions or keys (e.g. undo, split, Ctrl+E)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
         self.table = QTableWidget(len(rows), 3, self)
         self.table.setObjectName("shortcutsTable")
         self.table.setHorizontalHeaderLabels(["Menu", "Action", "Keys"])
@@ -34,6 +40,19 @@ class ShortcutsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
         self.resize(560, 620)
+        self.search.setFocus()
+
+    def _filter(self, text: str) -> None:
+        """Rows whose menu, action or keys contain every word typed (any case)."""
+        words = text.lower().split()
+        for row in range(self.table.rowCount()):
+            line = " ".join(self.table.item(row, c).text() for c in range(3)).lower()
+            self.table.setRowHidden(row, not all(w in line for w in words))
+
+    def visible_rows(self) -> list[tuple[str, str, str]]:
+        return [tuple(self.table.item(r, c).text() for c in range(3))  # type: ignore[misc]
+                for r in range(self.table.rowCount()) if not self.table.isRowHidden(r)]

@@ -17,7 +17,7 @@ WORKSPACE_SHORTCUTS = [
              tip="Cues from the picture edit: EDL, FCP XML, FCPXML, AAF, OTIO or Pro Tools session text "
                  "(or drop one on the window, with its episode or onto the open one)"),
     Shortcut("file.save", ("Ctrl+S",), "&Save", "File"),
-    Shortcut("file.save_as", ("Ctrl+Alt+S",), "Save &As…", "File"),
+    Shortcut("file.save_as", ("Standard:SaveAs|Ctrl+Shift+S",), "Save &As…", "File"),
     Shortcut("file.export", ("Ctrl+E",), "&Export…", "File"),
     Shortcut("file.export_xlsx", (), "Export to E&xcel…", "File"),
     Shortcut("file.export_pdf", (), "Export to &PDF…", "File"),

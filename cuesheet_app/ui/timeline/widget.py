@@ -561,8 +561,7 @@ class TimelineWidget(QWidget):
                 vis_left = max(x0, 0.0) + 4
                 avail = int(min(x1, width) - vis_left - 3)
                 if avail > 12:
-                    label = f"{cue.cue_number or cue.seq or ''} {cue.title}".strip()
-                    text = fm.elidedText(label, Qt.TextElideMode.ElideRight, avail)
+                    text = block_label(fm, str(cue.cue_number or cue.seq or ""), cue.title, avail)
                     labels.append((QPointF(vis_left, top + (lh + ascent - descent) / 2 - 1), text))
         p.setPen(Qt.PenStyle.NoPen)
         for g, rects in fills.items():
@@ -819,6 +818,22 @@ class TimelineWidget(QWidget):
                 event.accept()
                 return
         super().keyPressEvent(event)
+
+
+def block_label(fm: QFontMetrics, number: str, title: str, avail: int) -> str:
+    """A block's text: the cue number whole, then as much of the title as fits.
+
+    The title gives way first ("1M01a Harb…", then "1M01a"): a split cue is told apart from its
+    neighbour by its number, and "1M0…" tells nothing.
+    """
+    if not number:
+        return fm.elidedText(title, Qt.TextElideMode.ElideRight, avail)
+    if fm.horizontalAdvance(number) > avail:
+        return fm.elidedText(number, Qt.TextElideMode.ElideLeft, avail)  # the end tells split parts apart
+    rest = avail - fm.horizontalAdvance(number + " ")
+    if not title or rest < fm.horizontalAdvance("W…"):
+        return number
+    return f"{number} {fm.elidedText(title, Qt.TextElideMode.ElideRight, rest)}"
 
 
 def _confidence(cue: Cue) -> float | None:
