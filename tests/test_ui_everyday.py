@@ -158,3 +158,18 @@ def test_export_dialog_sentence_starts_with_a_capital(qtbot, demo_project):
     qtbot.addWidget(dialog)
     text = dialog.summary.text()
     assert not text[:1].islower(), text
+
+
+def test_a_timeline_block_keeps_its_cue_number_before_its_title(qapp):
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from cuesheet_app.ui.timeline.widget import block_label
+
+    fm = QFontMetrics(QFont())
+    number = fm.horizontalAdvance("1M01a")
+    assert block_label(fm, "1M01a", "Harbour Lights", 400) == "1M01a Harbour Lights"
+    assert block_label(fm, "1M01a", "Harbour Lights", number + 4) == "1M01a"  # the title gives way first
+    part = block_label(fm, "1M01a", "Harbour Lights (Main Title)", number + fm.horizontalAdvance(" Harbou…") + 2)
+    assert part.startswith("1M01a H") and part.endswith("…")
+    tight = block_label(fm, "1M01a", "Harbour Lights", number // 2)
+    assert tight.startswith("…") and tight.endswith("a")  # too narrow: the end (a, b of a split) shows

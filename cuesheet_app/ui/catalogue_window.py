@@ -57,6 +57,7 @@ from cuesheet_app.rights.location import is_server_url
 from cuesheet_app.rights.offline import open_catalogue
 from cuesheet_app.rights.records import DirectoryParty, Recording, SearchHit, Work
 from cuesheet_app.storage.atomic import WriteError
+from cuesheet_app.ui.full_text import FullTextDelegate
 from cuesheet_app.ui.jobs import JobRunner
 from cuesheet_app.ui.parties_editor import PartiesEditor
 
@@ -311,6 +312,7 @@ class DirectoryPanel(QWidget):
         self.search.setPlaceholderText("Find a writer or publisher (name or IPI)")
         self.search.setClearButtonEnabled(True)
         self.table = QTableWidget(0, len(self.COLUMNS), self)
+        self.table.setItemDelegate(FullTextDelegate(self.table))  # cut-off names show whole on hover
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -379,6 +381,7 @@ class CatalogueWindow(QMainWindow):
         self.search.setClearButtonEnabled(True)
         self.hits = HitsModel(self)
         self.table = QTableView(self)
+        self.table.setItemDelegate(FullTextDelegate(self.table))
         self.table.setModel(self.hits)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -487,6 +490,7 @@ class CatalogueWindow(QMainWindow):
             self.count_label.setText(
                 f"{n} shown · {counts['works']} work(s), {counts['recordings']} recording(s), "
                 f"{counts['parties']} part{'y' if counts['parties'] == 1 else 'ies'} in the directory")
+        self._fit_columns()
         row = next((i for i, h in enumerate(self.hits.hits) if self._key(h) == keep), -1) if keep else -1
         if keep_editor and self._current is not None:
             if row >= 0:
@@ -501,6 +505,13 @@ class CatalogueWindow(QMainWindow):
             self.editor.show_hit(None)
         self.editor.set_directory(self.catalogue.parties())
         self.refresh_directory()
+
+    def _fit_columns(self) -> None:
+        """Hit columns as wide as what they hold (60–260 px): titles, artists and libraries read whole."""
+        header = self.table.horizontalHeader()
+        for col in range(self.hits.columnCount() - 1):  # the last one stretches
+            wanted = max(self.table.sizeHintForColumn(col), header.sectionSizeHint(col))
+            self.table.setColumnWidth(col, max(60, min(260, wanted)))
 
     @staticmethod
     def _key(hit: SearchHit | None) -> tuple[int, int] | None:

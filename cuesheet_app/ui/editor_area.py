@@ -265,11 +265,12 @@ class EditorArea(QWidget):
         return super().eventFilter(obj, event)
 
     def fit_text_columns(self) -> None:
-        """Composers and Publishers as wide as their longest entry (90–260 px), Title the rest.
+        """Title, Composers and Publishers as wide as their longest entry (within bounds).
 
-        Everything stays within the table's width (no sideways scrolling); when space is short
-        the party columns give way first so a title keeps at least 160 px. Cut-off text shows
-        whole on hover (``FullTextDelegate``).
+        Everything stays within the table's width (no sideways scrolling): when space is short
+        each gives up the same share of what it wanted above its minimum, and the title keeps
+        at least 110 px. Spare width goes to the title. Cut-off text shows whole on hover
+        (``FullTextDelegate``).
         """
         header = self.table.horizontalHeader()
         metrics = self.table.fontMetrics()
@@ -277,34 +278,33 @@ class EditorArea(QWidget):
         visible = [i for i in range(len(COLUMNS)) if not self.table.isColumnHidden(i)]
         fixed = sum(self.table.columnWidth(i) for i in visible if i not in text_cols)
         avail = self.table.viewport().width() - fixed - 2
-        sample = self.model.rowCount()
-        step = max(1, sample // 300)  # a 2,000-cue sheet is measured on 300 rows
-        wants = {}
-        for key in ("composers", "publishers"):
+        rows = self.model.rowCount()
+        step = max(1, rows // 300)  # a 2,000-cue sheet is measured on 300 rows
+        lows = {"title": 110, "composers": 60, "publishers": 60}
+        wants: dict[int, int] = {}
+        low: dict[int, int] = {}
+        for key in STRETCH_COLUMNS:
             i = COLUMN_INDEX[key]
             if self.table.isColumnHidden(i):
                 continue
             longest = max((metrics.horizontalAdvance(str(self.model.index(r, i).data() or ""))
-                           for r in range(0, sample, step)), default=0)
+                           for r in range(0, rows, step)), default=0)
             head = header.fontMetrics().horizontalAdvance(COLUMNS[i].title) + 20
-            wants[i] = max(90, head, min(260, longest + 16))
-        title_min = 160
-        squeeze = sum(wants.values()) - max(0, avail - title_min)
-        if squeeze > 0 and wants:
-            room = {i: w - 90 for i, w in wants.items()}
-            total_room = sum(room.values()) or 1
-            for i in wants:
-                wants[i] -= min(room[i], round(squeeze * room[i] / total_room))
-        over = sum(wants.values()) + 110 - avail  # still too wide: party columns down to 40 px each
+            low[i] = lows[key]
+            wants[i] = max(low[i], head, min(280, longest + 16))
+        over = sum(wants.values()) - avail
         if over > 0 and wants:
+            room = {i: wants[i] - low[i] for i in wants}
+            total = sum(room.values()) or 1
             for i in wants:
-                wants[i] = max(40, wants[i] - -(-over // len(wants)))
+                wants[i] = max(low[i], wants[i] - -(-over * room[i] // total))
+        title = COLUMN_INDEX["title"]
+        if title in wants and sum(wants.values()) < avail:
+            wants[title] += avail - sum(wants.values())
         for i in text_cols:
             header.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
         for i, w in wants.items():
             self.table.setColumnWidth(i, w)
-        title = COLUMN_INDEX["title"]
-        self.table.setColumnWidth(title, max(110, avail - sum(wants.values())))
 
     def _size_time_columns(self) -> None:
         """In, Out and Duration as wide as their header (which names the format) and a long value."""

@@ -287,6 +287,7 @@ class EpisodeBin(QWidget):
         header.resizeSection(1, metrics.horizontalAdvance("Done: 00 cues") + 14)
         self.model.dataChanged.connect(lambda *_: self._fit_status())
         self.model.rowsInserted.connect(lambda *_: self._fit_status())
+        self.model.rowsRemoved.connect(lambda *_: self._fit_status())
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(2, metrics.horizontalAdvance("Progress") + 18)
         self.view.setWordWrap(False)
@@ -301,13 +302,15 @@ class EpisodeBin(QWidget):
         bar = QToolBar(self)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for a in actions:
-            if a.objectName() not in ("episode.remove", "episode.reveal"):  # right-click and Episodes menu
+            # The narrow dock shows the everyday three; the rest is on right-click and in the Episodes menu.
+            if a.objectName() in ("episode.identify", "episode.cancel", "episode.retry"):
                 bar.addAction(a)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(bar)
         layout.addWidget(self.view)
+        self._fit_status()
 
     def _fit_status(self) -> None:
         """The Status column as wide as its longest text, between "Done: 00 cues" and half the list.
@@ -319,6 +322,8 @@ class EpisodeBin(QWidget):
         high = max(low, self.view.viewport().width() // 2)
         wanted = max((metrics.horizontalAdvance(e.status_text()) + 14 for e in self.model.episodes), default=low)
         self.view.horizontalHeader().resizeSection(1, max(low, min(high, wanted)))
+        # The Progress column only while something runs: when all is done the name gets the room.
+        self.view.setColumnHidden(2, not any(e.busy for e in self.model.episodes))
 
     def selected(self) -> list[Episode]:
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
-    QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
     QToolButton,
@@ -35,6 +34,7 @@ from cuesheet_app.domain import identifiers as ids
 from cuesheet_app.domain.model import Party
 from cuesheet_app.domain.parties import format_share, share_totals
 from cuesheet_app.domain.vocab import PROS, PUBLISHER_ROLES, ROLES, WRITER_ROLES, label_of
+from cuesheet_app.ui.full_text import FullTextDelegate
 
 _Index = QModelIndex | QPersistentModelIndex
 HUNDRED = Fraction(100)
@@ -210,7 +210,7 @@ def directory_label(entry: Party) -> str:
     return f"{entry.display_name}  {extras}".rstrip()
 
 
-class _PartyDelegate(QStyledItemDelegate):
+class _PartyDelegate(FullTextDelegate):
     """Combos for role and PRO; names complete from the party directory; free text elsewhere."""
 
     def __init__(self, editor: PartiesEditor) -> None:
