@@ -156,6 +156,20 @@ def _zoomed_in(ctx: Ctx) -> float:
     return fit
 
 
+def _revised(ctx: Ctx) -> None:
+    ctx.window.versions.set_status("submitted")
+    ctx.window.versions.reopen()
+    ctx.window.versions.last_dialog = None
+
+
+def _compare_shown(ctx: Ctx) -> bool:
+    dialog = getattr(ctx.window.versions, "last_dialog", None)
+    shown = dialog is not None and dialog.isVisible()
+    if dialog is not None:
+        dialog.close()
+    return shown
+
+
 CASES: dict[str, Case] = {
     "edit.undo": Case(_renamed, lambda c, new: _title(c) != new),
     "edit.redo": Case(_renamed_and_undone, lambda c, new: _title(c) == new),
@@ -226,6 +240,10 @@ CASES: dict[str, Case] = {
                                       lambda c, _: c.window.player.is_playing()),
     "transport.shuttle_stop": Case(lambda c: c.window.player.shuttle_forward(),
                                    lambda c, _: not c.window.player.is_playing()),
+    "file.import_edit": Case(lambda c: None, lambda c, _: "Import edit list" in c.opened),
+    "sheet.reopen": Case(lambda c: c.window.versions.set_status("submitted"),
+                         lambda c, _: not c.doc.sheet.submitted),
+    "sheet.compare_previous": Case(_revised, lambda c, _: _compare_shown(c)),
     "help.shortcuts": Case(lambda c: None, lambda c, _: "ShortcutsDialog" in c.dialogs),
 }
 KEYED = [(s.action_id, k) for s in SHORTCUTS for k in s.keys]
