@@ -292,13 +292,20 @@ class EditorArea(QWidget):
             head = header.fontMetrics().horizontalAdvance(COLUMNS[i].title) + 20
             low[i] = lows[key]
             wants[i] = max(low[i], head, min(280, longest + 16))
-        over = sum(wants.values()) - avail
-        if over > 0 and wants:
-            room = {i: wants[i] - low[i] for i in wants}
-            total = sum(room.values()) or 1
-            for i in wants:
-                wants[i] = max(low[i], wants[i] - -(-over * room[i] // total))
         title = COLUMN_INDEX["title"]
+        # Short of room: the party lists give way to 120 px first, then the title to its minimum,
+        # then the party lists to theirs (a title is what a person scans the table for).
+        for floor, cols in ((120, [i for i in wants if i != title]), (None, [title]),
+                            (None, [i for i in wants if i != title])):
+            over = sum(wants.values()) - avail
+            if over <= 0:
+                break
+            bottoms = {i: max(low[i], floor) if floor is not None else low[i] for i in cols if i in wants}
+            room = {i: max(0, wants[i] - bottoms[i]) for i in bottoms}
+            total = sum(room.values())
+            for i in bottoms:
+                if total:
+                    wants[i] = max(bottoms[i], wants[i] - -(-over * room[i] // total))
         if title in wants and sum(wants.values()) < avail:
             wants[title] += avail - sum(wants.values())
         for i in text_cols:
@@ -339,7 +346,7 @@ class EditorArea(QWidget):
             self.proxy.set_filter(text="", status="all", usage="")
             index = self.proxy.mapFromSource(self.model.index(row, COLUMN_INDEX[column]))
         self.table.scrollTo(index)
-        self.table.setCurrentIndex(index)
+        self._select_row_at(index)
         self.table.setFocus()
         self.table.edit(index)
 
@@ -523,6 +530,12 @@ class EditorArea(QWidget):
             self._show_parties_of_selection(force=True)
 
     # --- misc -----------------------------------------------------------------
+    def _select_row_at(self, index: QModelIndex) -> None:
+        """That cue alone, its cell current. Not ``setCurrentIndex``: with Ctrl held (just after a
+        Ctrl+… shortcut) that toggles the row, and the cue would be deselected instead."""
+        flags = QItemSelectionModel.SelectionFlag
+        self.table.selectionModel().setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
+
     def _finding_activated(self, finding: Any) -> None:
         if finding.cue_id is None:
             if finding.field and finding.field.startswith("header."):
@@ -533,7 +546,7 @@ class EditorArea(QWidget):
         index = self.proxy.mapFromSource(self.model.index(row, col))
         if index.isValid():
             self.table.scrollTo(index)
-            self.table.setCurrentIndex(index)
+            self._select_row_at(index)
         if finding.field == "parties":
             self.tabs.setCurrentIndex(0)
 
