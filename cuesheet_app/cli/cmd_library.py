@@ -1,4 +1,4 @@
-"""``cuesheet library add|remove|list|stats``: the local engine's reference library."""
+"""``cuesheet library add|remove|list|stats|upgrade``: the local engine's reference library."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     add.add_argument("--library", metavar="DIR")
     add.add_argument("--metadata", metavar="FILE.csv|.xlsx", help="rights metadata sheet")
     for name, helptext in (("remove", "drop tracks from the index"), ("list", "list indexed tracks"),
-                           ("stats", "index size and counts")):
+                           ("stats", "index size, counts and format"),
+                           ("upgrade", "re-index a library built by an older version")):
         sp = lib_sub.add_parser(name, parents=[common], help=helptext)
         if name == "remove":
             sp.add_argument("paths", nargs="+", metavar="PATH")

@@ -1,4 +1,4 @@
-"""CLI adapter for ``cuesheet library add|remove|list|stats`` (the parser is cli/cmd_library.py).
+"""CLI adapter for ``cuesheet library add|remove|list|stats|upgrade`` (the parser is cli/cmd_library.py).
 
 Everything goes through the ``identify.local.library.Library`` API the GUI uses too; this
 module only adds terminal progress, Ctrl-C, one-line errors and --json output.
@@ -102,9 +102,34 @@ def _stats(args: argparse.Namespace, lib: Library) -> int:
     s = lib.stats()
     human = (f"{s.folder}: {s.tracks} track(s), {s.total_duration_s / 3600:.2f} h of audio, "
              f"{s.postings:,} landmarks, index {s.index_bytes / 1e6:.1f} MB, "
-             f"{s.with_rights} with rights data, {s.missing_files} missing file(s)")
+             f"{s.with_rights} with rights data, {s.missing_files} missing file(s); "
+             f"format {s.format}" + (" (built by an older version: run 'cuesheet library upgrade')"
+                                     if s.upgrade_needed else f", {s.segments} index segment(s)"))
     emit(args, human, s.to_dict())
     return 0
 
 
-_COMMANDS = {"add": _add, "remove": _remove, "list": _list, "stats": _stats}
+def _upgrade(args: argparse.Namespace, lib: Library) -> int:
+    if not lib.needs_upgrade():
+        emit(args, f"{lib.folder}: already in the current format", {"library": str(lib.folder), "upgraded": 0})
+        return 0
+    cancel = CancelToken()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
+    bar = TerminalProgress(label="upgrade", quiet=args.quiet or args.json)
+    try:
+        report = lib.upgrade(progress=bar, cancel=cancel)
+    except Cancelled:
+        bar.close()
+        info(args, "cancelled (tracks re-indexed so far are kept; run it again to finish)")
+        return EXIT_CANCELLED
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    bar.close()
+    for _path, error in report.failed:
+        info(args, f"warning: {error}")
+    emit(args, f"{lib.folder}: upgraded, {len(report.updated)} track(s) re-indexed, {len(report.failed)} not",
+         {"library": str(lib.folder), "upgraded": len(report.updated), **report.to_dict()})
+    return 0
+
+
+_COMMANDS = {"add": _add, "remove": _remove, "list": _list, "stats": _stats, "upgrade": _upgrade}

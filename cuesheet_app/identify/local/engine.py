@@ -15,6 +15,7 @@ never overlap and come in time order.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,9 @@ from cuesheet_app.identify.local.landmarks import PeakCollector, query_params_fo
 from cuesheet_app.identify.local.library import Library, LibraryError, TrackRecord
 from cuesheet_app.identify.local.matcher import MatchParams, TrackMatch, match_episode
 from cuesheet_app.identify.local.spectro import FRAME_S, HOP, ChunkedSpectrogram
+from cuesheet_app.identify.local.speed_pass import speed_matches
+from cuesheet_app.identify.local.triplets import QUERY as TRIPLET_QUERY
+from cuesheet_app.identify.local.triplets import QUERY_PARTNERS, TripletCollector
 from cuesheet_app.media.decode import ANALYSIS_RATE, DecodeStats, decode_blocks, open_audio
 from cuesheet_app.settings.store import Settings
 
@@ -89,8 +93,11 @@ class LocalEngine:
     def identify(self, request: IdentifyRequest, progress: ProgressCallback = ignore_progress,
                  cancel: CancelToken | None = None) -> EventsDocument:
         try:
+            if self.library.needs_upgrade():
+                self.library.upgrade(progress=progress, cancel=cancel)
             tracks = self.library.track_map()
             index = self.library.load_index()
+            triplet_index = self.library.load_triplet_index()
         except LibraryError as exc:
             raise IdentificationError(str(exc)) from None
         source = open_audio(request.media_path, request.audio_stream)
@@ -99,6 +106,7 @@ class LocalEngine:
         query = query_params_for(index.size)
         collectors = [PeakCollector(query), PeakCollector(query)]
         changes = ChangeFeatures()
+        fine = [TripletCollector(TRIPLET_QUERY, QUERY_PARTNERS) for _ in phases]
         stats = DecodeStats()
         expected = source.duration_s or 0.0
         progress(Progress("Decoding and detecting", 0.0 if expected else None))
@@ -106,6 +114,7 @@ class LocalEngine:
             for i, (chunker, collector) in enumerate(zip(phases, collectors, strict=True)):
                 for chunk in chunker.push(block):
                     collector.add(chunk)
+                    fine[i].add(chunk)
                     if i == 0:
                         detector.add(chunk)
                         changes.add(chunk)
@@ -114,6 +123,7 @@ class LocalEngine:
         for i, (chunker, collector) in enumerate(zip(phases, collectors, strict=True)):
             for chunk in chunker.finish():
                 collector.add(chunk)
+                fine[i].add(chunk)
                 if i == 0:
                     detector.add(chunk)
                     changes.add(chunk)
@@ -130,6 +140,9 @@ class LocalEngine:
             matches = match_episode(index, hashes[order], frames[order], self.match_params,
                                     progress=progress, cancel=cancel)
             matches = [m for m in matches if m.track_id in tracks]
+            # music the landmark pairs did not identify (or found drifting): speed-invariant triplets
+            matches = [m for m in speed_matches(triplet_index, fine, segments, matches,
+                                                self.match_params, cancel) if m.track_id in tracks]
         refined: list[tuple[TrackMatch, Edges | None]] = [(m, None) for m in matches]
         peak_frames, peak_bins = collectors[0].peaks()
         if matches and self.edge_params is not None:
@@ -162,20 +175,27 @@ class LocalEngine:
         for i, m in enumerate(ordered):
             lo = ordered[i - 1].end_frame if i else 0
             hi = ordered[i + 1].start_frame if i + 1 < len(ordered) else n_frames
-            lo = min(max(lo, -m.offset_frames), m.start_frame)
-            hi = max(min(hi, int(tracks[m.track_id].duration_s / FRAME_S) - m.offset_frames), m.end_frame)
+            lo = min(max(lo, int(np.ceil(m.to_episode(0)))), m.start_frame)
+            hi = max(min(hi, int(m.to_episode(tracks[m.track_id].duration_s / FRAME_S))), m.end_frame)
             try:
                 reach = int(round(max(params.reach_s, params.core_s) / FRAME_S)) + 1
-                ref_f, ref_b = self.library.reference_peaks(
-                    m.track_id, lo - reach + m.offset_frames, hi + reach + m.offset_frames)
+                ref_lo, ref_hi = m.to_reference(lo - reach), m.to_reference(hi + reach)
+                if m.source == "pairs":
+                    ref_f, ref_b = self.library.reference_peaks(m.track_id, int(ref_lo), int(ref_hi))
+                    offset = int(round(m.offset_frames))
+                else:
+                    # the reference's peaks where the episode plays them (time and pitch scaled)
+                    f, b = self.library.reference_triplet_peaks(m.track_id, ref_lo, ref_hi)
+                    key = np.unique(np.rint(m.to_episode(f)).astype(np.int64) * 512
+                                    + np.rint(b * m.pitch).astype(np.int64))
+                    ref_f, ref_b, offset = key // 512, key % 512, 0
             except LibraryError as exc:
                 log.warning("%s", exc)
                 out.append((m, Edges(m.start_frame, m.end_frame, lo, hi)))
                 continue
-            edges = refine_edges(peaks, ref_f, ref_b, m.offset_frames, m.start_frame,
+            edges = refine_edges(peaks, ref_f, ref_b, offset, m.start_frame,
                                  m.end_frame, lo, hi, params)
-            out.append((TrackMatch(m.track_id, m.offset_frames, edges.start, edges.end, m.hits,
-                                   m.confidence), edges))
+            out.append((replace(m, start_frame=edges.start, end_frame=edges.end), edges))
         return out
 
     def _events(self, matches: list[tuple[TrackMatch, Edges | None]], segments: list[Segment],
@@ -187,8 +207,8 @@ class LocalEngine:
             record = tracks[m.track_id]
             start, end = m.start_frame, m.end_frame
             # the reference cannot start before its own first frame, nor run past its end
-            earliest = max(0, -m.offset_frames)
-            latest = min(n_frames, int(record.duration_s / FRAME_S) - m.offset_frames)
+            earliest = max(0, int(np.ceil(m.to_episode(0))))
+            latest = min(n_frames, int(m.to_episode(record.duration_s / FRAME_S)))
             # agreeing landmarks prove the music is there; detection may only widen the span
             # a little (the first and last landmarks can fall just inside the real edges), and
             # not past where the reference's peaks say the excerpt ends (edges.py)
@@ -297,8 +317,11 @@ class LocalEngine:
         extra.update({
             "reference_id": record.id,
             "reference_file": Path(record.path).name,
-            "track_offset_s": round((start + m.offset_frames) * FRAME_S, 3),
+            "track_offset_s": round(m.to_reference(start) * FRAME_S, 3),
             "matched_hashes": m.hits,
+            # reference seconds per episode second (25/24 = film sped up to 25 fps)
+            "speed_ratio": round(m.ratio, 4),
+            "pitch_ratio": round(m.pitch, 4),
         })
         return Event(
             start=_seconds(start), end=_seconds(end), music_detected=True, music_identified=True,

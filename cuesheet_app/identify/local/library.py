@@ -45,9 +45,19 @@ from filelock import FileLock, Timeout
 from cuesheet_app.identify.base import CancelToken, Progress, ProgressCallback, ignore_progress
 from cuesheet_app.identify.local.edges import reference_peaks
 from cuesheet_app.identify.local.hash_index import HashIndex, build_index, index_generation
-from cuesheet_app.identify.local.landmarks import REFERENCE, fingerprint_chunks
+from cuesheet_app.identify.local.landmarks import REFERENCE, PeakCollector
+from cuesheet_app.identify.local.segment_index import (
+    FLUSH_POSTINGS,
+    SegmentedIndex,
+    append_segment,
+    index_bytes,
+    merge_segments,
+    read_manifest,
+)
 from cuesheet_app.identify.local.spectro import spectrogram_chunks
 from cuesheet_app.identify.local.tags import read_tags
+from cuesheet_app.identify.local.triplets import REF_PARTNERS, TripletCollector, Triplets
+from cuesheet_app.identify.local.triplets import REFERENCE as TRIPLET_REFERENCE
 from cuesheet_app.media.decode import ANALYSIS_RATE, decode_blocks
 from cuesheet_app.media.errors import MediaError
 from cuesheet_app.rights.metadata_sheet import MetadataSheet, read_metadata_sheet
@@ -62,7 +72,7 @@ AUDIO_SUFFIXES = frozenset({
 MAX_TRACK_S = 30 * 60  # longer "tracks" are fingerprinted up to here (bounded memory and index)
 METADATA_KEYS = ("title", "artists", "album", "label", "release_date", "isrc", "iswc", "library",
                  "catalogue_number", "track_number", "composers", "publishers")
-LIBRARY_FORMAT = 1
+LIBRARY_FORMAT = 2  # 1: landmark pairs only; 2: + speed-invariant triplets (index2/)
 
 
 class LibraryError(Exception):
@@ -118,13 +128,43 @@ class LibraryStats:
     index_bytes: int
     with_rights: int  # tracks with composers or publishers
     missing_files: int
+    format: int = LIBRARY_FORMAT  # of library.json and the fingerprints
+    upgrade_needed: bool = False  # built by an older version: re-indexed on next use
+    triplet_postings: int = 0
+    segments: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def fingerprint_file(path: str, cancel: CancelToken | None = None) -> tuple[np.ndarray, np.ndarray, float]:
-    """(hashes, anchor frames, seconds) of one reference file. Raises MediaError."""
+@dataclass
+class TrackFingerprint:
+    """Everything stored for one reference track (``fp/<id>.npz``)."""
+
+    hashes: np.ndarray  # landmark pairs (uint32) ...
+    frames: np.ndarray  # ... and their anchor frames (uint32)
+    seconds: float
+    triplets: Triplets  # speed-invariant triplets (format 2)
+    peak_frames: np.ndarray  # float32: the triplets' peaks, for edge refinement at any ratio
+    peak_bins: np.ndarray
+
+    def save(self, target: Path) -> None:
+        buf = io.BytesIO()
+        t = self.triplets
+        np.savez(buf, format=np.int64(LIBRARY_FORMAT), hashes=self.hashes, frames=self.frames,
+                 t_hashes=t.hashes, t_t1=t.t1, t_span=t.span, t_f1=t.f1,
+                 peak_frames=self.peak_frames, peak_bins=self.peak_bins)
+        atomic_write_bytes(target, buf.getvalue())
+
+
+def load_triplets(path: Path) -> Triplets:
+    """The triplets stored in a fingerprint file (KeyError for a format-1 file)."""
+    with np.load(path) as z:
+        return Triplets(z["t_hashes"], z["t_t1"], z["t_span"], z["t_f1"])
+
+
+def fingerprint_file(path: str, cancel: CancelToken | None = None) -> TrackFingerprint:
+    """Both fingerprints of one reference file, from one decode. Raises MediaError."""
     seen = 0
 
     def blocks() -> Iterable[np.ndarray]:
@@ -135,8 +175,15 @@ def fingerprint_file(path: str, cancel: CancelToken | None = None) -> tuple[np.n
             if seen >= MAX_TRACK_S * ANALYSIS_RATE:
                 return
 
-    hashes, frames = fingerprint_chunks(spectrogram_chunks(blocks()), REFERENCE)
-    return hashes, frames.astype(np.uint32), seen / ANALYSIS_RATE
+    pairs = PeakCollector(REFERENCE)
+    trip = TripletCollector(TRIPLET_REFERENCE, REF_PARTNERS)
+    for chunk in spectrogram_chunks(blocks()):
+        pairs.add(chunk)
+        trip.add(chunk)
+    hashes, frames = pairs.hashes()
+    pf, pb = trip.peaks()
+    return TrackFingerprint(hashes, frames.astype(np.uint32), seen / ANALYSIS_RATE, trip.triplets(),
+                            pf.astype(np.float32), pb.astype(np.float32))
 
 
 def _fingerprint_job(path: str) -> tuple[str, Any]:
@@ -224,6 +271,10 @@ class Library:
     def _index_dir(self) -> Path:
         return self.folder / "index"
 
+    @property
+    def _index2_dir(self) -> Path:
+        return self.folder / "index2"
+
     def _fp_path(self, track_id: int) -> Path:
         return self.folder / "fp" / f"{track_id}.npz"
 
@@ -236,9 +287,14 @@ class Library:
             return {"format": LIBRARY_FORMAT, "next_id": 1, "tracks": []}
         except (OSError, ValueError) as exc:
             raise LibraryError(f"{self._manifest_path}: unreadable library list ({exc})") from None
-        if not isinstance(data, dict) or data.get("format") != LIBRARY_FORMAT:
-            raise LibraryError(f"{self._manifest_path}: not a library list this version understands")
+        if not isinstance(data, dict) or data.get("format") not in (1, LIBRARY_FORMAT):
+            raise LibraryError(f"{self._manifest_path}: not a library list this version understands "
+                               f"(format {data.get('format') if isinstance(data, dict) else '?'})")
         return data
+
+    def needs_upgrade(self) -> bool:
+        """Built by an older version (format 1: no speed-invariant fingerprints)."""
+        return self._load().get("format") != LIBRARY_FORMAT
 
     def _records(self, data: dict[str, Any]) -> dict[str, TrackRecord]:
         return {t["path"]: TrackRecord.from_dict(t) for t in data.get("tracks", [])}
@@ -276,7 +332,11 @@ class Library:
 
     def load_index(self) -> HashIndex:
         """The memory-mapped index, rebuilt first if it is missing or stale."""
-        records = self._records(self._load())
+        data = self._load()
+        if data.get("format") != LIBRARY_FORMAT:
+            raise LibraryError(f"{self.folder}: this library was built by an older version (format "
+                               f"{data.get('format')}); upgrade it first (cuesheet library upgrade)")
+        records = self._records(data)
         if not records:
             return HashIndex.empty()
         if index_generation(self._index_dir) != self._generation(records.values()):
@@ -285,6 +345,38 @@ class Library:
                 if index_generation(self._index_dir) != self._generation(records.values()):
                     self._rebuild_index(records)
         return HashIndex.load(self._index_dir)
+
+    def load_triplet_index(self) -> SegmentedIndex:
+        """The speed-invariant index (memory-mapped segments). Tracks that the segments miss
+        (a crash between saving a fingerprint and appending its segment) are appended first."""
+        data = self._load()
+        records = self._records(data)
+        live = {r.id for r in records.values()}
+        index = SegmentedIndex(self._index2_dir, live)
+        covered = {int(t) for s in index.segments for t in s.track_ids}
+        if data.get("format") == LIBRARY_FORMAT and live - covered:
+            with self._writing():
+                index = SegmentedIndex(self._index2_dir, live)
+                covered = {int(t) for s in index.segments for t in s.track_ids}
+                parts = []
+                for tid in sorted(live - covered):
+                    with contextlib.suppress(OSError, KeyError, ValueError):
+                        parts.append((tid, load_triplets(self._fp_path(tid))))
+                append_segment(self._index2_dir, parts)
+            index = SegmentedIndex(self._index2_dir, live)
+        return index
+
+    def reference_triplet_peaks(self, track_id: int, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+        """(frames, bins) as floats of the peaks the triplets were made of, in reference
+        frames [lo, hi): for edge refinement of a match at any speed ratio."""
+        path = self._fp_path(track_id)
+        try:
+            with np.load(path) as z:
+                f, b = z["peak_frames"], z["peak_bins"]
+        except (OSError, KeyError, ValueError) as exc:
+            raise LibraryError(f"{path}: cannot read the track's peaks ({exc})") from None
+        a, e = np.searchsorted(f, [lo, hi])
+        return f[a:e].astype(np.float64), b[a:e].astype(np.float64)
 
     def reference_peaks(self, track_id: int, lo: int = 0, hi: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(frames, bins) of the spectral peaks stored for one track in reference frames
@@ -312,7 +404,58 @@ class Library:
         then gets a clear LibraryError rather than a half-merged track list.
         """
         with self._writing():
+            if self.needs_upgrade():
+                self._upgrade(progress, cancel, workers)
             return self._add(paths, metadata, progress, cancel, workers)
+
+    def upgrade(self, progress: ProgressCallback = ignore_progress, cancel: CancelToken | None = None,
+                workers: int | None = None) -> AddReport:
+        """Re-index a library built by an older version, with progress. Tracks whose files are
+        gone keep their old fingerprints (found at the original speed only) and are listed as
+        failed; a cancel keeps what was done and the next upgrade goes on from there."""
+        with self._writing():
+            return self._upgrade(progress, cancel, workers)
+
+    def _upgrade(self, progress: ProgressCallback, cancel: CancelToken | None,
+                 workers: int | None) -> AddReport:
+        report = AddReport()
+        data = self._load()
+        if data.get("format") == LIBRARY_FORMAT:
+            return report
+        records = self._records(data)
+        todo: list[Path] = []
+        for r in records.values():
+            with contextlib.suppress(OSError, KeyError, ValueError):
+                load_triplets(self._fp_path(r.id))  # done by an upgrade that was cancelled
+                continue
+            if Path(r.path).is_file():
+                todo.append(Path(r.path))
+            else:
+                report.failed.append((r.path, f"{r.path}: file not found; kept with its old fingerprint"))
+        progress(Progress("Upgrading library", 0.0, f"{len(todo)} track(s) to re-index"))
+        pending: list[tuple[int, Triplets]] = []
+        workers = workers if workers is not None else min(2, os.cpu_count() or 1, max(1, len(todo)))
+        for done, (f, (status, result)) in enumerate(self._fingerprints(todo, workers, cancel), 1):
+            if status == "error":
+                report.failed.append((str(f), str(result)))
+            else:
+                r = records[str(f)]
+                result.save(self._fp_path(r.id))
+                r.hashes = int(result.hashes.size)
+                pending.append((r.id, result.triplets))
+                report.updated.append(str(f))
+                report.seconds_indexed += result.seconds
+                if sum(t.size for _, t in pending) >= FLUSH_POSTINGS:
+                    append_segment(self._index2_dir, pending)
+                    pending = []
+            progress(Progress("Upgrading library", done / max(1, len(todo)), f.name))
+        append_segment(self._index2_dir, pending)
+        merge_segments(self._index2_dir, {r.id for r in records.values()})
+        data["format"] = LIBRARY_FORMAT
+        self._save(data, records)
+        progress(Progress("Building index", None))
+        self._rebuild_index(records)
+        return report
 
     def _add(
         self,
@@ -353,19 +496,26 @@ class Library:
         (self.folder / "fp").mkdir(exist_ok=True)
         progress(Progress("Indexing", 0.0, f"{len(todo)} file(s) to index"))
         workers = workers if workers is not None else min(2, os.cpu_count() or 1, max(1, len(todo)))
+        pending: list[tuple[int, Triplets]] = []  # new postings: appended as a segment
         try:
             for done, (f, (status, result)) in enumerate(self._fingerprints(todo, workers, cancel), 1):
                 if status == "error":
                     report.failed.append((str(f), str(result)))
                 else:
-                    hashes, frames, seconds = result
-                    self._store(records, data, f, hashes, frames, seconds, sheet, matched_rows, report)
+                    track_id = self._store(records, data, f, result, sheet, matched_rows, report)
+                    pending.append((track_id, result.triplets))
+                    if sum(t.size for _, t in pending) >= FLUSH_POSTINGS:
+                        self._save(data, records)
+                        append_segment(self._index2_dir, pending)
+                        pending = []
                 progress(Progress("Indexing", done / max(1, len(todo)), f.name))
         finally:
             if sheet is not None:
                 report.unmatched_rows = [r.row for r in sheet.rows if r.ok and r.row not in matched_rows]
             self._save(data, records)
             progress(Progress("Building index", None))
+            append_segment(self._index2_dir, pending)
+            merge_segments(self._index2_dir, {r.id for r in records.values()})
             self._rebuild_index(records)
         return report
 
@@ -403,8 +553,8 @@ class Library:
                 yield f, _fingerprint_job(str(f))
 
     def _store(self, records: dict[str, TrackRecord], data: dict[str, Any], f: Path,
-               hashes: np.ndarray, frames: np.ndarray, seconds: float,
-               sheet: MetadataSheet | None, matched_rows: set[int], report: AddReport) -> None:
+               fp: TrackFingerprint, sheet: MetadataSheet | None, matched_rows: set[int],
+               report: AddReport) -> int:
         st = f.stat()
         tags = read_tags(f)
         row = sheet.match(f, str(tags.get("isrc", ""))) if sheet else None
@@ -415,15 +565,13 @@ class Library:
         track_id = old.id if old else int(data["next_id"])
         if not old:
             data["next_id"] = track_id + 1
-        target = self._fp_path(track_id)
-        buf = io.BytesIO()
-        np.savez(buf, hashes=hashes, frames=frames)
-        atomic_write_bytes(target, buf.getvalue())
+        fp.save(self._fp_path(track_id))
         records[str(f)] = TrackRecord(id=track_id, path=str(f), size=st.st_size, mtime_ns=st.st_mtime_ns,
-                                      duration_s=round(seconds, 3), hashes=int(hashes.size),
+                                      duration_s=round(fp.seconds, 3), hashes=int(fp.hashes.size),
                                       metadata=meta, metadata_source=source)
         (report.updated if old else report.added).append(str(f))
-        report.seconds_indexed += seconds
+        report.seconds_indexed += fp.seconds
+        return track_id
 
     def _drop(self, record: TrackRecord) -> None:
         self._fp_path(record.id).unlink(missing_ok=True)
@@ -453,13 +601,18 @@ class Library:
         return removed
 
     def stats(self) -> LibraryStats:
-        records = self._records(self._load())
+        data = self._load()
+        records = self._records(data)
         size = sum(f.stat().st_size for f in self._index_dir.glob("*.npy")) if self._index_dir.exists() else 0
+        segs = read_manifest(self._index2_dir).get("segments", [])
         return LibraryStats(
             folder=str(self.folder), tracks=len(records),
             total_duration_s=round(sum(r.duration_s for r in records.values()), 3),
-            postings=sum(r.hashes for r in records.values()), index_bytes=size,
+            postings=sum(r.hashes for r in records.values()),
+            index_bytes=size + index_bytes(self._index2_dir),
             with_rights=sum(1 for r in records.values()
                             if r.metadata.get("composers") or r.metadata.get("publishers")),
             missing_files=sum(1 for r in records.values() if not Path(r.path).exists()),
+            format=int(data.get("format", 1)), upgrade_needed=data.get("format") != LIBRARY_FORMAT,
+            triplet_postings=sum(int(x.get("postings", 0)) for x in segs), segments=len(segs),
         )

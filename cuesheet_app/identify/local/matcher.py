@@ -10,7 +10,7 @@ matched span runs from the first to the last agreeing hit (the engine then refin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -40,12 +40,28 @@ class MatchParams:
 
 @dataclass
 class TrackMatch:
+    """One identified excerpt. The offset model: reference frame = offset + ratio × episode
+    frame (ratio > 1: the episode plays the reference faster, e.g. 25/24 for film on a 25 fps
+    channel); ``pitch`` is the frequency factor (= ratio for a speed change, 1 for a tempo
+    change with the pitch kept)."""
+
     track_id: int
-    offset_frames: int  # reference frame = episode frame + offset
+    offset_frames: float  # reference frame at episode frame 0
     start_frame: int  # episode frames, end exclusive
     end_frame: int
     hits: int
     confidence: float
+    ratio: float = 1.0
+    pitch: float = 1.0
+    source: str = "pairs"  # which fingerprint found it: "pairs" (landmarks) or "triplets"
+
+    def to_reference(self, frame: float) -> float:
+        """Reference frame playing at this episode frame."""
+        return self.offset_frames + self.ratio * frame
+
+    def to_episode(self, ref_frame: float) -> float:
+        """Episode frame where this reference frame plays."""
+        return (ref_frame - self.offset_frames) / self.ratio
 
     @property
     def start_s(self) -> float:
@@ -58,7 +74,7 @@ class TrackMatch:
     @property
     def track_offset_s(self) -> float:
         """Where in the reference track the matched span starts."""
-        return (self.start_frame + self.offset_frames) * FRAME_S
+        return self.to_reference(self.start_frame) * FRAME_S
 
 
 def _candidates(index: HashIndex, hashes: np.ndarray, frames: np.ndarray,
@@ -260,5 +276,5 @@ def resolve_overlaps(matches: list[TrackMatch], min_frames: int = 43) -> list[Tr
             continue
         for s, e in pieces:
             if e - s >= min_frames:
-                taken.append(TrackMatch(m.track_id, m.offset_frames, s, e, m.hits, m.confidence))
+                taken.append(replace(m, start_frame=s, end_frame=e))
     return sorted(taken, key=lambda m: m.start_frame)

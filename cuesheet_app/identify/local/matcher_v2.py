@@ -1,0 +1,182 @@
+"""Triplet hits to track matches under speed and tempo changes: reference = a + ratio × episode.
+
+Each hit pairs a query triplet with a reference triplet of the same hash. Its two spans give a
+time ratio (reference span / episode span) and its two anchor bins a pitch factor; a speed
+change makes them equal, a tempo change with the pitch kept leaves the pitch at 1, and hits
+fitting neither are chance. Per 20 s slice the hits vote in a Hough space (track, log ratio,
+reference frame at the slice centre); each voted cell's hits are fitted to a line
+``reference frame = a + ratio × episode frame`` (robust: refit on the hits within 3 frames).
+Lines of one track that agree across slices are joined and refitted on all their hits (a
+minute of excerpt pins the ratio to ~0.1 %). Each line's hits then go through the same
+window test as the pair matcher (``matcher._accept``: enough agreeing hashes *and* clearly
+more than any other track in the window), so the rules that give zero wrong IDs are the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from cuesheet_app.identify.base import CancelToken, Progress, ProgressCallback, ignore_progress
+from cuesheet_app.identify.local.matcher import MatchParams, TrackMatch, _accept
+from cuesheet_app.identify.local.segment_index import SegmentedIndex
+from cuesheet_app.identify.local.spectro import FRAME_S
+from cuesheet_app.identify.local.triplets import MAX_CHANGE, Triplets, query_bands
+
+RATIO_BIN = 0.02  # log-ratio cell width in the vote
+REF_BIN = 8  # frames: reference-position cell width in the vote
+FIT_TOL = 3.0  # frames: a hit within this of a line belongs to it
+PITCH_TOL = 0.02  # relative: pitch within this of 1 (tempo) or of the ratio (speed)
+
+
+@dataclass
+class _Line:
+    track: int
+    ratio: float
+    a: float
+    q: np.ndarray  # episode anchor frames of its hits
+    r: np.ndarray  # reference anchor frames
+    end: np.ndarray  # episode frame where each hit's triplet ends
+    h: np.ndarray  # hash values (each counts once per line)
+    pitch: np.ndarray
+
+
+def _fit(q: np.ndarray, r: np.ndarray, ratio0: float) -> tuple[float, float, np.ndarray]:
+    """(ratio, a, inliers) of r = a + ratio q, starting from ratio0 (robust to chance hits)."""
+    ratio = ratio0
+    a = float(np.median(r - ratio * q))
+    inl = np.abs(r - a - ratio * q) <= FIT_TOL
+    for _ in range(2):
+        if inl.sum() < 3:
+            break
+        qi, ri = q[inl], r[inl]
+        if qi.max() - qi.min() > 200:  # ~4.6 s: enough lever to fit the slope
+            ratio_new, a_new = np.polyfit(qi, ri, 1)
+            if abs(ratio_new - 1) <= MAX_CHANGE + 0.01:
+                ratio, a = float(ratio_new), float(a_new)
+        else:
+            a = float(np.median(ri - ratio * qi))
+        inl = np.abs(r - a - ratio * q) <= FIT_TOL
+    return ratio, a, inl
+
+
+def _slice_lines(index: SegmentedIndex, tr: Triplets, min_hits: int) -> list[_Line]:
+    qh, qi = query_bands(tr.hashes, tr.f1)
+    hits = index.lookup(qh, np.arange(qh.size))  # hits.query: the row of qh
+    if hits.tracks.size == 0:
+        return []
+    h = qh[hits.query]
+    hits.query = qi[hits.query]
+    tq, sq, fq = tr.t1[hits.query].astype(np.float64), tr.span[hits.query].astype(np.float64), \
+        tr.f1[hits.query].astype(np.float64)
+    ratio = hits.span / sq
+    pitch = fq / np.maximum(hits.f1, 1e-3)
+    lim = 1 + MAX_CHANGE + 0.01
+    ok = (ratio < lim) & (ratio > 1 / lim) & (
+        (np.abs(pitch - 1) <= PITCH_TOL) | (np.abs(pitch / ratio - 1) <= PITCH_TOL))
+    if not ok.any():
+        return []
+    tq, ratio, pitch = tq[ok], ratio[ok], pitch[ok]
+    track, r1 = hits.tracks[ok], hits.t1[ok]
+    h = h[ok]
+    end = tq + sq[ok]
+    centre = float(np.median(tq))
+    rc = r1 + ratio * (centre - tq)
+    lr = np.floor(np.log(ratio) / RATIO_BIN).astype(np.int64) + 64
+    rcb = np.floor(rc / REF_BIN).astype(np.int64) + 8
+    key = (track << 30) | (lr << 22) | rcb
+    uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    # smoothed count over the 3 x 3 neighbourhood in (ratio, position)
+    smooth = np.zeros(uniq.size, np.int64)
+    for dl in (-1, 0, 1):
+        for dr in (-1, 0, 1):
+            nb = uniq + (dl << 22) + dr
+            pos = np.minimum(np.searchsorted(uniq, nb), uniq.size - 1)
+            smooth += np.where(uniq[pos] == nb, counts[pos], 0)
+    cand = np.flatnonzero(smooth >= min_hits)
+    if cand.size == 0:
+        return []
+    lines: list[_Line] = []
+    used = np.zeros(track.size, bool)
+    for c in cand[np.argsort(-smooth[cand])]:
+        k = uniq[c]
+        t_id, l0, r0 = int(k >> 30), int((k >> 22) & 255), int(k & ((1 << 22) - 1))
+        sel = ((track == t_id) & (np.abs(lr - l0) <= 1) & (np.abs(rcb - r0) <= 1) & ~used)
+        if sel.sum() < min_hits:
+            continue
+        rho, a, inl = _fit(tq[sel], r1[sel], float(np.exp((l0 - 64 + 0.5) * RATIO_BIN)))
+        # every hit of this track on the fitted line joins it (not only the voting cell's)
+        mine = (track == t_id) & ~used
+        on = mine & (np.abs(r1 - a - rho * tq) <= FIT_TOL) & (np.abs(ratio / rho - 1) <= 0.04)
+        if on.sum() < min_hits:
+            continue
+        used |= on
+        lines.append(_Line(t_id, rho, a, tq[on], r1[on], end[on], h[on], pitch[on]))
+    return lines
+
+
+def _join(lines: list[_Line]) -> list[_Line]:
+    """Lines of one track found in different slices that are the same line, joined and
+    refitted on all their hits."""
+    out: list[_Line] = []
+    for ln in sorted(lines, key=lambda x: (x.track, float(x.q.min()))):
+        for o in reversed(out):
+            if o.track != ln.track:
+                out.append(ln)
+                break
+            mid = float(np.median(ln.q))
+            if abs(o.ratio - ln.ratio) <= 0.01 and abs(o.a + o.ratio * mid - ln.a - ln.ratio * mid) <= 2 * FIT_TOL:
+                q, r = np.r_[o.q, ln.q], np.r_[o.r, ln.r]
+                rho, a, _ = _fit(q, r, (o.ratio * o.q.size + ln.ratio * ln.q.size) / q.size)
+                o.q, o.r, o.end = q, r, np.r_[o.end, ln.end]
+                o.h, o.pitch = np.r_[o.h, ln.h], np.r_[o.pitch, ln.pitch]
+                o.ratio, o.a = rho, a
+                break
+        else:  # no earlier line at all, or none of this track that is the same line
+            out.append(ln)
+    return out
+
+
+def match_episode_v2(index: SegmentedIndex, triplets: Triplets, params: MatchParams | None = None,
+                     progress: ProgressCallback = ignore_progress,
+                     cancel: CancelToken | None = None) -> list[TrackMatch]:
+    """Track matches (with ratio and pitch) in the episode, non-overlapping, in time order."""
+    params = params or MatchParams()
+    if triplets.size == 0 or index.size == 0:
+        return []
+    slice_frames = int(params.slice_s / FRAME_S)
+    t1 = triplets.t1
+    total = int(t1.max()) + 1
+    edges = np.searchsorted(t1, np.arange(0, total + slice_frames, slice_frames))
+    n_slices = max(1, len(edges) - 1)
+    lines: list[_Line] = []
+    for i in range(n_slices):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        a, b = int(edges[i]), int(edges[i + 1]) if i + 1 < len(edges) else triplets.size
+        if b > a:
+            part = Triplets(triplets.hashes[a:b], t1[a:b], triplets.span[a:b], triplets.f1[a:b])
+            lines.extend(_slice_lines(index, part, params.min_slice_hits))
+        progress(Progress("Identifying", (i + 1) / n_slices))
+    lines = _join(lines)
+    keys: list[tuple[int, int]] = []
+    packed: list[np.ndarray] = []
+    for i, ln in enumerate(lines):
+        # each hash value counts once per line (a held chord repeats one hash)
+        _, first = np.unique(ln.h, return_index=True)
+        if first.size < params.min_window_hits:
+            continue
+        q = np.rint(ln.q[first]).astype(np.int64)
+        dur = np.clip(np.rint(ln.end[first] - ln.q[first]), 1, 63).astype(np.int64)
+        keys.append((ln.track, i))
+        packed.append(np.sort((np.maximum(q, 0) << 6) | dur))
+    found = _accept(keys, packed, params)  # offset_frames carries the line's number here
+    out: list[TrackMatch] = []
+    for m in found:
+        ln = lines[int(m.offset_frames)]
+        speed = np.abs(ln.pitch / ln.ratio - 1) <= PITCH_TOL
+        pitch = float(np.median(ln.pitch[speed])) if speed.mean() > 0.5 else 1.0
+        out.append(replace(m, offset_frames=ln.a, ratio=round(ln.ratio, 5), pitch=round(pitch, 4),
+                           source="triplets"))
+    return out

@@ -1,0 +1,231 @@
+"""The triplet index: memory-mapped segments, appended on every library change, merged by size.
+
+Why segments (an LSM tree without the log): a library of 20,000 tracks holds ~1,000 hours and
+hundreds of millions of postings; rebuilding that after adding ten tracks would take longer
+than indexing them. Each ``add`` writes only the new tracks' postings as a new segment (and
+flushes a segment every ``FLUSH_POSTINGS`` while indexing, so memory stays bounded); when
+there are more than ``MAX_SEGMENTS`` the smallest are merged into one, which also drops the
+postings of removed or re-indexed tracks.
+
+Segment layout (one folder): ``offsets.npy`` (uint32, 2**22 + 1: postings of hash ``h`` are
+``offsets[h]:offsets[h+1]``), ``postings.npy`` (uint64, one word per posting: track id,
+anchor frame, triplet span in 1/8 frame, anchor bin in 1/4 bin) and ``tracks.npy`` (the
+track ids it holds). Opening is ``np.load(mmap_mode="r")``: instant whatever the size; a
+lookup reads only the postings of the hashes asked for, so its cost grows with the postings
+per hash, not with the library (the 22-bit hash keeps those few).
+
+Which segment is live for a track: the newest one that holds it (a re-indexed track is
+written again; its older postings are dead and skipped, then dropped by the next merge).
+``index2/segments.json`` lists the segments in order; it is replaced atomically, so a reader
+sees either the old list or the new one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cuesheet_app.identify.local.triplets import FORMAT, HASH_BITS, Triplets
+from cuesheet_app.storage.atomic import atomic_write_bytes
+
+N_HASHES = 1 << HASH_BITS
+MAX_SEGMENTS = 6
+FLUSH_POSTINGS = 12_000_000  # ~100 MB of postings per segment written while indexing
+MAX_POSTINGS = 3000  # postings of one hash in one segment beyond which it says too little
+_T_SHIFT, _TRACK_SHIFT = 20, 37
+_SPAN_Q, _F_Q = 8.0, 4.0
+
+
+def pack(track_id: int, tr: Triplets) -> np.ndarray:
+    """Postings of one track: track << 37 | anchor frame << 20 | span*8 << 10 | bin*4."""
+    t = np.clip(np.rint(tr.t1), 0, (1 << 17) - 1).astype(np.uint64)
+    s = np.clip(np.rint(tr.span * _SPAN_Q), 0, 1023).astype(np.uint64)
+    f = np.clip(np.rint(tr.f1 * _F_Q), 0, 1023).astype(np.uint64)
+    return (np.uint64(track_id) << np.uint64(_TRACK_SHIFT)) | (t << np.uint64(_T_SHIFT)) \
+        | (s << np.uint64(10)) | f
+
+
+@dataclass
+class Hits:
+    """Query triplet index, track, reference anchor frame, span and anchor bin per hit."""
+
+    query: np.ndarray  # int64 index into the query triplets
+    tracks: np.ndarray  # int64
+    t1: np.ndarray  # float64
+    span: np.ndarray  # float64
+    f1: np.ndarray  # float64
+
+    @classmethod
+    def empty(cls) -> Hits:
+        z = np.zeros(0, np.int64)
+        zf = np.zeros(0)
+        return cls(z, z, zf, zf, zf)
+
+
+class Segment:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.offsets = np.load(folder / "offsets.npy", mmap_mode="r")
+        self.postings = np.load(folder / "postings.npy", mmap_mode="r")
+        self.track_ids = np.load(folder / "tracks.npy")
+
+    @property
+    def size(self) -> int:
+        return int(self.postings.size)
+
+    def lookup(self, hashes: np.ndarray, query_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(query index, posting word) for every posting of the given hashes."""
+        starts = np.asarray(self.offsets[hashes]).astype(np.int64)
+        counts = np.asarray(self.offsets[hashes + 1]).astype(np.int64) - starts
+        counts[counts > MAX_POSTINGS] = 0
+        total = int(counts.sum())
+        if total == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+        first = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        idx = first + np.arange(total)
+        order = np.argsort(idx, kind="stable")  # read the memory map front to back
+        words = np.empty(total, np.uint64)
+        words[order] = np.asarray(self.postings[idx[order]])
+        return np.repeat(query_idx, counts), words
+
+
+def write_segment(folder: Path, parts: list[tuple[int, Triplets]]) -> int:
+    """Write one segment of ``parts`` = [(track id, triplets)] into a new folder; its postings."""
+    hashes = np.concatenate([tr.hashes for _, tr in parts]) if parts else np.zeros(0, np.uint32)
+    words = np.concatenate([pack(tid, tr) for tid, tr in parts]) if parts else np.zeros(0, np.uint64)
+    return _write(folder, hashes, words, np.array(sorted({tid for tid, _ in parts}), np.int64))
+
+
+def _write(folder: Path, hashes: np.ndarray, words: np.ndarray, track_ids: np.ndarray) -> int:
+    order = np.argsort(hashes, kind="stable")
+    counts = np.bincount(hashes, minlength=N_HASHES)
+    offsets = np.zeros(N_HASHES + 1, np.uint32 if words.size < (1 << 32) else np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    np.save(tmp / "offsets.npy", offsets)
+    np.save(tmp / "postings.npy", words[order])
+    np.save(tmp / "tracks.npy", track_ids)
+    tmp.rename(folder)
+    return int(words.size)
+
+
+class SegmentedIndex:
+    """All live segments of a library, looked up together."""
+
+    def __init__(self, folder: Path, live_tracks: set[int] | None = None) -> None:
+        self.folder = folder
+        manifest = read_manifest(folder)
+        self.segments = [Segment(folder / s["name"]) for s in manifest.get("segments", [])]
+        top = max([int(s.track_ids.max(initial=0)) for s in self.segments] + [0])
+        # the newest segment holding a track is its live one
+        self.live = np.full(top + 1, -1, np.int64)
+        for i, seg in enumerate(self.segments):
+            self.live[seg.track_ids] = i
+        if live_tracks is not None:
+            keep = np.zeros(top + 1, bool)
+            ids = np.array([t for t in live_tracks if t <= top], np.int64)
+            keep[ids] = True
+            self.live[~keep] = -1
+
+    @property
+    def size(self) -> int:
+        return sum(s.size for s in self.segments)
+
+    def lookup(self, hashes: np.ndarray, query_idx: np.ndarray) -> Hits:
+        out_q, out_w = [], []
+        for i, seg in enumerate(self.segments):
+            q, w = seg.lookup(hashes, query_idx)
+            if w.size:
+                tr = (w >> np.uint64(_TRACK_SHIFT)).astype(np.int64)
+                ok = self.live[np.minimum(tr, self.live.size - 1)] == i
+                out_q.append(q[ok])
+                out_w.append(w[ok])
+        if not out_w:
+            return Hits.empty()
+        w = np.concatenate(out_w)
+        return Hits(query=np.concatenate(out_q),
+                    tracks=(w >> np.uint64(_TRACK_SHIFT)).astype(np.int64),
+                    t1=((w >> np.uint64(_T_SHIFT)) & np.uint64((1 << 17) - 1)).astype(np.float64),
+                    span=((w >> np.uint64(10)) & np.uint64(1023)).astype(np.float64) / _SPAN_Q,
+                    f1=(w & np.uint64(1023)).astype(np.float64) / _F_Q)
+
+
+def read_manifest(folder: Path) -> dict:
+    try:
+        data = json.loads((folder / "segments.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"format": FORMAT, "segments": []}
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return {"format": FORMAT, "segments": []}
+    return data
+
+
+def _save_manifest(folder: Path, segments: list[dict]) -> None:
+    atomic_write_bytes(folder / "segments.json",
+                       json.dumps({"format": FORMAT, "segments": segments}, indent=1).encode())
+
+
+def append_segment(folder: Path, parts: list[tuple[int, Triplets]]) -> None:
+    """Add one segment holding ``parts`` (new or re-indexed tracks) to the index."""
+    if not parts:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"seg-{uuid.uuid4().hex[:12]}"
+    n = write_segment(folder / name, parts)
+    manifest = read_manifest(folder)
+    segments = manifest["segments"] + [{"name": name, "postings": n, "tracks": len(parts)}]
+    _save_manifest(folder, segments)
+
+
+def retire_tracks(folder: Path, track_ids: set[int]) -> None:
+    """Nothing to rewrite: removed tracks are skipped at lookup (the library's track list is
+    the truth) and their postings dropped at the next merge."""
+
+
+def merge_segments(folder: Path, live_tracks: set[int], max_segments: int = MAX_SEGMENTS,
+                   everything: bool = False) -> int:
+    """Merge the smallest segments until at most ``max_segments`` remain (or all of them into
+    one with ``everything``), dropping dead postings. Returns how many segments were merged."""
+    manifest = read_manifest(folder)
+    segs = manifest["segments"]
+    if len(segs) <= (1 if everything else max_segments):
+        return 0
+    index = SegmentedIndex(folder, live_tracks)
+    by_size = sorted(range(len(segs)), key=lambda i: segs[i]["postings"])
+    chosen = sorted(by_size if everything else by_size[:len(segs) - max_segments + 1])
+    hashes_l, words_l, tracks_l = [], [], []
+    for i in chosen:
+        seg = index.segments[i]
+        counts = np.diff(np.asarray(seg.offsets).astype(np.int64))
+        h = np.repeat(np.arange(N_HASHES, dtype=np.uint32), counts)
+        w = np.asarray(seg.postings)
+        tr = (w >> np.uint64(_TRACK_SHIFT)).astype(np.int64)
+        ok = index.live[np.minimum(tr, index.live.size - 1)] == i
+        hashes_l.append(h[ok])
+        words_l.append(w[ok])
+        tracks_l.append(np.unique(tr[ok]))
+    name = f"seg-{uuid.uuid4().hex[:12]}"
+    n = _write(folder / name, np.concatenate(hashes_l), np.concatenate(words_l),
+               np.unique(np.concatenate(tracks_l)))
+    del index, hashes_l, words_l
+    # the merged segment takes the place of the newest one it replaces, so liveness (newest
+    # wins) is unchanged for tracks also held by later segments
+    keep = [s for i, s in enumerate(segs) if i not in chosen]
+    pos = sum(1 for i in range(len(segs)) if i not in chosen and i < max(chosen))
+    merged = {"name": name, "postings": n, "tracks": int(sum(t.size for t in tracks_l))}
+    keep.insert(pos, merged)
+    _save_manifest(folder, keep)
+    for i in chosen:
+        shutil.rmtree(folder / segs[i]["name"], ignore_errors=True)
+    return len(chosen)
+
+
+def index_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.glob("seg-*/*.npy")) if folder.exists() else 0

@@ -1,0 +1,204 @@
+"""Engine v2: speed/tempo-changed excerpts, decoys, the format upgrade, incremental segments."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from av.filter import Graph
+
+from cuesheet_app.identify.base import IdentifyRequest, Progress
+from cuesheet_app.identify.local.engine import LocalEngine
+from cuesheet_app.identify.local.library import Library
+from cuesheet_app.identify.local.segment_index import read_manifest
+from tests.audio_fixtures import silence, write_wav
+from tests.cli_helpers import run_cli
+from tests.local_media import synth_music
+
+RATE = 22050
+
+
+def speed_change(x: np.ndarray, factor: float) -> np.ndarray:
+    """Played ``factor`` times faster: time and pitch scaled together (a 24 fps film at 25)."""
+    n = int(round(x.size / factor))
+    return np.interp(np.arange(n) * factor, np.arange(x.size), x)
+
+
+def tempo_change(x: np.ndarray, factor: float, rate: int = RATE) -> np.ndarray:
+    """Faster by ``factor`` with the pitch kept: FFmpeg's ``atempo`` filter (WSOLA), as an
+    editor's tool would do it, through PyAV's filter graph."""
+    graph = Graph()
+    src = graph.add_abuffer(format="flt", sample_rate=rate, layout="mono", channels=1)
+    tempo = graph.add("atempo", str(factor))
+    sink = graph.add("abuffersink")
+    src.link_to(tempo)
+    tempo.link_to(sink)
+    graph.configure()
+    out: list[np.ndarray] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                out.append(graph.pull().to_ndarray().ravel())
+            except (av.BlockingIOError, av.EOFError):
+                return
+
+    step = rate // 10
+    for i in range(0, x.size, step):
+        frame = av.AudioFrame.from_ndarray(x[None, i:i + step].astype(np.float32), format="flt", layout="mono")
+        frame.sample_rate, frame.pts = rate, i
+        graph.push(frame)
+        drain()
+    graph.push(None)
+    drain()
+    return np.concatenate(out).astype(np.float64)
+
+
+def _identified(library: Path, episode: Path) -> list:
+    doc = LocalEngine(library).identify(IdentifyRequest(media_path=episode))
+    return [e for e in doc.events if e.music_identified]
+
+
+@pytest.fixture(scope="module")
+def speed_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("speed-lib")
+    refs = root / "refs"
+    refs.mkdir()
+    for i in range(3):
+        write_wav(refs / f"track{i}.wav", synth_music(30.0, seed=40 + i))
+    Library(root / "lib").add([refs], workers=1)
+    return root / "lib"
+
+
+def test_speed_25_24_and_tempo_1_03_are_identified_with_their_ratio(tmp_path: Path, speed_library: Path) -> None:
+    a = speed_change(synth_music(30.0, seed=40)[4 * RATE:22 * RATE], 25 / 24)  # ~17.3 s
+    b = tempo_change(synth_music(30.0, seed=41)[3 * RATE:21 * RATE], 1.03)  # ~17.5 s
+    episode = write_wav(tmp_path / "ep.wav", np.concatenate([silence(2.0), a * 0.8, silence(3.0), b * 0.8,
+                                                            silence(2.0)]))
+    events = _identified(speed_library, episode)
+    by_file = {e.extra["reference_file"]: e for e in events}
+    assert set(by_file) == {"track0.wav", "track1.wav"}
+    ea, eb = by_file["track0.wav"], by_file["track1.wav"]
+    assert ea.extra["speed_ratio"] == pytest.approx(25 / 24, abs=0.004)
+    assert ea.extra["pitch_ratio"] == pytest.approx(25 / 24, abs=0.01)  # a speed change
+    assert eb.extra["speed_ratio"] == pytest.approx(1.03, abs=0.004)
+    assert eb.extra["pitch_ratio"] == pytest.approx(1.0, abs=0.01)  # a tempo change
+    # boundaries and the reference position follow the ratio model
+    assert float(ea.start) == pytest.approx(2.0, abs=0.5)
+    assert float(ea.end) == pytest.approx(2.0 + a.size / RATE, abs=0.5)
+    assert ea.extra["track_offset_s"] == pytest.approx(4.0, abs=0.5)
+    assert float(eb.start) == pytest.approx(2.0 + a.size / RATE + 3.0, abs=0.5)
+    assert eb.extra["track_offset_s"] == pytest.approx(3.0, abs=0.5)
+    # unchanged music still comes from the landmark pairs, with ratio 1
+    plain = write_wav(tmp_path / "plain.wav", np.concatenate([silence(1.0), synth_music(30.0, seed=42)[RATE:15 * RATE]]))
+    [e] = _identified(speed_library, plain)
+    assert e.extra["reference_file"] == "track2.wav" and e.extra["speed_ratio"] == 1.0
+
+
+def test_decoy_heavy_library_gives_no_wrong_id(tmp_path: Path) -> None:
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    n = 200
+    for i in range(n):  # generated tracks: different music, one tempo, key and melody each
+        write_wav(refs / f"decoy{i:03d}.wav", synth_music(5.0, seed=1000 + i), rate=11025)
+    write_wav(refs / "own.wav", synth_music(30.0, seed=777), rate=11025)
+    lib = Library(tmp_path / "lib")
+    lib.add([refs])
+    assert lib.stats().tracks == n + 1
+    # music that is not in the library (other seeds), changed in speed and tempo, plus one
+    # library excerpt at 24/25
+    pieces = [silence(1.0)]
+    for seed in (5000, 5001, 5002):
+        pieces += [speed_change(synth_music(12.0, seed=seed), 25 / 24) * 0.8, silence(1.0)]
+        pieces += [tempo_change(synth_music(12.0, seed=seed + 10), 0.95) * 0.8, silence(1.0)]
+    pieces += [speed_change(synth_music(30.0, seed=777)[5 * RATE:20 * RATE], 24 / 25) * 0.8, silence(1.0)]
+    episode = write_wav(tmp_path / "ep.wav", np.concatenate(pieces))
+    events = _identified(tmp_path / "lib", episode)
+    assert [e.extra["reference_file"] for e in events] == ["own.wav"]
+    assert events[0].extra["speed_ratio"] == pytest.approx(24 / 25, abs=0.005)
+
+
+def _downgrade_to_format_1(lib: Path) -> None:
+    """What today's version (format 1) leaves on disk: library.json format 1, fingerprint
+    files with landmark pairs only, no triplet index."""
+    manifest = json.loads((lib / "library.json").read_text())
+    manifest["format"] = 1
+    (lib / "library.json").write_text(json.dumps(manifest))
+    for fp in (lib / "fp").glob("*.npz"):
+        with np.load(fp) as z:
+            hashes, frames = z["hashes"], z["frames"]
+        np.savez(fp, hashes=hashes, frames=frames)
+    import shutil
+    shutil.rmtree(lib / "index2")
+
+
+def test_old_format_library_is_recognised_and_upgraded_with_progress(tmp_path: Path) -> None:
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    for i in range(2):
+        write_wav(refs / f"t{i}.wav", synth_music(24.0, seed=70 + i))
+    lib = Library(tmp_path / "lib")
+    lib.add([refs], workers=1)
+    _downgrade_to_format_1(tmp_path / "lib")
+    stats = lib.stats()
+    assert stats.format == 1 and stats.upgrade_needed and stats.tracks == 2
+    # the engine upgrades it (with progress) before identifying, and then finds a sped-up excerpt
+    ep = write_wav(tmp_path / "ep.wav", np.concatenate(
+        [silence(1.0), speed_change(synth_music(24.0, seed=71)[2 * RATE:20 * RATE], 25 / 24)]))
+    seen: list[Progress] = []
+    doc = LocalEngine(tmp_path / "lib").identify(IdentifyRequest(media_path=ep), progress=seen.append)
+    phases = [p.phase for p in seen]
+    assert "Upgrading library" in phases
+    assert any(p.phase == "Upgrading library" and p.fraction == 1.0 for p in seen)
+    [e] = [e for e in doc.events if e.music_identified]
+    assert e.extra["reference_file"] == "t1.wav"
+    assert e.extra["speed_ratio"] == pytest.approx(25 / 24, abs=0.005)
+    stats = lib.stats()
+    assert stats.format == 2 and not stats.upgrade_needed and stats.segments >= 1
+
+
+def test_incremental_add_appends_a_segment_and_leaves_the_others(tmp_path: Path) -> None:
+    refs1, refs2 = tmp_path / "a", tmp_path / "b"
+    refs1.mkdir()
+    refs2.mkdir()
+    for i in range(2):
+        write_wav(refs1 / f"a{i}.wav", synth_music(16.0, seed=80 + i))
+    write_wav(refs2 / "b0.wav", synth_music(16.0, seed=90))
+    lib = Library(tmp_path / "lib")
+    lib.add([refs1], workers=1)
+    first = read_manifest(tmp_path / "lib" / "index2")["segments"]
+    assert len(first) == 1
+    seg_dir = tmp_path / "lib" / "index2" / first[0]["name"]
+    before = {p.name: p.stat().st_mtime_ns for p in seg_dir.iterdir()}
+    lib.add([refs2], workers=1)
+    second = read_manifest(tmp_path / "lib" / "index2")["segments"]
+    assert [s["name"] for s in second[:1]] == [first[0]["name"]] and len(second) == 2
+    assert second[1]["tracks"] == 1  # only the new track was written
+    assert {p.name: p.stat().st_mtime_ns for p in seg_dir.iterdir()} == before  # untouched
+    # all three are found, the new one included
+    ep = write_wav(tmp_path / "ep.wav", np.concatenate(
+        [silence(1.0), speed_change(synth_music(16.0, seed=90)[RATE:14 * RATE], 1.02)]))
+    [e] = _identified(tmp_path / "lib", ep)
+    assert e.extra["reference_file"] == "b0.wav"
+    # a re-indexed track lives in the newest segment; removal hides it without a rewrite
+    lib.remove([refs2 / "b0.wav"])
+    assert _identified(tmp_path / "lib", ep) == []
+
+
+def test_cli_shows_the_format_and_upgrades(tmp_path: Path) -> None:
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    for i in range(2):
+        write_wav(refs / f"t{i}.wav", synth_music(12.0, seed=60 + i))
+    Library(tmp_path / "lib").add([refs], workers=1)
+    _downgrade_to_format_1(tmp_path / "lib")
+    lib = str(tmp_path / "lib")
+    stats = run_cli("library", "stats", "--library", lib)
+    assert stats.returncode == 0 and "format 1" in stats.stdout and "library upgrade" in stats.stdout
+    up = run_cli("library", "upgrade", "--library", lib)
+    assert up.returncode == 0 and "2 track(s) re-indexed" in up.stdout
+    stats = run_cli("library", "stats", "--library", lib, "--json")
+    assert json.loads(stats.stdout)["format"] == 2
