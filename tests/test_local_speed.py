@@ -104,7 +104,7 @@ def test_decoy_heavy_library_gives_no_wrong_id(tmp_path: Path) -> None:
     n = 200
     for i in range(n):  # generated tracks: different music, one tempo, key and melody each
         write_wav(refs / f"decoy{i:03d}.wav", synth_music(5.0, seed=1000 + i), rate=11025)
-    write_wav(refs / "own.wav", synth_music(30.0, seed=777), rate=11025)
+    write_wav(refs / "own.wav", synth_music(30.0, seed=777))  # the episode below uses this rate
     lib = Library(tmp_path / "lib")
     lib.add([refs])
     assert lib.stats().tracks == n + 1

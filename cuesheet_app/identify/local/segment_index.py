@@ -184,11 +184,6 @@ def append_segment(folder: Path, parts: list[tuple[int, Triplets]]) -> None:
     _save_manifest(folder, segments)
 
 
-def retire_tracks(folder: Path, track_ids: set[int]) -> None:
-    """Nothing to rewrite: removed tracks are skipped at lookup (the library's track list is
-    the truth) and their postings dropped at the next merge."""
-
-
 def merge_segments(folder: Path, live_tracks: set[int], max_segments: int = MAX_SEGMENTS,
                    everything: bool = False) -> int:
     """Merge the smallest segments until at most ``max_segments`` remain (or all of them into
