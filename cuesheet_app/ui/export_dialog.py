@@ -242,7 +242,7 @@ class ExportDialog(QDialog):
         for f in self._findings:
             item = QListWidgetItem(f"{'Error' if f.severity is Severity.ERROR else 'Warning'}: {f.message}")
             item.setData(Qt.ItemDataRole.UserRole, f.cue_id)
-            item.setToolTip(f.field or "")
+            item.setToolTip(item.text() + (f"\n({f.field})" if f.field else ""))  # whole, however narrow
             if f.severity is Severity.ERROR:
                 item.setForeground(Qt.GlobalColor.darkRed)
             self.findings_list.addItem(item)
