@@ -229,6 +229,7 @@ class EditorArea(QWidget):
         self.timeline.snapping = settings.snapping
         before = self.model.time_display
         self.model.set_time_display(tc.time_display(settings.time_display))
+        self.timeline.time_display = self.model.time_display
         if self.model.time_display is not before:
             self._size_time_columns()
         self.action("view.snapping").setChecked(settings.snapping)

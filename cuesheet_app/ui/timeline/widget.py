@@ -150,6 +150,7 @@ class TimelineWidget(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.snapping = True
+        self.time_display = tc.TimeDisplay.TIMECODE  # block tooltips read like the cue table (Settings)
         self.peaks: Any = None
         self.seconds_per_pixel = 0.5
         self.x0_s = 0.0  # seconds at the left edge
@@ -780,9 +781,16 @@ class TimelineWidget(QWidget):
             self.setCursor(Qt.CursorShape.CrossCursor)
         if cue is not None:
             conf = _confidence(cue)
+            sheet, shown = self.doc.sheet, self.time_display
+            if shown is tc.TimeDisplay.TIMECODE:
+                start, end = sheet.timecode_at(cue.start), sheet.timecode_at(cue.end)
+            else:
+                offset = sheet.program_offset_frames()
+                start = tc.format_length(cue.start - offset, sheet.rate, shown)
+                end = tc.format_length(cue.end - offset, sheet.rate, shown)
             self.setToolTip(
                 f"{cue.cue_number or cue.seq}  {cue.title}\n"
-                f"{self.doc.sheet.timecode_at(cue.start)} – {self.doc.sheet.timecode_at(cue.end)}"
+                f"{start} – {end}  ({tc.format_length(cue.duration, sheet.rate, shown)} {shown.hint})"
                 + (f"\nconfidence {round(conf * 100)} %" if conf is not None else "")
                 + ("" if cue.active else "\ninactive")
             )
