@@ -80,11 +80,15 @@ def pg_server():
     from tests.pg_server import PgServer
 
     server = PgServer().start()
-    yield server
-    from cuesheet_app.rights.pg_backend import close_pools
+    try:
+        yield server
+    finally:
+        from cuesheet_app.rights.pg_backend import close_pools
 
-    close_pools()
-    server.remove()
+        try:
+            close_pools()
+        finally:
+            server.remove()
 
 
 @pytest.fixture

@@ -72,6 +72,8 @@ class PgServer:
         return subprocess.run(cmd, check=check, capture_output=True, text=True, cwd="/")
 
     def start(self) -> PgServer:
+        remove_orphans(self.bin)
+        (self.root / "owner.pid").write_text(str(os.getpid()))
         pwfile = self.root / "pw"
         pwfile.write_text(self.super_password + "\n")
         if self.user:
@@ -143,6 +145,28 @@ class PgServer:
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def remove_orphans(bin_dir: Path) -> None:
+    """Stop and delete servers whose test process died without tearing them down (killed by a
+    timeout, Ctrl+C twice): each records its owner's pid; only dead owners' servers are touched."""
+    for root in Path(tempfile.gettempdir()).glob("cuesheet-pg-*"):
+        try:
+            owner = int((root / "owner.pid").read_text())
+        except (OSError, ValueError):
+            continue  # not ours to judge
+        try:
+            os.kill(owner, 0)
+            continue  # still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        cmd = [str(bin_dir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "-w", "stop"]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        subprocess.run(cmd, capture_output=True, cwd="/")
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _has_c_utf8() -> bool:
