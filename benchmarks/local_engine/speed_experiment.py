@@ -97,6 +97,22 @@ def query_triplets(signal: np.ndarray) -> Triplets:
     return Triplets(*(np.concatenate([getattr(p, k) for p in parts])[o] for k in ("hashes", "t1", "span", "f1")))
 
 
+class _Found:
+    def __init__(self, track_id: int, start_frame: int, end_frame: int, ratio: float) -> None:
+        self.track_id, self.start_frame, self.end_frame, self.ratio = track_id, start_frame, end_frame, ratio
+
+
+def write_pcm(path: Path, x: np.ndarray) -> Path:
+    import wave
+    pcm = (np.clip(x / max(1e-9, float(np.abs(x).max())) * 0.9, -1, 1) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(pcm.tobytes())
+    return path
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("music", type=Path)
@@ -105,6 +121,9 @@ def main() -> None:
     ap.add_argument("--db", type=float, nargs="*", default=[0.0])
     ap.add_argument("--excerpt", type=float, default=12.0)
     ap.add_argument("--conditions", type=int, default=len(CONDITIONS))
+    ap.add_argument("--min-hits", type=int, default=None, help="v2 only: min_window_hits and min_slice_hits")
+    ap.add_argument("--engine", action="store_true",
+                    help="run the whole LocalEngine (pairs first, then triplets) on a Library")
     args = ap.parse_args()
     files = sorted(p for p in args.music.rglob("*") if p.suffix in (".ogg", ".wav", ".flac", ".mp3"))
     rng = np.random.default_rng(7)
@@ -130,6 +149,16 @@ def main() -> None:
         parts.append((1000 + j, tr))
         seconds += x.size / RATE
     append_segment(tmp / "index", parts)
+    engine = None
+    if args.engine:
+        from cuesheet_app.identify.local.engine import LocalEngine
+        refs = tmp / "refs"
+        refs.mkdir()
+        for tid, x in audio.items():
+            write_pcm(refs / f"{tid}.wav", x)
+        from cuesheet_app.identify.local.library import Library
+        Library(tmp / "lib").add([refs])
+        engine = LocalEngine(tmp / "lib")
     dt = time.time() - t0
     n_post = sum(p[1].size for p in parts)
     print(f"library {len(parts)} tracks, {seconds / 3600:.2f} h, {n_post} postings "
@@ -156,8 +185,19 @@ def main() -> None:
             rms_m = np.sqrt(np.mean(music[music != 0] ** 2))
             episode = music / rms_m * rms_s * 10 ** (db / 20) + s
             t0 = time.time()
-            tr = query_triplets(episode)
-            matches = match_episode_v2(index, tr, MatchParams())
+            if engine is not None:
+                from cuesheet_app.identify.base import IdentifyRequest
+                wav = write_pcm(tmp / "episode.wav", episode)
+                doc = engine.identify(IdentifyRequest(media_path=wav))
+                matches = [_Found(int(Path(e.extra["reference_file"]).stem), int(float(e.start) / FRAME_S),
+                                  int(float(e.end) / FRAME_S), float(e.extra.get("speed_ratio", 1.0)))
+                           for e in doc.events if e.music_identified]
+                tr = Triplets.empty()
+            else:
+                tr = query_triplets(episode)
+                mp = MatchParams() if args.min_hits is None else MatchParams(
+                    min_window_hits=args.min_hits, min_slice_hits=args.min_hits - 1)
+                matches = match_episode_v2(index, tr, mp)
             el = time.time() - t0
             ok, wrong, errs = 0, 0, []
             for m in matches:

@@ -31,6 +31,7 @@ from cuesheet_app.identify.local.triplets import (
 
 MIN_REGION_S = 3.0  # unidentified detected music shorter than this is not searched
 PAD_S = 1.5  # searched this far around it (detection edges under dialogue are approximate)
+BATCH_S = 300.0  # query triplets are formed and matched for this much region audio at a time
 
 
 def _subtract(spans: list[tuple[int, int]], cuts: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -118,7 +119,16 @@ def speed_matches(index: SegmentedIndex, collectors: list[TripletCollector], seg
     regions = unidentified_regions(segments, steady)
     if not regions or index.size == 0:
         return matches
-    found = match_episode_v2(index, region_triplets(collectors, regions), params, cancel=cancel)
+    # regions in batches of at most BATCH_S of audio: the query triplets of a 2-hour episode
+    # of unidentified music would otherwise be held all at once (a region is never split)
+    found: list[TrackMatch] = []
+    batch: list[tuple[int, int]] = []
+    limit = int(round(BATCH_S / FRAME_S))
+    for k, region in enumerate(regions):
+        batch.append(region)
+        if sum(b - a for a, b in batch) >= limit or k == len(regions) - 1:
+            found += match_episode_v2(index, region_triplets(collectors, batch), params, cancel=cancel)
+            batch = []
     replaced = [d for d in drift if any(f.track_id == d.track_id and f.start_frame < d.end_frame
                                         and d.start_frame < f.end_frame for f in found)]
     kept = steady + [d for d in drift if all(d is not r for r in replaced)]
