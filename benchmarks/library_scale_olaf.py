@@ -14,7 +14,8 @@ two-step parallel path (``olaf cache --threads 2`` then ``olaf store_cached``). 
 prints fragment-relative times without saying which fragment a line belongs to, so it cannot
 be scored; the whole-episode query reports episode times, and we raise its ``max_results``
 from 50 to 1,000 (a 60-minute episode holds about 100 excerpts; everything else is Olaf's
-default configuration). Each reported match becomes an identification from its query start to
+default configuration; ``skip_duplicates`` is off because its check opens the database
+read-only before ``store_cached`` has created it, and fails on an empty one). Each reported match becomes an identification from its query start to
 its stop, scored by the same rules as our engine.
 """
 
@@ -36,7 +37,7 @@ def _run(binary: Path, home: Path, args: list[str], out: Path | None = None) -> 
         (home / ".olaf" / "db").mkdir(exist_ok=True)
         (home / ".olaf" / "cache").mkdir(exist_ok=True)
         config.write_text(json.dumps({"db_folder": f"{home}/.olaf/db/", "cache_folder": f"{home}/.olaf/cache/",
-                                      "max_results": 1000}))
+                                      "max_results": 1000, "skip_duplicates": False}))
     with open(out, "w") if out else open(os.devnull, "w") as sink:
         proc = subprocess.Popen([str(binary), *args], env=env, stdout=sink, stderr=subprocess.DEVNULL,
                                 cwd=home)
