@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from cuesheet_app.rights.errors import CatalogueError
+from cuesheet_app.settings.secrets import without_password
 
 ENV_VAR = "CUESHEET_CATALOGUE_URL"
 _SCHEMES = ("postgresql://", "postgres://")
@@ -113,11 +114,3 @@ def settings_location(settings: object, explicit: str | None = None, strict: boo
         return settings.catalogue()  # type: ignore[attr-defined]
 
 
-def without_password(url: str) -> str:
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "password"])
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

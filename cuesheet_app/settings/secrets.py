@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 log = logging.getLogger(__name__)
 SERVICE = "cuesheet-audioshake"
@@ -45,3 +46,17 @@ def redact(text: str, secret: str | None = None) -> str:
     if secret and len(secret) >= 4:
         text = text.replace(secret, "***")
     return text
+
+
+def without_password(url: str) -> str:
+    """The URL with any password removed (userinfo and ``password=`` query): a password never
+    reaches a settings file or a message; the keyring or libpq's own places hold it."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "password"])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

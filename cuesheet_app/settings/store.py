@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cuesheet_app.settings import paths
+from cuesheet_app.settings.secrets import without_password
 from cuesheet_app.storage.atomic import atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -94,20 +95,5 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     path = path or settings_path()
     paths.ensure(path.parent)
     doc = {"settings_version": SETTINGS_VERSION, **asdict(settings)}
-    doc["catalogue_url"] = _without_password(settings.catalogue_url)
+    doc["catalogue_url"] = without_password(settings.catalogue_url)
     atomic_write_bytes(path, json.dumps(doc, indent=2).encode("utf-8"))
-
-
-def _without_password(url: str) -> str:
-    """A password never reaches the settings file: the keyring or libpq's own places hold it."""
-    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-    if not url:
-        return url
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "password"])
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

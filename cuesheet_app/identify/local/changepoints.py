@@ -150,16 +150,6 @@ def _chroma_profile(chroma: np.ndarray, smooth: int = 5) -> np.ndarray:
     return pooled / (pooled.sum(axis=1, keepdims=True) + 1.0)
 
 
-def _chroma_profile(chroma: np.ndarray, smooth: int = 5) -> np.ndarray:
-    """Per-block pitch-class shares, pooled over ``smooth`` blocks (a few peaks a block)."""
-    c = np.cumsum(np.vstack([np.zeros((1, 12)), chroma.astype(np.float64)]), axis=0)
-    n = chroma.shape[0]
-    i = np.arange(n)
-    lo, hi = np.maximum(0, i - smooth // 2), np.minimum(n, i + smooth // 2 + 1)
-    pooled = c[hi] - c[lo]
-    return pooled / (pooled.sum(axis=1, keepdims=True) + 1.0)
-
-
 def _amplitudes(feats: np.ndarray) -> np.ndarray:
     """Band and overall amplitudes (not logs), each in units of its spread over the segment.
 
