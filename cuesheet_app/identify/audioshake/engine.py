@@ -55,7 +55,7 @@ from cuesheet_app.identify.base import (
 from cuesheet_app.media.errors import MediaError
 from cuesheet_app.media.extract import plan_upload
 from cuesheet_app.media.identity import content_hash
-from cuesheet_app.media.probe import probe
+from cuesheet_app.media.probe import MediaInfo, probe
 from cuesheet_app.settings.secrets import get_api_key, redact
 from cuesheet_app.settings.store import Settings
 
@@ -221,7 +221,7 @@ class AudioShakeEngine:
             self._forget(state, "asset_id", "asset_uploaded_at")
             asset_id = None
         model = self._check_access(client)
-        self._check_limits_and_cost(model, media)
+        info = self._check_limits_and_cost(model, media)
         if asset_id:
             try:
                 return self._create_task(client, str(asset_id), media, state)
@@ -230,7 +230,7 @@ class AudioShakeEngine:
                     raise
                 log.info("AudioShake: stored asset is gone (%s); uploading again", exc)
                 self._forget(state, "asset_id", "asset_uploaded_at")
-        asset = self._upload(client, media, request, progress, cancel, model)
+        asset = self._upload(client, media, request, progress, cancel, model, info)
         state["asset_id"] = str(asset["id"])
         state["asset_uploaded_at"] = self.clock()
         self._save()
@@ -247,12 +247,15 @@ class AudioShakeEngine:
             )
         return model
 
-    def _check_limits_and_cost(self, model: ModelInfo, media: Path) -> None:
-        """Refuse what the model cannot take, and ask about the cost, before anything goes up."""
+    def _check_limits_and_cost(self, model: ModelInfo, media: Path) -> MediaInfo:
+        """Refuse what the model cannot take, and ask about the cost, before anything goes up.
+
+        Returns the probe, which the upload plan reuses rather than opening the file again."""
         try:
-            seconds = float(probe(media).duration_s)
+            info = probe(media)
         except MediaError as exc:
             raise IdentificationError(str(exc)) from None
+        seconds = float(info.duration_s)
         problem = limit_problem(model, media.name, seconds)
         if problem:
             raise OverLimitError(problem)
@@ -261,14 +264,17 @@ class AudioShakeEngine:
         if self.confirm_cost is not None and not self.confirm_cost(estimate):
             raise CostDeclined(f"{media.name}: not sent to AudioShake (the estimated cost was declined). "
                                "Nothing was uploaded.")
+        return info
 
     def _upload(self, client: AudioShakeClient, media: Path, request: IdentifyRequest,
-                progress: ProgressCallback, cancel: CancelToken, model: ModelInfo) -> dict[str, Any]:
+                progress: ProgressCallback, cancel: CancelToken, model: ModelInfo,
+                info: MediaInfo) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="cuesheet-audioshake-") as work:
             plan = plan_upload(
                 media, Path(work), request.audio_stream,
                 report=lambda f: progress(Progress(PREPARING, f, "extracting audio")),
                 check=cancel.raise_if_cancelled,
+                info=info,
                 accepted=model.input_formats,  # the model's own list; None: the built-in rules
             )
             if plan.extracted:
