@@ -81,6 +81,7 @@ SPLIT_SEED = 7  # the local-engine benchmark's split of its real tracks
 def fetch(packages: list[str], root: Path) -> None:
     """``apt-get download`` + ``dpkg-deb -x`` into ``root`` (the Debian client only)."""
     bd.DEBS.mkdir(parents=True, exist_ok=True)
+    root.mkdir(parents=True, exist_ok=True)  # dpkg-deb -x fails when the parent is missing
     for pkg in packages:
         target = root / pkg
         if target.exists():
@@ -195,6 +196,7 @@ def index(work: Path, paths: list[str], n: int) -> dict:
         if old.get("engine_commit") == commit:
             return old
     shutil.rmtree(lib_dir, ignore_errors=True)
+    load = os.getloadavg()
     cpu0 = _cpu_s()
     t0 = time.perf_counter()
     report = Library(lib_dir).add(paths)
@@ -203,7 +205,8 @@ def index(work: Path, paths: list[str], n: int) -> dict:
     stats = Library(lib_dir).stats()
     out = {"dir": str(lib_dir), "tracks": stats.tracks, "seconds": stats.total_duration_s,
            "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "failed": len(report.failed), "index_bytes": folder_bytes(lib_dir),
-           "hash_index_bytes": stats.index_bytes, "engine_commit": commit}
+           "hash_index_bytes": stats.index_bytes, "engine_commit": commit,
+           "load": {"start": [round(x, 2) for x in load], "end": [round(x, 2) for x in os.getloadavg()]}}
     stamp.write_text(json.dumps(out, indent=1))
     return out
 
@@ -234,6 +237,7 @@ def run_engine(lib_dir: str, episode: Path, events_out: Path) -> dict:
         f"doc = LocalEngine(Path({lib_dir!r})).identify(IdentifyRequest(media_path=Path({str(episode)!r})))\n"
         f"Path({str(events_out)!r}).write_text(doc.to_json())\n"
     )
+    load = os.getloadavg()
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -242,7 +246,8 @@ def run_engine(lib_dir: str, episode: Path, events_out: Path) -> dict:
     if status != 0:
         raise SystemExit(f"engine failed on {episode} (status {status})")
     return {"wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "load": {"start": [round(x, 2) for x in load], "end": [round(x, 2) for x in os.getloadavg()]}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -282,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         ident = [(e["start_time_s"], e["end_time_s"], by_id.get(int(e.get("reference_id", -1)), "?"),
                   e.get("speed_ratio")) for e in events if e.get("music_identified")]
         s = score(truth, ident)
+        (work / "episodes" / f"missed-{args.tracks}.txt").write_text("\n".join(s["details"].pop("missed")) + "\n")
         hours = idx["seconds"] / 3600
         result.update({
             "reference_hours": round(hours, 2), "index_bytes": idx["index_bytes"], "index_s": idx["wall_s"],
@@ -298,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
                         "real_library_tracks": len(real["library"]), "real_extra_tracks": len(fixed) - len(real["library"]),
                         "decoys": args.tracks - len(fixed), "decoy_seconds": args.decoy_seconds,
                         "engine_commit": idx["engine_commit"],
-                        "machine": f"{os.cpu_count()} cores shared with 8 other engineers' work, "
+                        "load_1_5_15_min": {"index": idx.get("load"), "query": run["load"]},
+                        "machine": f"{os.cpu_count()} cores shared with other engineers' work (see load), "
                                    f"{platform.machine()}, Python {platform.python_version()}"},
         })
     if args.olaf:

@@ -85,12 +85,14 @@ def measure(binary: Path, work: Path, paths: list[str], n: int, episode: Path, t
     else:
         index_s = float(stamp.read_text().split()[0])
     out = home / "query.csv"
+    load = os.getloadavg()
     wall, rss_kb = _run(binary, home, ["query", str(episode)], out)
     idents = parse(out.read_text().splitlines())
     s = score(truth, idents)
+    (home / "missed.txt").write_text("\n".join(s["details"].pop("missed")) + "\n")
     seconds = truth["segments"][-1]["end_s"]
     db_bytes = sum(f.stat().st_size for f in db.rglob("*") if f.is_file())
     return {"query_x_realtime_1_thread": round(seconds / wall, 1), "query_wall_s": round(wall, 2),
             "index_bytes": db_bytes, "index_s": round(index_s, 1), "peak_rss_mb": round(rss_kb / 1024, 1),
             "recall_loud": s["recall_loud"], "recall_m12": s["recall_m12"], "recall_speed": s["recall_speed"],
-            "wrong_ids": s["wrong_ids"], "details": s["details"]}
+            "wrong_ids": s["wrong_ids"], "details": {**s["details"], "query_load_1_5_15_min": [round(x, 2) for x in load]}}

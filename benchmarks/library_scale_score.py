@@ -3,12 +3,20 @@
 An identification is ``(start_s, end_s, track_path, speed_ratio or None)``. A library excerpt
 counts as identified when an identification names its track and overlaps it by min(2 s, half
 the excerpt). An identification is wrong when the block it overlaps most is another library
-track, non-library music or speech.
+track, non-library music or speech. ``details`` lists the wrong identifications and the missed
+excerpts (the harness moves the misses to a file beside the episode: they are for reading, not
+for the results file).
 """
 
 from __future__ import annotations
 
 import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "local_engine"))
+
+from scoring import best_block, covers, wrong_kind  # noqa: E402
 
 Ident = tuple[float, float, str, "float | None"]
 
@@ -20,32 +28,29 @@ def _recall(hits: list[bool]) -> float | None:
 def score(truth: dict, idents: list[Ident]) -> dict:
     segs = truth["segments"]
     wrong = {"wrong_track": 0, "non_library_music": 0, "speech": 0}
-    for a, b, track, _ in idents:
-        best, overlap = None, 0.0
-        for s in segs:
-            o = min(b, s["end_s"]) - max(a, s["start_s"])
-            if o > overlap:
-                best, overlap = s, o
-        if best is None:
-            continue
-        if best["kind"] == "lib":
-            wrong["wrong_track"] += best["track"] != track
-        elif best["kind"] == "nonlib":
-            wrong["non_library_music"] += 1
-        else:
-            wrong["speech"] += 1
+    wrong_list: list[dict] = []
+    for a, b, track, ratio in idents:
+        kind = wrong_kind(segs, a, b, track)
+        if kind:
+            wrong["speech" if kind == "other" else kind] += 1
+            block = best_block(segs, a, b) or {}
+            wrong_list.append({"start_s": round(a, 2), "end_s": round(b, 2), "named": Path(track).name,
+                               "kind": kind, "truth": Path(block["track"]).name if "track" in block else block.get("kind"),
+                               "truth_change": block.get("change"), "speed_ratio": ratio})
     groups: dict[str, list[bool]] = {}
     boundary: dict[str, list[float]] = {}
     ratio_err: list[float] = []
+    missed: list[str] = []
     for s in segs:
         if s["kind"] != "lib":
             continue
-        length = s["end_s"] - s["start_s"]
-        need = min(2.0, 0.5 * length)
-        hits = [i for i in idents if i[2] == s["track"] and min(i[1], s["end_s"]) - max(i[0], s["start_s"]) >= need]
+        hits = [i for i in idents if i[2] == s["track"] and covers(s, i[0], i[1])]
         change = s["change"]
         key = f"{'loud' if s['level'] in (0, -6) else 'm12'} {change}"
         groups.setdefault(key, []).append(bool(hits))
+        if not hits:
+            missed.append(f"{Path(s['track']).name} @{s['track_offset_s']:.0f}s {s['end_s'] - s['start_s']:.0f}s "
+                          f"{s['level']} dB {change} (episode {s['start_s']:.0f} s)")
         if hits:
             first, last = min(hits, key=lambda i: i[0]), max(hits, key=lambda i: i[1])
             errs = [abs(first[0] - s["start_s"]), abs(last[1] - s["end_s"])]
@@ -63,6 +68,8 @@ def score(truth: dict, idents: list[Ident]) -> dict:
             "recall_speed_m12": _recall([h for k, v in groups.items() if k.startswith("m12 ") and k != "m12 none"
                                          for h in v]),
             "wrong": wrong,
+            "wrong_list": wrong_list,
+            "missed": missed,
             "boundary_median_s": {k: round(statistics.median(v), 3) for k, v in boundary.items() if v},
             "speed_ratio_median_error": round(statistics.median(ratio_err), 4) if ratio_err else None,
         },

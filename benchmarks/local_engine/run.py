@@ -29,6 +29,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scoring import covers, wrong_kind  # noqa: E402
 
 from cuesheet_app.identify.local.library import Library  # noqa: E402
 
@@ -104,30 +107,16 @@ def score(truth: dict, events: dict, tracks: dict[int, str]) -> dict:
     per_level = {str(lv): {"long": [0, 0], "short": [0, 0], "start_err": [], "end_err": []} for lv in LEVELS}
     wrong = {"wrong_track": 0, "non_library_music": 0, "speech_noise_silence": 0}
     for e in ident:
-        a, b = e["start_time_s"], e["end_time_s"]
-        best, overlap = None, 0.0
-        for s in segs:
-            o = min(b, s["end_s"]) - max(a, s["start_s"])
-            if o > overlap:
-                best, overlap = s, o
-        if best is None:
-            continue
-        if best["kind"] == "lib":
-            if best["track"] != e["_track"]:
-                wrong["wrong_track"] += 1
-        elif best["kind"] == "nonlib":
-            wrong["non_library_music"] += 1
-        else:
-            wrong["speech_noise_silence"] += 1
+        kind = wrong_kind(segs, e["start_time_s"], e["end_time_s"], e["_track"])
+        if kind:
+            wrong["speech_noise_silence" if kind == "other" else kind] += 1
     for s in segs:
         if s["kind"] != "lib":
             continue
         length = s["end_s"] - s["start_s"]
         bucket = per_level[str(s["level"])]["long" if length >= 8 else "short"]
         bucket[1] += 1
-        need = min(2.0, 0.5 * length)
-        hits = [e for e in ident if e["_track"] == s["track"]
-                and min(e["end_time_s"], s["end_s"]) - max(e["start_time_s"], s["start_s"]) >= need]
+        hits = [e for e in ident if e["_track"] == s["track"] and covers(s, e["start_time_s"], e["end_time_s"])]
         if hits:
             bucket[0] += 1
             if not s["fade"]:
