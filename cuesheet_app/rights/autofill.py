@@ -14,8 +14,9 @@ from pathlib import Path
 
 from cuesheet_app.domain.model import Cue, CueSheet, Party
 from cuesheet_app.rights.catalogue import Catalogue, CatalogueError, SchemaError
-from cuesheet_app.rights.lookup import Match, find_recording
+from cuesheet_app.rights.lookup import Match, find_recording_only
 from cuesheet_app.rights.normalize import norm_party_name
+from cuesheet_app.rights.records import Recording
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +91,17 @@ def fill_cues(cat: Catalogue, cues: list[Cue]) -> FillReport:
     report = FillReport()
     with cat.snapshot():
         known = Prefetched(cat, cues)
-        for cue in cues:
-            match = find_recording(known, cue)  # type: ignore[arg-type]
-            if match is None:
-                continue
-            report.matched += 1
-            filled = fill_cue(cue, match)
-            if filled:
-                report.filled[cue.id] = filled
+        found = [(cue, find_recording_only(known, cue)) for cue in cues]  # type: ignore[arg-type]
+        works = cat.works_by_ids([f[0].work_id for _, f in found if f is not None and f[0].work_id is not None])
+    for cue, hit in found:
+        if hit is None:
+            continue
+        rec, how = hit
+        report.matched += 1
+        filled = fill_cue(cue, Match(recording=rec, work=works.get(rec.work_id) if rec.work_id is not None
+                                     else None, how=how))
+        if filled:
+            report.filled[cue.id] = filled
     return report
 
 
@@ -122,40 +126,37 @@ def fill_sheet_from_path(sheet: CueSheet, path: Path | str, cues: list[Cue] | No
 
 
 class Prefetched:
-    """The catalogue lookups ``find_recording`` makes, answered for a whole sheet from a few bulk
-    queries (a 1,000-cue season over the network is then ~10 round trips, not ~4,000). Same
-    answers, same order as ``Catalogue``'s own methods."""
+    """The recording lookups ``find_recording_only`` makes, answered for a whole sheet from one
+    bulk query (a 1,000-cue season over the network is then a handful of round trips, not
+    ~4,000). Same answers, same order as ``Catalogue``'s own methods; works are read afterwards,
+    only for the recordings that matched."""
 
     def __init__(self, cat: Catalogue, cues: list[Cue]) -> None:
         from cuesheet_app.domain.identifiers import normalize_isrc
         from cuesheet_app.rights.normalize import norm_code, norm_text
 
         self._norm_isrc, self._norm_code, self._norm_text = normalize_isrc, norm_code, norm_text
-        by_isrc = cat.recordings_by_keys("isrc", {normalize_isrc(c.isrc) for c in cues if c.isrc})
-        by_code = cat.recordings_by_keys("catno_key", {norm_code(c.catalogue_number) for c in cues
-                                                       if c.catalogue_number})
-        by_title = cat.recordings_by_keys("title_key", {norm_text(c.title) for c in cues if c.title})
-        self.isrc = {r.isrc: r for r in by_isrc}
-        self.code: dict[str, list] = {}
-        for r in by_code:
-            self.code.setdefault(norm_code(r.catalogue_number), []).append(r)
-        self.title: dict[str, list] = {}
-        for r in by_title:
-            self.title.setdefault(norm_text(r.title), []).append(r)
-        work_ids = [r.work_id for r in (*by_isrc, *by_code, *by_title) if r.work_id is not None]
-        self.works = cat.works_by_ids(work_ids)
+        found = cat.recordings_matching({normalize_isrc(c.isrc) for c in cues if c.isrc},
+                                        {norm_code(c.catalogue_number) for c in cues if c.catalogue_number},
+                                        {norm_text(c.title) for c in cues if c.title})
+        self.isrc: dict[str, Recording] = {}
+        self.code: dict[str, list[tuple[Recording, str]]] = {}
+        self.title: dict[str, list[Recording]] = {}
+        for rec, catno_key, library_key, title_key in found:  # in id order, as the catalogue answers
+            if rec.isrc:
+                self.isrc[rec.isrc] = rec
+            if catno_key:
+                self.code.setdefault(catno_key, []).append((rec, library_key))
+            if title_key:
+                self.title.setdefault(title_key, []).append(rec)
 
-    def recording_by_isrc(self, isrc: str):  # noqa: ANN201 - mirrors Catalogue
+    def recording_by_isrc(self, isrc: str) -> Recording | None:
         return self.isrc.get(self._norm_isrc(isrc))
 
-    def recordings_by_catalogue_number(self, library: str, catalogue_number: str) -> list:
+    def recordings_by_catalogue_number(self, library: str, catalogue_number: str) -> list[Recording]:
         code, lib = self._norm_code(catalogue_number), self._norm_code(library)
-        found = [r for r in self.code.get(code, [])
-                 if not lib or not self._norm_code(r.library) or self._norm_code(r.library) == lib]
-        return sorted(found, key=lambda r: (self._norm_code(r.library) != lib, r.id))
+        found = [(r, key) for r, key in self.code.get(code, []) if not lib or not key or key == lib]
+        return [r for r, key in sorted(found, key=lambda f: (f[1] != lib, f[0].id))]
 
-    def recordings_by_title(self, title: str) -> list:
+    def recordings_by_title(self, title: str) -> list[Recording]:
         return list(self.title.get(self._norm_text(title), []))
-
-    def get_work(self, work_id: int):  # noqa: ANN201
-        return self.works.get(work_id)

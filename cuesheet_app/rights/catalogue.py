@@ -185,27 +185,40 @@ class Catalogue:
     def get_work(self, work_id: int) -> Work | None:
         return self.works_by_ids([work_id]).get(work_id)
 
+    def _in(self, column: str, values: list[Any], cast: str) -> Iterator[tuple[str, list[Any]]]:
+        """``column IN (...)`` for a long list of values, as the backend takes it best: SQLite in
+        chunks of 500 bound values (its parameter limit), a server as one bound array
+        (``= ANY``), so one statement, one plan and one round trip whatever the length."""
+        if not values:
+            return
+        if self.kind == "postgresql":
+            yield f"{column} = ANY(CAST(? AS {cast}[]))", [list(values)]
+            return
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            yield f"{column} IN ({','.join('?' * len(chunk))})", chunk
+
     def works_by_ids(self, ids: list[int]) -> dict[int, Work]:
         """Many works in three queries (not three per work): search results and auto-fill."""
         out: dict[int, Work] = {}
         unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), 500):
-            chunk = unique[start:start + 500]
-            marks = ",".join("?" * len(chunk))
+        for cond, params in self._in("id", unique, "BIGINT"):
             for row in self._db.execute("SELECT id, title, iswc, notes, version, updated_by, updated_at FROM works "
-                                        f"WHERE id IN ({marks})", chunk):
+                                        f"WHERE {cond}", params).fetchall():
                 out[row[0]] = Work(id=row[0], title=row[1], iswc=row[2], notes=row[3], version=row[4],
                                    updated_by=row[5], updated_at=row[6])
+        for cond, params in self._in("work_id", unique, "BIGINT"):
             for work_id, title in self._db.execute(
-                    f"SELECT work_id, title FROM work_titles WHERE work_id IN ({marks}) "
-                    "ORDER BY work_id, position, title_key", chunk):
+                    f"SELECT work_id, title FROM work_titles WHERE {cond} "
+                    "ORDER BY work_id, position, title_key", params).fetchall():
                 out[work_id].alt_titles.append(title)
+        for cond, params in self._in("wp.work_id", unique, "BIGINT"):
             for work_id, role, share, first, last, company, pro, ipi in self._db.execute(
                     "SELECT wp.work_id, wp.role, wp.share, p.first_name, p.last_name, p.company, p.pro, p.ipi "
                     "FROM work_parties wp JOIN parties p ON p.id = wp.party_id "
-                    f"WHERE wp.work_id IN ({marks}) ORDER BY wp.work_id, wp.position", chunk):
+                    f"WHERE {cond} ORDER BY wp.work_id, wp.position", params).fetchall():
                 out[work_id].parties.append(Party(role=role, first_name=first, last_name=last, company=company,
-                                                  pro=pro, ipi=ipi, share=Fraction(share)))
+                                                  pro=pro, ipi=ipi, share=_fraction(share)))
         return out
 
     def recordings_by_keys(self, column: str, values: set[str]) -> list[Recording]:
@@ -215,20 +228,32 @@ class Catalogue:
             raise ValueError(f"not a lookup column: {column}")
         out: list[Recording] = []
         keys = sorted(v for v in values if v)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
+        for cond, params in self._in(column, keys, "TEXT"):
             out += [_recording(r) for r in self._db.execute(
-                f"SELECT {_REC_COLS} FROM recordings WHERE {column} IN ({marks}) ORDER BY id", chunk)]
+                f"SELECT {_REC_COLS} FROM recordings WHERE {cond} ORDER BY id", params).fetchall()]
         return out
+
+    def recordings_matching(self, isrcs: set[str], codes: set[str],
+                            titles: set[str]) -> list[tuple[Recording, str, str, str]]:
+        """(recording, its catno_key, library_key, title_key) for every recording with one of these
+        ISRCs, catalogue codes or title keys, in id order: a whole season's lookups in one
+        statement on a server (the stored keys spare recomputing them per row)."""
+        parts = [part for column, values in (("isrc", isrcs), ("catno_key", codes), ("title_key", titles))
+                 for part in self._in(column, sorted(v for v in values if v), "TEXT")]
+        if self.kind == "postgresql" and parts:  # one statement, three bound arrays
+            parts = [(" OR ".join(c for c, _ in parts), [v for _, p in parts for v in p])]
+        rows: dict[int, tuple] = {}
+        for cond, params in parts:
+            for r in self._db.execute(f"SELECT {_REC_COLS}, catno_key, library_key, title_key FROM recordings "
+                                      f"WHERE {cond}", params).fetchall():
+                rows[r[0]] = r
+        return [(_recording(r[:-3]), r[-3], r[-2], r[-1]) for _, r in sorted(rows.items())]
 
     def recordings_by_ids(self, ids: list[int]) -> dict[int, Recording]:
         out: dict[int, Recording] = {}
         unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), 500):
-            chunk = unique[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(f"SELECT {_REC_COLS} FROM recordings WHERE id IN ({marks})", chunk):
+        for cond, params in self._in("id", unique, "BIGINT"):
+            for row in self._db.execute(f"SELECT {_REC_COLS} FROM recordings WHERE {cond}", params).fetchall():
                 out[row[0]] = _recording(row)
         return out
 
@@ -558,18 +583,23 @@ class Catalogue:
         words, code, ident = norm_text(text), norm_code(text), normalize_isrc(text)
         if not (words or code or ident):
             rows = self._db.execute(
-                "SELECT id, work_id FROM recordings UNION ALL SELECT NULL, w.id FROM works w "
+                f"SELECT {_HIT_COLS} FROM recordings r UNION ALL SELECT {_WORK_HIT_COLS} FROM works w "
                 "WHERE NOT EXISTS (SELECT 1 FROM recordings r WHERE r.work_id = w.id) LIMIT ?", (limit,)).fetchall()
         else:
             params = {"key": f"%{_like(words)}%", "code": f"%{_like(code)}%", "ident": f"%{_like(ident)}%",
                       "limit": limit}
             rows = self._db.execute(_search_sql(bool(words), bool(code), bool(ident)), params).fetchall()
-        works = self.works_by_ids([w for _, w in rows if w is not None])
-        recs = self.recordings_by_ids([r for r, _ in rows if r is not None])
-        hits = [SearchHit(work=works.get(work_id) if work_id is not None else None,
-                          recording=recs.get(rec_id) if rec_id is not None else None) for rec_id, work_id in rows]
-        hits.sort(key=lambda h: (norm_text(h.title), h.recording.id if h.recording else 0))
-        return hits
+        # Each row is a whole recording (or a work's id) and its stored title key: the hits' works
+        # are the only further read, and sorting needs no normalising of 500 titles again.
+        works = self.works_by_ids([row[1] for row in rows if row[1] is not None])
+        keyed = []
+        for row in rows:
+            hit = SearchHit(work=works.get(row[1]) if row[1] is not None else None,
+                            recording=_recording(row[:-1]) if row[0] is not None else None)
+            key = row[-1] if hit.recording is None or hit.recording.title else norm_text(hit.title)
+            keyed.append(((key, row[0] or 0), hit))
+        keyed.sort(key=lambda k: k[0])
+        return [hit for _, hit in keyed]
 
     def all_works(self) -> list[Work]:
         return [w for w in (self.get_work(r[0]) for r in self._db.execute("SELECT id FROM works ORDER BY id").fetchall())
@@ -613,8 +643,8 @@ def _search_sql(words: bool, code: bool, ident: bool) -> str:
     return (f"WITH wm AS ({' UNION '.join(work_parts)}), "
             f"rm AS ({first(f'SELECT id FROM recordings WHERE {rec_cond}')} "
             "UNION SELECT r.id FROM recordings r JOIN wm ON wm.id = r.work_id) "
-            "SELECT r.id, r.work_id FROM recordings r WHERE r.id IN (SELECT id FROM rm) "
-            "UNION ALL SELECT NULL, w.id FROM works w WHERE w.id IN (SELECT id FROM wm) "
+            f"SELECT {_HIT_COLS} FROM recordings r WHERE r.id IN (SELECT id FROM rm) "
+            f"UNION ALL SELECT {_WORK_HIT_COLS} FROM works w WHERE w.id IN (SELECT id FROM wm) "
             "AND NOT EXISTS (SELECT 1 FROM recordings r WHERE r.work_id = w.id) LIMIT :limit")
 
 
@@ -623,14 +653,26 @@ _E = "'!'"
 _REC_COLS = ("id, work_id, isrc, title, artists, album, label, release_date, library, catalogue_number, "
              "track_number, duration_s, source_file, version, updated_by, updated_at")
 
+# A search hit row: every recording column and the title key it is sorted by; a recording-less
+# work fills the same columns with NULL but its id and title key.
+_HIT_COLS = ", ".join(f"r.{c.strip()}" for c in _REC_COLS.split(",")) + ", r.title_key"
+_WORK_HIT_COLS = "NULL, w.id, " + ", ".join(["NULL"] * (len(_REC_COLS.split(",")) - 2)) + ", w.title_key"
+
 
 def _recording(row: tuple) -> Recording:
     (rid, work_id, isrc, title, artists, album, label, release_date, library, catno, track, duration,
      source, version, updated_by, updated_at) = row
-    return Recording(id=rid, work_id=work_id, isrc=isrc, title=title, artists=list(json.loads(artists or "[]")),
+    return Recording(id=rid, work_id=work_id, isrc=isrc, title=title, artists=list(_artists(artists or "[]")),
                      album=album, label=label, release_date=release_date, library=library,
                      catalogue_number=catno, track_number=track, duration_s=duration, source_file=source,
                      version=version, updated_by=updated_by, updated_at=updated_at)
+
+
+@functools.lru_cache(maxsize=4096)
+def _artists(stored: str) -> tuple[str, ...]:
+    """The stored JSON list of artists (a library repeats the same few thousand; each caller
+    gets its own list made from this tuple)."""
+    return tuple(json.loads(stored))
 
 
 def _same_work(old: Work, new: Work, iswc: str) -> bool:
@@ -661,6 +703,13 @@ def _conflict(kind: str, ours: Any, theirs: Any) -> ConflictError:
         f"{kind} {title!r} was changed by {who} at {theirs.updated_at} UTC after you opened it "
         f"(version {theirs.version}, yours was {ours.version}); nothing was saved — compare the two versions",
         ours=ours, theirs=theirs)
+
+
+@functools.lru_cache(maxsize=1024)
+def _fraction(share: str) -> Fraction:
+    """A stored share as a number: a catalogue holds few distinct shares, and Fraction's parser
+    is what reading thousands of credits would otherwise spend its time in (immutable: safe to share)."""
+    return Fraction(share)
 
 
 def _share_text(share: Fraction) -> str:

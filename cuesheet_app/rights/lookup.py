@@ -32,6 +32,17 @@ class Match:
 
 def find_recording(cat: Catalogue, cue: Cue) -> Match | None:
     """The catalogue recording this cue uses, or None."""
+    found = find_recording_only(cat, cue)
+    if found is None:
+        return None
+    rec, how = found
+    work = cat.get_work(rec.work_id) if rec.work_id is not None else None
+    return Match(recording=rec, work=work, how=how)
+
+
+def find_recording_only(cat: Catalogue, cue: Cue) -> tuple[Recording, str] | None:
+    """The recording and how it was found, without its work: a whole season is matched first and
+    the matched works are then read together."""
     rec = cat.recording_by_isrc(cue.isrc) if cue.isrc else None
     how = BY_ISRC
     if rec is None and cue.catalogue_number:
@@ -41,10 +52,7 @@ def find_recording(cat: Catalogue, cue: Cue) -> Match | None:
     if rec is None and cue.title and cue.identified:
         rec = _by_title_artist(cat.recordings_by_title(cue.title), cue)
         how = BY_TITLE_ARTIST
-    if rec is None:
-        return None
-    work = cat.get_work(rec.work_id) if rec.work_id is not None else None
-    return Match(recording=rec, work=work, how=how)
+    return None if rec is None else (rec, how)
 
 
 def _unique(candidates: list[Recording], cue: Cue) -> Recording | None:

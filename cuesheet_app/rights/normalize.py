@@ -6,6 +6,7 @@ recording; catalogue codes are typed "KPM 1043", "KPM-1043" and "kpm1043".
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -13,8 +14,12 @@ from collections.abc import Iterable
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
+@functools.lru_cache(maxsize=65536)
 def norm_text(value: str | None) -> str:
-    """Accents and case folded, '&' read as 'and', punctuation to single spaces."""
+    """Accents and case folded, '&' read as 'and', punctuation to single spaces.
+
+    Remembered: an import or an auto-fill asks for the same title's key several times per row,
+    and names and libraries repeat across thousands of rows."""
     text = unicodedata.normalize("NFKD", value or "")
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = text.replace("&", " and ").replace("ß", "ss")
