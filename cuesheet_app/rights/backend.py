@@ -5,6 +5,11 @@
 what differs: how an insert returns its id, how a transaction and a consistent read start, how
 others hear about a change, and how the schema version is kept. Every value reaches SQL as a
 bound parameter; the only text ever put into a statement is our own table and column names.
+
+A server backend also offers ``reserve_ids``, ``copy_rows`` and ``executemany_returning`` (see ``PgBackend``):
+an import then writes a chunk of rows in a few set-based statements (``rights/import_batch.py``)
+instead of a dozen round trips per row. SQLite runs in-process, where a statement costs no
+round trip, and keeps writing row by row.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ again (ISRC, then library + catalogue number, then title + artist) and updates t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -35,11 +35,13 @@ from cuesheet_app.domain.parties import (
     share_total,
 )
 from cuesheet_app.domain.vocab import PROS, PUBLISHER_ROLES, WRITER_ROLES
+from cuesheet_app.rights import import_batch
 from cuesheet_app.rights.catalogue import Catalogue, CatalogueError
 from cuesheet_app.rights.checks import HUNDRED, recording_problems, work_problems
+from cuesheet_app.rights.import_batch import ChunkView
 from cuesheet_app.rights.lookup import find_recording
 from cuesheet_app.rights.metadata_sheet import MetadataSheetError, read_metadata_sheet
-from cuesheet_app.rights.normalize import norm_party_name, norm_text
+from cuesheet_app.rights.normalize import norm_code, norm_party_name, norm_text
 from cuesheet_app.rights.records import Recording, Work
 
 AUDIO_SUFFIXES = frozenset({".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac", ".wav",
@@ -328,9 +330,15 @@ def _row_records(row: SourceRow) -> tuple[Recording | None, Work, list[str], lis
     return rec, work, problems, errors
 
 
-def _apply_row(cat: Catalogue, row: SourceRow) -> RowOutcome:
-    """Write one row (the caller holds a savepoint). Raises CatalogueError to skip it."""
-    rec, work, problems, errors = _row_records(row)
+Parsed = tuple[Recording | None, Work, list[str], list[str]]
+
+
+def _apply_row(cat: Catalogue | ChunkView, row: SourceRow, parsed: Parsed | None = None) -> RowOutcome:
+    """Write one row (the caller holds a savepoint). Raises CatalogueError to skip it.
+
+    ``cat`` is the catalogue itself, or a server import's in-memory view of one chunk of it
+    (``import_batch.ChunkView``): the decisions are this same code either way."""
+    rec, work, problems, errors = parsed or _row_records(row)
     if errors:
         raise CatalogueError("; ".join(errors))
     changes: list[str] = []
@@ -443,11 +451,15 @@ def _import(cat: Catalogue, rows: list[SourceRow], source: str, progress: Progre
     report = ImportReport(source=source)
     seen_isrc: dict[str, str] = {}
     batch: list[SourceRow] = []
+    batched = import_batch.supported(cat)
 
     def run(batch: list[SourceRow]) -> None:
-        with cat.transaction():
-            for row in batch:
-                report.outcomes.append(_import_one(cat, row, seen_isrc))
+        if batched:
+            report.outcomes.extend(_import_chunk(cat, batch, seen_isrc))
+        else:
+            with cat.transaction():
+                for row in batch:
+                    report.outcomes.append(_import_one(cat, row, seen_isrc))
         if progress:
             progress(phase, len(report.outcomes), len(rows))
 
@@ -462,7 +474,9 @@ def _import(cat: Catalogue, rows: list[SourceRow], source: str, progress: Progre
     return report
 
 
-def _import_one(cat: Catalogue, row: SourceRow, seen_isrc: dict[str, str]) -> RowOutcome:
+def _import_one(cat: Catalogue, row: SourceRow, seen_isrc: dict[str, str],
+                view: ChunkView | None = None, index: int = 0, parsed: Parsed | None = None) -> RowOutcome:
+    """One row, all or nothing: in a savepoint of the catalogue, or in ``view``'s memory."""
     title = row.values.get("title", "")
     if row.errors:
         return RowOutcome(row.where, "skip", title, reason="; ".join(row.errors))
@@ -470,13 +484,77 @@ def _import_one(cat: Catalogue, row: SourceRow, seen_isrc: dict[str, str]) -> Ro
     if isrc and isrc in seen_isrc:
         return RowOutcome(row.where, "skip", title, reason=f"duplicate ISRC {isrc}: already in {seen_isrc[isrc]}")
     try:
-        with cat.savepoint():
-            outcome = _apply_row(cat, row)
+        if view is None:
+            with cat.savepoint():
+                outcome = _apply_row(cat, row)
+        else:
+            with view.row(index):
+                outcome = _apply_row(view, row, parsed)
     except CatalogueError as exc:
         return RowOutcome(row.where, "skip", title, reason=str(exc))
     if isrc:
         seen_isrc[isrc] = row.where
     return outcome
+
+
+def _import_chunk(cat: Catalogue, rows: list[SourceRow], seen_isrc: dict[str, str]) -> list[RowOutcome]:
+    """A server import's chunk: decided in memory from a few bulk reads, written set-based in one
+    transaction (``import_batch``), with the same outcome per row as ``_import_one`` in turn.
+
+    Someone else saving an entry this chunk changed, between our read and our write, refuses
+    the rows that changed it (who and when, as any conflicting save) and the rest is run again
+    on fresh reads. A refusal by the database itself (another session added the same ISRC a
+    moment ago) sends the chunk down the row-by-row path, which reports the row it concerns.
+    """
+    decided: dict[int, RowOutcome] = {}
+    pending = list(range(len(rows)))
+    while pending:
+        seen = dict(seen_isrc)
+        outcomes: dict[int, RowOutcome] = {}
+        try:
+            with cat.transaction():
+                parsed = {i: _row_records(rows[i]) for i in pending if not rows[i].errors}
+                view = ChunkView(cat, **_chunk_keys(parsed.values()))
+                for n, i in enumerate(pending):
+                    view.reserve_hint(len(pending) - n)
+                    outcomes[i] = _import_one(cat, rows[i], seen, view, i, parsed.get(i))
+                view.write()
+        except import_batch.StaleEntries as stale:
+            refused = stale.refusals(cat)
+            for i, reason in refused.items():
+                decided[i] = RowOutcome(rows[i].where, "skip", rows[i].values.get("title", ""), reason=reason)
+            pending = [i for i in pending if i not in decided]
+            if not refused:  # cannot tell whose rows: let the row-by-row path decide
+                break
+            continue
+        except cat._integrity:
+            break
+        seen_isrc.clear()
+        seen_isrc.update(seen)
+        decided.update(outcomes)
+        pending = []
+    if pending:
+        with cat.transaction():
+            for i in pending:
+                decided[i] = _import_one(cat, rows[i], seen_isrc)
+    return [decided[i] for i in range(len(rows))]
+
+
+def _chunk_keys(parsed: Iterable[Parsed]) -> dict[str, set[str]]:
+    """Every key the chunk's rows can look up (see ``_apply_row`` and ``find_recording``)."""
+    keys: dict[str, set[str]] = {name: set() for name in ("isrcs", "codes", "rec_titles", "iswcs", "work_titles",
+                                                          "ipis", "party_names")}
+    for rec, work, _, _ in parsed:
+        if rec is not None:
+            keys["isrcs"].add(normalize_isrc(rec.isrc))
+            keys["codes"].add(norm_code(rec.catalogue_number))
+            keys["rec_titles"].add(norm_text(rec.title))
+        keys["iswcs"].add(normalize_iswc(work.iswc))
+        keys["work_titles"].add(norm_text(work.title))
+        for p in work.parties:
+            keys["ipis"].add(normalize_ipi(p.ipi))
+            keys["party_names"].add(norm_party_name(p.first_name, p.last_name, p.company))
+    return keys
 
 
 def import_file(cat: Catalogue, path: str | Path, dry_run: bool = False,

@@ -106,6 +106,43 @@ class PgBackend:
         row = self.conn.execute(to_pyformat(sql) + " RETURNING id", params).fetchone()  # type: ignore[arg-type]
         return int(row[0]) if row else 0
 
+    # --- set-based writes (rights/import_batch.py) ------------------------
+    def reserve_ids(self, table: str, n: int) -> list[int]:
+        """``n`` new ids of ``table`` from its identity sequence, in one round trip, so that rows
+        made in memory can refer to each other before they are written. Sequences are never
+        rolled back: ids of rows that end up not written are gaps, as after any failed insert."""
+        if table not in ("works", "recordings", "parties") or n <= 0:
+            raise ValueError(f"cannot reserve {n} ids of {table!r}")
+        rows = self.conn.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                                 "FROM generate_series(1, %s)", (n,)).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def copy_rows(self, table: str, columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
+        """Many new rows through COPY: the values travel as data, not as SQL text (nothing to
+        parse or quote), in one stream; needs only the INSERT privilege."""
+        if not rows:
+            return
+        for name in (table, *columns):
+            if not name.isidentifier():  # our own names only: nothing else is ever put into SQL
+                raise ValueError(f"not a table or column name: {name!r}")
+        with self.conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def executemany_returning(self, sql: str, rows: list[Sequence[Any]]) -> list[Any]:
+        """One statement for many parameter rows, pipelined (one round trip, not one per row);
+        returns every row the statements returned (``... RETURNING id``), in order."""
+        out: list[Any] = []
+        if not rows:
+            return out
+        with self.conn.cursor() as cur:
+            cur.executemany(to_pyformat(sql), rows, returning=True)  # type: ignore[arg-type]
+            while True:
+                out += cur.fetchall()
+                if not cur.nextset():
+                    break
+        return out
+
     # --- transactions -----------------------------------------------------
     def begin(self) -> None:
         self.conn.execute("BEGIN")
@@ -172,6 +209,9 @@ class _RolledBack:
         self.execute = real.execute
         self.executemany = real.executemany
         self.insert = real.insert
+        self.reserve_ids = real.reserve_ids
+        self.executemany_returning = real.executemany_returning
+        self.copy_rows = real.copy_rows
 
     def begin(self) -> None:
         self.real.execute("SAVEPOINT preview_batch")
