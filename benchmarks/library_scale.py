@@ -31,8 +31,15 @@ block is another library track, non-library music or speech. ``index_bytes`` is 
 engine reads at query time (the whole library folder: hash index and per-track landmarks).
 
 Olaf (``--olaf``, the binary built from its public source by ``library_scale_olaf.sh`` in
-/work/cache, never vendored): the same library files stored with ``olaf store``, the episode
-queried with ``olaf query --fragmented`` on one thread; its matches are scored the same way.
+/work/cache, never vendored): the same library files stored with ``olaf cache`` + ``olaf
+store_cached``, the whole episode queried with ``olaf query`` on one thread; its matches are
+scored the same way.
+
+Cost and reuse: decoys are cached on disk by seed (``--prepare`` builds all data and stops, so
+the run that follows times only indexing and the query); an index is reused while the engine
+commit is the same; ``--grow-from N`` builds the library by adding to the N-track one (ours and
+Olaf's), the incremental path a library delivery takes. The load average is recorded with
+every index and query: on a shared 2-core machine, the ``*_per_cpu_s`` figures say more.
 """
 
 from __future__ import annotations
@@ -161,9 +168,10 @@ def _write_flac(out: Path, signal: np.ndarray, rate: int) -> None:
 
 def _write_decoy(job: tuple[int, int, float, str]) -> str:
     index, seed, seconds, dst = job
-    if not Path(dst).exists():
-        bd.write_flac(Path(dst + ".tmp.flac"), render_decoy(index, seed, seconds), DECOY_RATE)
-        os.replace(dst + ".tmp.flac", dst)
+    if not Path(dst).exists():  # a per-process temporary name: two runs may fill the same cache at once
+        tmp = f"{dst}.{os.getpid()}.tmp.flac"
+        bd.write_flac(Path(tmp), render_decoy(index, seed, seconds), DECOY_RATE)
+        os.replace(tmp, dst)
     return dst
 
 
@@ -187,7 +195,13 @@ def folder_bytes(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
 
 
-def index(work: Path, paths: list[str], n: int) -> dict:
+def index(work: Path, paths: list[str], n: int, grow_from: int | None = None) -> dict:
+    """Index the library (reused when this engine commit already built it).
+
+    ``grow_from``: start from the smaller library ``library-<grow_from>`` built by the same
+    commit (a copy) and add only the tracks it lacks, through the same ``Library.add``: the
+    incremental path a library delivery takes. Times and CPU are the smaller build's plus the
+    add's, so ``index_s`` is still the cost of the whole library, paid in two steps."""
     lib_dir = work / f"library-{n}"
     stamp = lib_dir / "scale_index.json"
     commit = engine_commit()
@@ -196,17 +210,32 @@ def index(work: Path, paths: list[str], n: int) -> dict:
         if old.get("engine_commit") == commit:
             return old
     shutil.rmtree(lib_dir, ignore_errors=True)
+    base: dict = {}
+    todo = paths
+    if grow_from:
+        base = json.loads((work / f"library-{grow_from}" / "scale_index.json").read_text())
+        if base.get("engine_commit") != commit:
+            raise SystemExit(f"library-{grow_from} was built by {base.get('engine_commit')}, not {commit}")
+        shutil.copytree(work / f"library-{grow_from}", lib_dir)
+        (lib_dir / "scale_index.json").unlink()
+        have = {t.path for t in Library(lib_dir).tracks()}
+        todo = [p for p in paths if p not in have]
     load = os.getloadavg()
     cpu0 = _cpu_s()
     t0 = time.perf_counter()
-    report = Library(lib_dir).add(paths)
+    report = Library(lib_dir).add(todo)
     wall = time.perf_counter() - t0
     cpu = _cpu_s() - cpu0
     stats = Library(lib_dir).stats()
     out = {"dir": str(lib_dir), "tracks": stats.tracks, "seconds": stats.total_duration_s,
-           "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "failed": len(report.failed), "index_bytes": folder_bytes(lib_dir),
+           "wall_s": round(wall + base.get("wall_s", 0.0), 1), "cpu_s": round(cpu + (base.get("cpu_s") or 0.0), 1),
+           "failed": len(report.failed) + base.get("failed", 0), "index_bytes": folder_bytes(lib_dir),
            "hash_index_bytes": stats.index_bytes, "engine_commit": commit,
            "load": {"start": [round(x, 2) for x in load], "end": [round(x, 2) for x in os.getloadavg()]}}
+    if grow_from:
+        out["grown_from"] = {"tracks": grow_from, "base_wall_s": base["wall_s"], "base_load": base.get("load"),
+                             "added_tracks": len(todo), "add_wall_s": round(wall, 1), "add_cpu_s": round(cpu, 1),
+                             "add_seconds": round(stats.total_duration_s - base["seconds"], 1)}
     stamp.write_text(json.dumps(out, indent=1))
     return out
 
@@ -262,6 +291,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--olaf", type=Path, help="an Olaf binary to measure side by side")
     ap.add_argument("--skip-engine", action="store_true", help="only (re)measure Olaf")
+    ap.add_argument("--grow-from", type=int, help="build the library by adding to the N-track one (same engine "
+                    "commit; Olaf's too): the incremental path, and the smaller build is not paid twice")
+    ap.add_argument("--prepare", action="store_true",
+                    help="only build the data (real music, decoys, episode) and stop: decoys are cached on disk by "
+                         "seed, so a run that follows times nothing but indexing and the query")
     args = ap.parse_args(argv)
     work = args.work.resolve()
     real = real_music(work)
@@ -277,9 +311,12 @@ def main(argv: list[str] | None = None) -> int:
                           durations=real["seconds"], decode=lambda p, r: decode_all(p, rate=r), speech_pool=bd.speech_pool,
                           encode=lambda x, out: _write_flac(out, x, EPISODE_RATE))
     episode_s = truth["segments"][-1]["end_s"]
+    if args.prepare:
+        print(f"data ready: {len(paths)} library files, episode {episode_s / 60:.1f} min")
+        return 0
     result: dict = {"tracks": args.tracks}
     if not args.skip_engine:
-        idx = index(work, paths, args.tracks)
+        idx = index(work, paths, args.tracks, args.grow_from)
         events_path = work / "episodes" / f"events-{args.tracks}.json"
         run = run_engine(idx["dir"], episode, events_path)
         events = json.loads(events_path.read_text())["events"]
@@ -303,13 +340,14 @@ def main(argv: list[str] | None = None) -> int:
                         "episode_minutes": round(episode_s / 60, 2), "index_failed": idx["failed"],
                         "real_library_tracks": len(real["library"]), "real_extra_tracks": len(fixed) - len(real["library"]),
                         "decoys": args.tracks - len(fixed), "decoy_seconds": args.decoy_seconds,
-                        "engine_commit": idx["engine_commit"],
+                        "engine_commit": idx["engine_commit"], "index_grown_from": idx.get("grown_from"),
                         "load_1_5_15_min": {"index": idx.get("load"), "query": run["load"]},
+                        "run_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                         "machine": f"{os.cpu_count()} cores shared with other engineers' work (see load), "
                                    f"{platform.machine()}, Python {platform.python_version()}"},
         })
     if args.olaf:
-        peer = olaf_peer.measure(args.olaf, work, paths, args.tracks, episode, truth, score)
+        peer = olaf_peer.measure(args.olaf, work, paths, args.tracks, episode, truth, score, args.grow_from)
         if "reference_hours" in result:
             peer["index_mb_per_hour"] = round(peer["index_bytes"] / 1e6 / result["reference_hours"], 2)
         result["olaf"] = peer

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -65,21 +66,35 @@ def parse(lines: list[str]) -> list[tuple[float, float, str, None]]:
     return out
 
 
-def measure(binary: Path, work: Path, paths: list[str], n: int, episode: Path, truth: dict, score) -> dict:  # type: ignore[no-untyped-def]
+def measure(binary: Path, work: Path, paths: list[str], n: int, episode: Path, truth: dict, score,  # type: ignore[no-untyped-def]
+            grow_from: int | None = None) -> dict:
+    """Index (once per library size) and query; ``grow_from`` adds to a copy of the smaller
+    library's database, as ``library_scale.index`` does for ours."""
     home = work / f"olaf-{n}"
     db = home / ".olaf" / "db"
     stamp = home / "indexed.txt"
     index_s = None
     if not stamp.exists():
-        import shutil
-
         shutil.rmtree(home, ignore_errors=True)
-        home.mkdir(parents=True)
+        base_s, todo = 0.0, paths
+        if grow_from:
+            base = work / f"olaf-{grow_from}"
+            base_s = float((base / "indexed.txt").read_text().split()[0])
+            have = set((base / "library.txt").read_text().split("\n"))
+            shutil.copytree(base, home, symlinks=True)
+            (home / "indexed.txt").unlink()
+            cfg = home / ".olaf" / "olaf_config.json"  # the copy's folders, not the base's
+            cfg.write_text(cfg.read_text().replace(str(base), str(home)))
+            (home / ".olaf" / "cache").mkdir(exist_ok=True)
+            todo = [p for p in paths if p not in have]
+        home.mkdir(parents=True, exist_ok=True)
         listing = home / "library.txt"
         listing.write_text("\n".join(paths) + "\n")
-        t_cache, _ = _run(binary, home, ["cache", "--threads", "2", str(listing)])
+        new = home / "new.txt"
+        new.write_text("\n".join(todo) + "\n")
+        t_cache, _ = _run(binary, home, ["cache", "--threads", "2", str(new)])
         t_store, _ = _run(binary, home, ["store_cached"])
-        index_s = t_cache + t_store
+        index_s = base_s + t_cache + t_store
         stamp.write_text(f"{index_s:.1f}\n")
         shutil.rmtree(home / ".olaf" / "cache", ignore_errors=True)
     else:

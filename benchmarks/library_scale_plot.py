@@ -60,10 +60,17 @@ def _panel(x0: int, title: str, xs: list[float], series: list[tuple[str, list, s
 
 
 def render(runs: list[dict]) -> str:
+    """Only the runs of the newest run's engine commit: a curve across engine versions would
+    mix a code change into the library-size trend."""
     runs = sorted((r for r in runs if "query_x_realtime" in r), key=lambda r: r["tracks"])
+    newest = max(runs, key=lambda r: r.get("details", {}).get("run_utc", ""))
+    commit = newest.get("details", {}).get("engine_commit")
+    runs = [r for r in runs if r.get("details", {}).get("engine_commit") == commit]
     xs = [float(r["tracks"]) for r in runs]
     olaf = [r.get("olaf", {}) for r in runs]
-    speed = [("ours", [r["query_x_realtime"] for r in runs], COLORS["ours"], False),
+    speed = [("ours (wall)", [r["query_x_realtime"] for r in runs], COLORS["ours"], False),
+             ("ours per CPU-s", [r.get("details", {}).get("query_x_realtime_per_cpu_s") for r in runs],
+              "#9467bd", False),
              ("Olaf, 1 thread", [o.get("query_x_realtime_1_thread") for o in olaf], COLORS["olaf"], True)]
     y_max = max([v for _, ys, _, _ in speed for v in ys if v is not None] + [100]) * 1.15
     y_max = math.ceil(y_max / 20) * 20
@@ -72,7 +79,7 @@ def render(runs: list[dict]) -> str:
         recall.append((f"{label}", [r.get(key) for r in runs], COLORS[key], False))
     for key, label in (("recall_loud", "Olaf 0/-6 dB"), ("recall_speed", "Olaf speed")):
         recall.append((label, [o.get(key) for o in olaf], COLORS[key], True))
-    body = _panel(0, "Speed on a 60-min episode (x real time)", xs, speed, y_max, "x real time")
+    body = _panel(0, f"Speed on a 60-min episode (engine {commit})", xs, speed, y_max, "x real time")
     body += _panel(W, "Recall of excerpts of 8 s or more", xs, recall, 1.0, "recall")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * W}" height="{H}" font-family="sans-serif" '
             f'font-size="11"><rect width="100%" height="100%" fill="white"/>' + "".join(body) + "</svg>\n")
