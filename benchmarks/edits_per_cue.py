@@ -28,13 +28,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks" / "local_engine"))
+
+import run as local_run  # noqa: E402
 
 from cuesheet_app.identify.base import IdentifyRequest  # noqa: E402
 from cuesheet_app.identify.local.engine import LocalEngine  # noqa: E402
@@ -48,19 +50,10 @@ KINDS = ("add", "retime", "retitle", "delete", "extra")
 
 
 def index_library(reindex: bool) -> dict:
+    """The benchmark's library (the manifest's library tracks), indexed once by the local
+    engine benchmark's ``index_library``."""
     manifest = json.loads((DATA / "manifest.json").read_text())
-    lib_dir = DATA / "library"
-    stamp = lib_dir / "bench_index.json"
-    if reindex:
-        shutil.rmtree(lib_dir, ignore_errors=True)
-    if stamp.exists():
-        return json.loads(stamp.read_text())
-    t0 = time.perf_counter()
-    report = Library(lib_dir).add(manifest["library"])
-    out = {"tracks": len(Library(lib_dir).tracks()), "audio_hours": round(report.seconds_indexed / 3600, 2),
-           "wall_s": round(time.perf_counter() - t0, 1)}
-    stamp.write_text(json.dumps(out, indent=1))
-    return out
+    return local_run.index_library(reindex, DATA / "library", manifest["library"])
 
 
 def score_episode(cues: list[dict], events: list[dict], tracks: dict[int, str]) -> dict:

@@ -68,6 +68,7 @@ Now the weather: rain in the west this evening, clearing overnight, with a cold 
 
 def fetch_packages(packages: list[str] | None = None) -> None:
     DEBS.mkdir(parents=True, exist_ok=True)
+    PKGS.mkdir(parents=True, exist_ok=True)  # dpkg-deb -x makes the target, not its parent
     for pkg in packages or PACKAGES:
         target = PKGS / pkg
         if target.exists():

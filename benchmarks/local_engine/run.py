@@ -41,15 +41,19 @@ STEP = 0.1
 LEVELS = ["clean", 0, -6, -12, -20]
 
 
-def index_library(reindex: bool) -> dict:
-    manifest = json.loads((DATA / "manifest.json").read_text())
-    lib_dir = DATA / "library"
+def index_library(reindex: bool, lib_dir: Path | None = None, paths: list[str] | None = None) -> dict:
+    """Index ``paths`` into ``lib_dir`` once (kept between runs; ``reindex`` rebuilds it) and
+    return the indexing numbers, stored beside the index. Defaults: this benchmark's library
+    (originals and speed-shifted variants); ``edits_per_cue.py`` passes its own."""
+    lib_dir = lib_dir or DATA / "library"
     stamp = lib_dir / "bench_index.json"
     if reindex:
         shutil.rmtree(lib_dir, ignore_errors=True)
     if stamp.exists():
         return json.loads(stamp.read_text())
-    paths = manifest["library_originals"] + manifest["library_variants"]
+    if paths is None:
+        manifest = json.loads((DATA / "manifest.json").read_text())
+        paths = manifest["library_originals"] + manifest["library_variants"]
     t0 = time.perf_counter()
     report = Library(lib_dir).add(paths)
     wall = time.perf_counter() - t0
