@@ -32,6 +32,12 @@ from cuesheet_app.identify.base import (
     ProgressCallback,
     ignore_progress,
 )
+from cuesheet_app.identify.local.boundaries import (
+    BoundaryParams,
+    close_slivers,
+    join_same_track,
+    music_mask,
+)
 from cuesheet_app.identify.local.changepoints import (
     ChangeFeatures,
     ChangeParams,
@@ -76,6 +82,8 @@ class LocalEngine:
         # on the held-out episodes of benchmarks/edits_per_cue.py it added edits (6.83 -> 7.31
         # per 10 cues; docs/local-engine.md). None: one event per leftover detected segment.
         self.change_params: ChangeParams | None = ChangeParams() if split_changes else None
+        # where identified spans meet (boundaries.py); None: each match its own event
+        self.boundary_params: BoundaryParams | None = BoundaryParams()
 
     @classmethod
     def from_settings(cls, settings: Settings, library_dir: Path | None = None) -> LocalEngine:
@@ -225,6 +233,10 @@ class LocalEngine:
             if end > start:
                 spans.append([start, end, m, loose_start, loose_end])
         spans.sort(key=lambda s: s[0])
+        bounds = self.boundary_params
+        if bounds is not None:  # one track played on: one span
+            spans = join_same_track(spans, int(round(bounds.same_track_gap_s / FRAME_S)),
+                                    int(round(bounds.played_on_s / FRAME_S)), bounds.same_offset_s / FRAME_S)
         # neighbours never overlap: split the difference
         for i in range(len(spans) - 1):
             a, b = spans[i], spans[i + 1]
@@ -234,6 +246,9 @@ class LocalEngine:
                 a[4], b[3] = min(a[4], b[0]), max(b[3], a[1])
         # detected music outside identified spans
         min_len = int(round(self.detect_params.min_segment_s / FRAME_S))
+        if bounds is not None:  # a short stretch of music between two spans: split at its middle
+            close_slivers(spans, music_mask(segments, n_frames), min_len,
+                          int(round(bounds.sliver_s / FRAME_S)), bounds.sliver_music)
         pieces: list[tuple[int, int]] = []
         for seg in segments:
             parts = [(seg.start_frame, seg.end_frame)]

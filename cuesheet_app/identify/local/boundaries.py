@@ -1,0 +1,84 @@
+"""Where identified spans meet: one cue per stretch of one track, one shared boundary between two.
+
+Why: the matcher reports one match per (track, offset), and edge refinement (edges.py) moves
+each match's edges on its own. Two things then cost a music supervisor an edit that the
+engine can settle from what it already knows:
+
+* **The same track twice in a row.** Music repeats: a bar or a section that comes back makes
+  a second (track, offset) agree with the same stretch of the episode, and its span lands
+  next to (or over) the true one. A cue sheet lists a track played without a break as one cue,
+  so two spans of one track that touch are one span. Under dialogue the landmarks of one
+  excerpt can also fall silent for a few seconds and come back at the *same* offset: the
+  reference played on through the gap, so those spans are one span too.
+* **A sliver between two tracks.** Over a crossfade, or under dialogue, each track's
+  reference peaks stop being found a little before the other's start, and detection sees
+  music throughout. A short stretch of detected music left between two identified spans is
+  no cue of its own (the benchmark's shortest cue is 6 s, a broadcast cue seldom shorter): the
+  boundary is its midpoint, the same convention as a crossfade's (docs/local-engine.md) and
+  as two overlapping spans' (engine.py splits an overlap at its middle).
+
+Spans are the engine's ``[start, end, match, loose_start, loose_end]`` lists (frames), sorted
+by start; matches need ``track_id`` and ``hits``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class BoundaryParams:
+    same_track_gap_s: float = 1.0  # two spans of one track this close are one cue
+    played_on_s: float = 15.0  # ... and this far apart when their offsets agree (masked, not stopped)
+    same_offset_s: float = 0.2  # offsets this close agree
+    sliver_s: float = 4.0  # detected music at most this long between two spans is split between them
+    sliver_music: float = 0.5  # share of the sliver detection must call music
+
+
+def join_same_track(spans: list[list[Any]], gap: int, played_on: int, same_offset: float) -> list[list[Any]]:
+    """Consecutive spans of one track become one span when at most ``gap`` frames apart (or
+    overlapping), or at most ``played_on`` frames apart with offsets within ``same_offset``
+    frames of each other: the offset model says the reference played on through the gap (the
+    music was masked there, not stopped). The span with more agreeing landmarks keeps its match."""
+    out: list[list[Any]] = []
+    for span in spans:
+        prev = out[-1] if out else None
+        if prev is None or prev[2].track_id != span[2].track_id:
+            out.append(span)
+            continue
+        apart = span[0] - prev[1]
+        aligned = abs(prev[2].to_reference(span[0]) - span[2].to_reference(span[0])) <= same_offset
+        if apart > gap and not (aligned and apart <= played_on):
+            out.append(span)
+            continue
+        strong = prev if prev[2].hits >= span[2].hits else span
+        out[-1] = [min(prev[0], span[0]), max(prev[1], span[1]), strong[2],
+                   min(prev[3], span[3]), max(prev[4], span[4])]
+    return out
+
+
+def close_slivers(spans: list[list[Any]], music: np.ndarray, shortest: int, longest: int,
+                  share: float) -> None:
+    """Two neighbouring spans with ``shortest``..``longest`` frames between them, mostly music by
+    ``music`` (a per-frame boolean), meet at the gap's midpoint. In place; spans must not overlap.
+    (Shorter gaps are the engine's: a sliver joins the span whose reference peaks allow it.)"""
+    for left, right in zip(spans, spans[1:], strict=False):
+        gap = right[0] - left[1]
+        if gap < max(1, shortest) or gap > longest:
+            continue
+        if music[left[1]:right[0]].mean() < share:
+            continue
+        cut = (left[1] + right[0]) // 2
+        left[1] = right[0] = cut
+        left[4], right[3] = max(left[4], cut), min(right[3], cut)
+
+
+def music_mask(segments: list[Any], n_frames: int) -> np.ndarray:
+    """Per-frame: inside a detected music segment."""
+    mask = np.zeros(n_frames, bool)
+    for seg in segments:
+        mask[max(0, seg.start_frame):min(n_frames, seg.end_frame)] = True
+    return mask

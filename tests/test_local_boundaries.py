@@ -1,0 +1,56 @@
+"""Where identified spans meet (boundaries.py): one span per stretch of one track, and a short
+stretch of music between two tracks split at its middle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cuesheet_app.identify.local.boundaries import close_slivers, join_same_track, music_mask
+from cuesheet_app.identify.local.detect import Segment
+
+
+@dataclass
+class Match:
+    track_id: int
+    hits: int
+    offset_frames: float
+
+    def to_reference(self, frame: float) -> float:
+        return self.offset_frames + frame
+
+
+def span(start: int, end: int, track: int, hits: int, offset: float) -> list:
+    return [start, end, Match(track, hits, offset), start - 20, end + 20]
+
+
+def test_touching_spans_of_one_track_become_one_with_the_stronger_match() -> None:
+    spans = [span(0, 400, 1, 50, 1000.0), span(410, 900, 1, 300, 5000.0), span(900, 1300, 2, 80, 0.0)]
+    out = join_same_track(spans, gap=43, played_on=650, same_offset=9.0)
+    assert [(s[0], s[1], s[2].track_id) for s in out] == [(0, 900, 1), (900, 1300, 2)]
+    assert out[0][2].hits == 300  # the stronger match names the merged span
+
+
+def test_one_track_played_on_through_a_gap_at_the_same_offset() -> None:
+    same = [span(0, 400, 1, 50, 1000.0), span(800, 1200, 1, 60, 1003.0)]
+    assert len(join_same_track(same, gap=43, played_on=650, same_offset=9.0)) == 1
+    # another offset of the same track (a repeat elsewhere in it) that far apart: two cues
+    other = [span(0, 400, 1, 50, 1000.0), span(800, 1200, 1, 60, 1500.0)]
+    assert len(join_same_track(other, gap=43, played_on=650, same_offset=9.0)) == 2
+    # too far apart even at the same offset
+    far = [span(0, 400, 1, 50, 1000.0), span(1100, 1500, 1, 60, 1000.0)]
+    assert len(join_same_track(far, gap=43, played_on=650, same_offset=9.0)) == 2
+
+
+def test_sliver_of_music_between_two_tracks_is_split_at_its_middle() -> None:
+    spans = [span(0, 400, 1, 50, 0.0), span(500, 900, 2, 50, 0.0), span(1200, 1500, 3, 50, 0.0)]
+    music = music_mask([Segment(0, 1000, 0.9), Segment(1000, 1500, 0.9)], 1500)
+    close_slivers(spans, music, shortest=86, longest=172, share=0.5)
+    assert spans[0][1] == spans[1][0] == 450
+    assert spans[1][1] == 900 and spans[2][0] == 1200  # 300 frames apart: a gap left alone
+    # no music between: the spans keep their edges
+    quiet = [span(0, 400, 1, 50, 0.0), span(500, 900, 2, 50, 0.0)]
+    close_slivers(quiet, music_mask([Segment(0, 400, 0.9), Segment(500, 900, 0.9)], 900), 86, 172, 0.5)
+    assert quiet[0][1] == 400 and quiet[1][0] == 500
+    assert np.array_equal(music_mask([], 10), np.zeros(10, bool))
