@@ -36,8 +36,8 @@ store_cached``, the whole episode queried with ``olaf query`` on one thread; its
 scored the same way.
 
 Cost and reuse: decoys are cached on disk by seed (``--prepare`` builds all data and stops, so
-the run that follows times only indexing and the query); an index is reused while the engine
-commit is the same; ``--grow-from N`` builds the library by adding to the N-track one (ours and
+the run that follows times only indexing and the query); a library is reused while the code that
+builds it (``INDEX_CODE``) is unchanged since the commit that built it; ``--grow-from N`` builds the library by adding to the N-track one (ours and
 Olaf's), the incremental path a library delivery takes. The load average is recorded with
 every index and query: on a shared 2-core machine, the ``*_per_cpu_s`` figures say more.
 """
@@ -196,10 +196,10 @@ def folder_bytes(folder: Path) -> int:
 
 
 def index(work: Path, paths: list[str], n: int, grow_from: int | None = None) -> dict:
-    """Index the library (reused when this engine commit already built it).
+    """Index the library (reused when the code that builds it is unchanged: ``same_index_code``).
 
-    ``grow_from``: start from the smaller library ``library-<grow_from>`` built by the same
-    commit (a copy) and add only the tracks it lacks, through the same ``Library.add``: the
+    ``grow_from``: start from the smaller library ``library-<grow_from>`` built by the same index
+    code (a copy) and add only the tracks it lacks, through the same ``Library.add``: the
     incremental path a library delivery takes. Times and CPU are the smaller build's plus the
     add's, so ``index_s`` is still the cost of the whole library, paid in two steps."""
     lib_dir = work / f"library-{n}"
@@ -207,15 +207,16 @@ def index(work: Path, paths: list[str], n: int, grow_from: int | None = None) ->
     commit = engine_commit()
     if stamp.exists():
         old = json.loads(stamp.read_text())
-        if old.get("engine_commit") == commit:
+        if same_index_code(old.get("engine_commit", "")):
             return old
     shutil.rmtree(lib_dir, ignore_errors=True)
     base: dict = {}
     todo = paths
     if grow_from:
         base = json.loads((work / f"library-{grow_from}" / "scale_index.json").read_text())
-        if base.get("engine_commit") != commit:
-            raise SystemExit(f"library-{grow_from} was built by {base.get('engine_commit')}, not {commit}")
+        if not same_index_code(base.get("engine_commit", "")):
+            raise SystemExit(f"library-{grow_from} was built by {base.get('engine_commit')}, whose index code differs")
+        commit = base["engine_commit"]
         shutil.copytree(work / f"library-{grow_from}", lib_dir)
         (lib_dir / "scale_index.json").unlink()
         have = {t.path for t in Library(lib_dir).tracks()}
@@ -248,13 +249,27 @@ def _cpu_s() -> float:
 
 
 def engine_commit() -> str:
-    """The last commit that touched the local engine: an index is reused only for the same one."""
+    """The last commit that touched the local engine (recorded with each run and each library)."""
     try:
         return subprocess.run(["git", "log", "-1", "--format=%h", "--", "cuesheet_app/identify/local"],
                               cwd=ROOT, capture_output=True,
                               text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+INDEX_CODE = ["cuesheet_app/identify/local/" + f for f in (
+    "library.py", "hash_index.py", "segment_index.py", "landmarks.py", "triplets.py", "spectro.py", "edges.py",
+    "tags.py")] + ["cuesheet_app/media/decode.py"]
+
+
+def same_index_code(commit: str) -> bool:
+    """Whether the code that builds a library (fingerprints and index files) is the same at
+    ``commit`` as now: a change to the matcher or to cue boundaries then reuses the library
+    (re-indexing 1,000 tracks costs ~20 minutes here) and only the query runs again."""
+    if not commit or commit == "unknown":
+        return False
+    return subprocess.run(["git", "diff", "--quiet", commit, "--", *INDEX_CODE], cwd=ROOT).returncode == 0
 
 
 def run_engine(lib_dir: str, episode: Path, events_out: Path) -> dict:
@@ -340,7 +355,8 @@ def main(argv: list[str] | None = None) -> int:
                         "episode_minutes": round(episode_s / 60, 2), "index_failed": idx["failed"],
                         "real_library_tracks": len(real["library"]), "real_extra_tracks": len(fixed) - len(real["library"]),
                         "decoys": args.tracks - len(fixed), "decoy_seconds": args.decoy_seconds,
-                        "engine_commit": idx["engine_commit"], "index_grown_from": idx.get("grown_from"),
+                        "engine_commit": engine_commit(), "index_built_by": idx["engine_commit"],
+                        "index_grown_from": idx.get("grown_from"),
                         "load_1_5_15_min": {"index": idx.get("load"), "query": run["load"]},
                         "run_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                         "machine": f"{os.cpu_count()} cores shared with other engineers' work (see load), "
