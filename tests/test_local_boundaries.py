@@ -4,11 +4,20 @@ stretch of music between two tracks split at its middle."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pytest
 
+from cuesheet_app.identify.base import IdentifyRequest
 from cuesheet_app.identify.local.boundaries import close_slivers, join_same_track, music_mask
 from cuesheet_app.identify.local.detect import Segment
+from cuesheet_app.identify.local.engine import LocalEngine
+from cuesheet_app.identify.local.library import Library
+from tests.audio_fixtures import silence, write_wav
+from tests.local_media import synth_music
+
+RATE = 22050
 
 
 @dataclass
@@ -54,3 +63,32 @@ def test_sliver_of_music_between_two_tracks_is_split_at_its_middle() -> None:
     close_slivers(quiet, music_mask([Segment(0, 400, 0.9), Segment(500, 900, 0.9)], 900), 86, 172, 0.5)
     assert quiet[0][1] == 400 and quiet[1][0] == 500
     assert np.array_equal(music_mask([], 10), np.zeros(10, bool))
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("bounds-lib")
+    refs = root / "refs"
+    refs.mkdir()
+    for i in range(3):
+        write_wav(refs / f"track{i}.wav", synth_music(30.0, seed=10 + i))
+    Library(root / "lib").add([refs], workers=1)
+    return root / "lib"
+
+
+def test_crossfade_between_two_library_tracks_meets_at_its_midpoint(tmp_path: Path, library: Path) -> None:
+    """Two identified excerpts crossfaded over 2 s: two events that meet within 1 s of the
+    crossfade's middle (each edge may run into the other's span to where its peaks stop;
+    bounded by the other's match alone, they left 1.25 s between them)."""
+    a = synth_music(30.0, seed=11)[2 * RATE:18 * RATE]
+    b = synth_music(30.0, seed=12)[5 * RATE:21 * RATE]
+    xf = 2 * RATE
+    ramp = np.linspace(0.0, 1.0, xf)
+    mixed = np.concatenate([a[:-xf], a[-xf:] * ramp[::-1] + b[:xf] * ramp, b[xf:]])
+    path = write_wav(tmp_path / "xf.wav", np.concatenate([silence(1.0), mixed, silence(1.0)]))
+    events = [e for e in LocalEngine(library).identify(IdentifyRequest(media_path=path)).events
+              if e.music_detected]
+    assert [e.title for e in events] == ["track1", "track2"], [(float(e.start), float(e.end)) for e in events]
+    midpoint = 1.0 + 16.0 - 1.0  # the crossfade runs 15-17 s into the episode
+    assert events[0].end == events[1].start
+    assert abs(float(events[0].end) - midpoint) <= 1.0

@@ -41,6 +41,7 @@ class EdgeParams:
     min_lift: float = 0.12  # in-music rate must beat chance by this much to trust the profile
     threshold: float = 0.5  # share of the in-music lift a peak must beat to count for the music
     slack: float = 2.0  # evidence (in found peaks) an edge may give up to meet detection
+    into_neighbour_s: float = 3.0  # how far into a neighbouring match's span an edge may move (a crossfade: tune split)
 
 
 def reference_peaks(hashes: np.ndarray, frames: np.ndarray, lo: int = 0,

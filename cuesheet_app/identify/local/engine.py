@@ -181,8 +181,13 @@ class LocalEngine:
         out: list[tuple[TrackMatch, Edges]] = []
         ordered = sorted(matches, key=lambda m: m.start_frame)
         for i, m in enumerate(ordered):
-            lo = ordered[i - 1].end_frame if i else 0
-            hi = ordered[i + 1].start_frame if i + 1 < len(ordered) else n_frames
+            # a neighbouring match bounds the search, ``into_neighbour_s`` into it: over a
+            # crossfade both pieces play, and each edge may run to where its own peaks stop
+            # being found (the overlap is split at its middle when the events are built)
+            into = int(round(params.into_neighbour_s / FRAME_S))
+            lo = max(ordered[i - 1].end_frame - into, ordered[i - 1].start_frame) if i else 0
+            hi = (min(ordered[i + 1].start_frame + into, ordered[i + 1].end_frame)
+                  if i + 1 < len(ordered) else n_frames)
             lo = min(max(lo, int(np.ceil(m.to_episode(0)))), m.start_frame)
             hi = max(min(hi, int(m.to_episode(tracks[m.track_id].duration_s / FRAME_S))), m.end_frame)
             try:
