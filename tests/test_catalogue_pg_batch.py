@@ -197,6 +197,28 @@ def test_a_batched_import_over_a_concurrent_change_refuses_that_row_with_who_and
             ("alice", "created"), ("alice", "parties"), ("alice", "iswc"), ("alice", "isrc"), ("bob", "parties")]
 
 
+def test_a_refusal_by_the_server_sends_the_chunk_row_by_row(pg_url: str, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another session adds a recording with one of the sheet's ISRCs after the chunk looked:
+    the unique index refuses the chunk's write, and the row-by-row path finds that recording."""
+    with Catalogue(pg_url, user="alice") as alice, Catalogue(pg_url, user="bob") as bob:
+        real_write = import_batch.ChunkView.write
+        calls = []
+
+        def bob_adds_first(view: import_batch.ChunkView) -> None:
+            if not calls:
+                bob.save_recording(Recording(title="Bob's Morning", isrc="US-RC1-76-07839"))
+            calls.append(1)
+            real_write(view)
+
+        monkeypatch.setattr(import_batch.ChunkView, "write", bob_adds_first)
+        report = import_file(alice, write_sheet(tmp_path / "kpm.csv", GOOD_ROWS))
+        assert len(calls) == 1
+        assert [(o.action, o.title) for o in report.outcomes] == [("update", "Morning Run"), ("add", "Evening Walk")]
+        rec = alice.recording_by_isrc("USRC17607839")
+        assert rec.title == "Morning Run" and rec.version == 2 and alice.counts()["recordings"] == 2
+
+
 def test_a_batched_import_is_announced_to_other_sessions(pg_url: str, tmp_path: Path) -> None:
     from cuesheet_app.rights.live import ChangeListener
     from tests.pg_server import wait_for

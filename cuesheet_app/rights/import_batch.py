@@ -162,6 +162,8 @@ class ChunkView:
         self._load_works(sorted(work_ids))
         party_ids = {pid for w in self.works.values() for pid, _, _ in w.credits}
         self._load_parties(party_ids, ipis, party_names)
+        if not party_ids <= self.parties.keys():  # merged away by someone between our reads
+            raise StaleEntries([])  # nobody's row to refuse: the importer goes row by row
 
     def _load_works(self, ids: list[int]) -> None:
         rows: dict[int, list[Any]] = {}
@@ -173,11 +175,13 @@ class ChunkView:
             for work_id, position, title, title_key in self.db.execute(
                     f"SELECT work_id, position, title, title_key FROM work_titles WHERE {cond} "
                     "ORDER BY work_id, position, title_key", params).fetchall():
-                rows[work_id][8].append((position, title, title_key))
+                if work_id in rows:  # (a work deleted between these reads is simply not there)
+                    rows[work_id][8].append((position, title, title_key))
             for work_id, party_id, role, share in self.db.execute(
                     f"SELECT work_id, party_id, role, share FROM work_parties WHERE {cond} "
                     "ORDER BY work_id, position", params).fetchall():
-                rows[work_id][9].append((party_id, role, share))
+                if work_id in rows:
+                    rows[work_id][9].append((party_id, role, share))
         for r in rows.values():
             self._index_work(_WorkRow(*r[:8], alts=tuple(r[8]), credits=tuple(r[9])))
 
@@ -439,7 +443,7 @@ class ChunkView:
                 key=lambda i: (self.parties[i][4], self.parties[i][3], -i), reverse=True)  # ipi, pro DESC; id
             pid = candidates[0] if candidates else None
         if pid is None:
-            pid = self._new_id("parties", 16)
+            pid = self._new_id("parties", max(16, self._hint))
             self._set(self.new_parties, pid, True)
             self._index_party(pid, (p.first_name.strip(), p.last_name.strip(), p.company.strip(), pro, ipi, key))
         else:
