@@ -6,9 +6,11 @@ Shared by the local engine's metadata sheets, the rights catalogue and the CSV e
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from fractions import Fraction
+from typing import Any
 
 from cuesheet_app.domain.model import Party
 from cuesheet_app.domain.vocab import PROS
@@ -27,9 +29,21 @@ class PartyNotationError(ValueError):
 
 def parse_party(entry: str, role: str) -> Party:
     """One entry; ``role`` is the default role (C for composers, E for publishers)."""
-    text = entry.strip()
+    ok, result = _parse_party(entry.strip(), role)
+    if not ok:
+        raise PartyNotationError(result)
+    first, last, company, pro, ipi, share = result
+    return Party(role=role, first_name=first, last_name=last, company=company, pro=pro, ipi=ipi, share=share)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_party(text: str, role: str) -> tuple[bool, Any]:
+    """(True, (first, last, company, pro, ipi, share)) or (False, why). Remembered: a library
+    sheet credits the same writers on thousands of rows, and the sheet reader and the importer
+    both read every entry. The answer is immutable; ``parse_party`` makes each caller a Party."""
     if not text:
-        raise PartyNotationError("empty party entry")
+        return False, "empty party entry"
+    entry = text
     share = Fraction(0)
     m = _SHARE.search(text)
     if m:
@@ -43,17 +57,14 @@ def parse_party(entry: str, role: str) -> Party:
         elif v.upper() in PROS or re.fullmatch(r"[A-Za-z][A-Za-z &/-]{0,15}", v):
             pro = v.upper()
         else:
-            raise PartyNotationError(f"{entry.strip()!r}: cannot tell what [{v}] is (PRO or IPI)")
+            return False, f"{entry!r}: cannot tell what [{v}] is (PRO or IPI)"
     name = _BRACKET.sub("", text).strip()
     if not name:
-        raise PartyNotationError(f"{entry.strip()!r}: no name")
-    party = Party(role=role, pro=pro, ipi=ipi, share=share)
+        return False, f"{entry!r}: no name"
     if role in ("E", "SE", "AM") or _COMPANY_HINTS.search(name):
-        party.company = name
-    else:
-        first, _, last = name.rpartition(" ")
-        party.first_name, party.last_name = first, last
-    return party
+        return True, ("", "", name, pro, ipi, share)
+    first, _, last = name.rpartition(" ")
+    return True, (first, last, "", pro, ipi, share)
 
 
 def parse_parties(text: str, role: str) -> list[Party]:
