@@ -114,8 +114,8 @@ def per10(rows: list[dict]) -> dict:
             "per_10_cues": round(10 * total / max(1, cues), 2)}
 
 
-GRID = {"threshold": [1.0, 1.3, 1.6, 1.9, 2.2], "window_s": [4.0, 6.0], "chroma_weight": [0.0, 2.0],
-        "rhythm_weight": [0.0, 1.0, 2.0]}
+GRID = {"threshold": [1.6, 2.0, 2.5, 3.0, 3.5], "min_piece_s": [4.0, 6.0], "rhythm_weight": [1.0, 2.0],
+        "window_s": [6.0, 8.0]}
 
 
 def cost() -> int:
@@ -292,9 +292,19 @@ def main(argv: list[str] | None = None) -> int:
                   f"(target <= {TARGET})")
         if variant == "engine":
             worst_engine = worst
+    results["note"] = note(rows["engine"])
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1))
     return 1 if worst_engine and worst_engine["per_10_cues"] > TARGET else 0
+
+
+def note(rows: list[dict]) -> str:
+    """What the stored results measured (which episodes, which variants)."""
+    names = {split: [r["name"] for r in rows if r["split"] == split] for split in ("tune", "test")}
+    return (f"{len(names['tune'])} tune episodes ({', '.join(names['tune'])}), {len(names['test'])} held out "
+            f"({', '.join(names['test'])}); 'engine' = as shipped (change-point splitting off), "
+            "'split' = LocalEngine(split_changes=True), 'split-no-xfade-move' = split without moving "
+            "identified edges to a crossfade's novelty peak")
 
 
 def summarise(rows: list[dict], idx: dict) -> dict:

@@ -294,7 +294,7 @@ def _speech_part(signal: np.ndarray, a: int, b: int) -> np.ndarray:
 
 
 def plan() -> list[dict]:
-    """Episodes: tune = every tune package x noise; test = every test package x synth, noises cycled."""
+    """Episodes: tune = every tune package x noise, twice; test = every test package x synth, noises cycled."""
     eps = []
     k = 0
     for pkg in TUNE_PACKAGES:
@@ -307,6 +307,13 @@ def plan() -> list[dict]:
             eps.append({"name": f"test{k + 1:02d}", "split": "test", "synth": synth,
                         "noise": noises[k % len(noises)], "package": pkg})
             k += 1
+    # a second round of tune episodes (other seeds: appended, so the episodes above keep theirs):
+    # four episodes were too few to choose between rules that act on a few cues each
+    for pkg in TUNE_PACKAGES:
+        for noise_kind in SPLITS["tune"]["noises"]:
+            n_tune = sum(e["split"] == "tune" for e in eps)
+            eps.append({"name": f"tune{n_tune + 1:02d}", "split": "tune", "synth": "espeak-ng",
+                        "noise": noise_kind, "package": pkg})
     return eps
 
 

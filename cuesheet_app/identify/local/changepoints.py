@@ -64,12 +64,12 @@ _BANDS = _band_matrix()
 
 @dataclass(frozen=True)
 class ChangeParams:
-    # defaults chosen on the tune split of benchmarks/edits_per_cue.py (--tune)
-    window_s: float = 6.0  # each side of a candidate boundary
-    min_piece_s: float = 4.0  # no piece shorter than this (nor closer to a segment's end)
-    threshold: float = 1.6  # novelty a change point must reach
+    # defaults chosen on the tune split of benchmarks/edits_per_cue.py (--tune, 8 episodes)
+    window_s: float = 8.0  # each side of a candidate boundary
+    min_piece_s: float = 6.0  # no piece shorter than this (nor closer to a segment's end)
+    threshold: float = 2.0  # novelty a change point must reach
     chroma_weight: float = 2.0  # weight of the pitch-class distance against the timbre score
-    rhythm_weight: float = 1.0  # weight of the rhythm change at a novelty peak
+    rhythm_weight: float = 2.0  # weight of the rhythm change at a novelty peak
     crest: float = 0.85  # a change point sits mid-way along the stretch above this share of its peak
     spread_floor: float = 0.25  # log units: a quiet, steady window is not infinitely certain
     crossfade_reach_s: float = 2.5  # a boundary is placed at most this far from the novelty peak

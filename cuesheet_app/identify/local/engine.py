@@ -79,8 +79,9 @@ class LocalEngine:
         self.match_params = match_params or MatchParams()
         self.edge_params: EdgeParams | None = EdgeParams()
         # Cutting unidentified music at its change points (changepoints.py) is off by default:
-        # on the held-out episodes of benchmarks/edits_per_cue.py it added edits (6.83 -> 7.31
-        # per 10 cues; docs/local-engine.md). None: one event per leftover detected segment.
+        # tuned on the tune split of benchmarks/edits_per_cue.py, it added edits on the held-out
+        # episodes (5.34 -> 5.47 per 10 cues; docs/local-engine.md). None: one event per
+        # leftover detected segment.
         self.change_params: ChangeParams | None = ChangeParams() if split_changes else None
         # where identified spans meet (boundaries.py); None: each match its own event
         self.boundary_params: BoundaryParams | None = BoundaryParams()
