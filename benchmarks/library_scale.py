@@ -70,6 +70,7 @@ from library_scale_decoys import RATE as DECOY_RATE  # noqa: E402
 from library_scale_decoys import render_decoy  # noqa: E402
 from library_scale_episode import RATE as EPISODE_RATE  # noqa: E402
 from library_scale_episode import build_episode  # noqa: E402
+from library_scale_proc import run_measured  # noqa: E402
 from library_scale_score import score  # noqa: E402
 
 from cuesheet_app.identify.local.library import Library  # noqa: E402
@@ -281,17 +282,10 @@ def run_engine(lib_dir: str, episode: Path, events_out: Path) -> dict:
         f"doc = LocalEngine(Path({lib_dir!r})).identify(IdentifyRequest(media_path=Path({str(episode)!r})))\n"
         f"Path({str(events_out)!r}).write_text(doc.to_json())\n"
     )
-    load = os.getloadavg()
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    if status != 0:
-        raise SystemExit(f"engine failed on {episode} (status {status})")
-    return {"wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-            "load": {"start": [round(x, 2) for x in load], "end": [round(x, 2) for x in os.getloadavg()]}}
+    run = run_measured([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    if run["status"] != 0:
+        raise SystemExit(f"engine failed on {episode} (status {run['status']})")
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,13 +25,13 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
+from library_scale_proc import run_measured
 
-def _run(binary: Path, home: Path, args: list[str], out: Path | None = None) -> tuple[float, int]:
+
+def _run(binary: Path, home: Path, args: list[str], out: Path | None = None) -> dict:
     env = {**os.environ, "HOME": str(home)}
-    t0 = time.perf_counter()
     config = home / ".olaf" / "olaf_config.json"
     if not config.exists():
         config.parent.mkdir(parents=True, exist_ok=True)
@@ -40,12 +40,10 @@ def _run(binary: Path, home: Path, args: list[str], out: Path | None = None) -> 
         config.write_text(json.dumps({"db_folder": f"{home}/.olaf/db/", "cache_folder": f"{home}/.olaf/cache/",
                                       "max_results": 1000, "skip_duplicates": False}))
     with open(out, "w") if out else open(os.devnull, "w") as sink:
-        proc = subprocess.Popen([str(binary), *args], env=env, stdout=sink, stderr=subprocess.DEVNULL,
-                                cwd=home)
-        _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(f"olaf {args[0]} failed (status {status})")
-    return time.perf_counter() - t0, usage.ru_maxrss
+        run = run_measured([str(binary), *args], env=env, cwd=home, stdout=sink, stderr=subprocess.DEVNULL)
+    if run["status"] != 0:
+        raise SystemExit(f"olaf {args[0]} failed (status {run['status']})")
+    return run
 
 
 def parse(lines: list[str]) -> list[tuple[float, float, str, None]]:
@@ -92,22 +90,23 @@ def measure(binary: Path, work: Path, paths: list[str], n: int, episode: Path, t
         listing.write_text("\n".join(paths) + "\n")
         new = home / "new.txt"
         new.write_text("\n".join(todo) + "\n")
-        t_cache, _ = _run(binary, home, ["cache", "--threads", "2", str(new)])
-        t_store, _ = _run(binary, home, ["store_cached"])
+        t_cache = _run(binary, home, ["cache", "--threads", "2", str(new)])["wall_s"]
+        t_store = _run(binary, home, ["store_cached"])["wall_s"]
         index_s = base_s + t_cache + t_store
         stamp.write_text(f"{index_s:.1f}\n")
         shutil.rmtree(home / ".olaf" / "cache", ignore_errors=True)
     else:
         index_s = float(stamp.read_text().split()[0])
     out = home / "query.csv"
-    load = os.getloadavg()
-    wall, rss_kb = _run(binary, home, ["query", str(episode)], out)
+    run = _run(binary, home, ["query", str(episode)], out)
+    wall = run["wall_s"]
     idents = parse(out.read_text().splitlines())
     s = score(truth, idents)
     (home / "missed.txt").write_text("\n".join(s["details"].pop("missed")) + "\n")
     seconds = truth["segments"][-1]["end_s"]
     db_bytes = sum(f.stat().st_size for f in db.rglob("*") if f.is_file())
     return {"query_x_realtime_1_thread": round(seconds / wall, 1), "query_wall_s": round(wall, 2),
-            "index_bytes": db_bytes, "index_s": round(index_s, 1), "peak_rss_mb": round(rss_kb / 1024, 1),
+            "index_bytes": db_bytes, "index_s": round(index_s, 1), "peak_rss_mb": run["peak_rss_mb"],
             "recall_loud": s["recall_loud"], "recall_m12": s["recall_m12"], "recall_speed": s["recall_speed"],
-            "wrong_ids": s["wrong_ids"], "details": {**s["details"], "query_load_1_5_15_min": [round(x, 2) for x in load]}}
+            "wrong_ids": s["wrong_ids"], "details": {**s["details"], "query_cpu_s": run["cpu_s"],
+                                                           "query_load_1_5_15_min": run["load"]}}
