@@ -260,8 +260,8 @@ def engine_commit() -> str:
 
 
 INDEX_CODE = ["cuesheet_app/identify/local/" + f for f in (
-    "library.py", "hash_index.py", "segment_index.py", "landmarks.py", "triplets.py", "spectro.py", "edges.py",
-    "tags.py")] + ["cuesheet_app/media/decode.py"]
+    "library.py", "hash_index.py", "segment_index.py", "landmarks.py", "triplets.py", "spectro.py",
+    "tags.py")] + ["cuesheet_app/media/decode.py"]  # not edges.py: library.py uses it at query time only
 
 
 def same_index_code(commit: str) -> bool:
