@@ -202,3 +202,36 @@ def test_cli_shows_the_format_and_upgrades(tmp_path: Path) -> None:
     assert up.returncode == 0 and "2 track(s) re-indexed" in up.stdout
     stats = run_cli("library", "stats", "--library", lib, "--json")
     assert json.loads(stats.stdout)["format"] == 2
+
+
+def test_segment_directory_is_sparse_and_dense_segments_still_read(tmp_path: Path) -> None:
+    """A segment stores only the hashes it holds (no 16 MB table over all 2**22); a segment
+    written by the previous layout (dense offsets, no keys.npy) gives the same hits."""
+    from cuesheet_app.identify.local.segment_index import N_HASHES, Segment, write_segment
+    from cuesheet_app.identify.local.triplets import Triplets
+
+    rng = np.random.default_rng(3)
+    parts = []
+    for tid in (1, 2):
+        n = 500
+        parts.append((tid, Triplets(rng.integers(0, N_HASHES, n).astype(np.uint32),
+                                    np.sort(rng.uniform(0, 5000, n)).astype(np.float32),
+                                    rng.uniform(12, 64, n).astype(np.float32),
+                                    rng.uniform(6, 250, n).astype(np.float32))))
+    write_segment(tmp_path / "sparse", parts)
+    sparse = Segment(tmp_path / "sparse")
+    assert (tmp_path / "sparse" / "offsets.npy").stat().st_size < 20_000
+    dense_dir = tmp_path / "dense"
+    dense_dir.mkdir()
+    keys, offsets = np.load(tmp_path / "sparse" / "keys.npy"), np.load(tmp_path / "sparse" / "offsets.npy")
+    counts = np.zeros(N_HASHES, np.int64)
+    counts[keys] = np.diff(offsets.astype(np.int64))
+    np.save(dense_dir / "offsets.npy", np.r_[0, np.cumsum(counts)].astype(np.uint32))
+    for name in ("postings.npy", "tracks.npy"):
+        (dense_dir / name).write_bytes((tmp_path / "sparse" / name).read_bytes())
+    dense = Segment(dense_dir)
+    query = np.r_[parts[0][1].hashes[:50], rng.integers(0, N_HASHES, 50)].astype(np.int64)
+    qi, words = sparse.lookup(query, np.arange(query.size))
+    qi2, words2 = dense.lookup(query, np.arange(query.size))
+    assert words.size >= 50 and np.array_equal(qi, qi2) and np.array_equal(words, words2)
+    assert np.array_equal(np.sort(sparse.all_hashes()), np.sort(np.concatenate([p[1].hashes for p in parts])))

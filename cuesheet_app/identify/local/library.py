@@ -56,7 +56,12 @@ from cuesheet_app.identify.local.segment_index import (
 )
 from cuesheet_app.identify.local.spectro import spectrogram_chunks
 from cuesheet_app.identify.local.tags import read_tags
-from cuesheet_app.identify.local.triplets import REF_PARTNERS, TripletCollector, Triplets
+from cuesheet_app.identify.local.triplets import (
+    REF_PARTNERS,
+    TripletCollector,
+    Triplets,
+    triplet_hashes,
+)
 from cuesheet_app.identify.local.triplets import REFERENCE as TRIPLET_REFERENCE
 from cuesheet_app.media.decode import ANALYSIS_RATE, decode_blocks
 from cuesheet_app.media.errors import MediaError
@@ -149,18 +154,25 @@ class TrackFingerprint:
     peak_bins: np.ndarray
 
     def save(self, target: Path) -> None:
+        # the triplets are not stored: they are made from the peaks again when needed
+        # (``load_triplets``), which keeps the folder ~2 MB per hour of audio smaller
         buf = io.BytesIO()
-        t = self.triplets
         np.savez(buf, format=np.int64(LIBRARY_FORMAT), hashes=self.hashes, frames=self.frames,
-                 t_hashes=t.hashes, t_t1=t.t1, t_span=t.span, t_f1=t.f1,
                  peak_frames=self.peak_frames, peak_bins=self.peak_bins)
         atomic_write_bytes(target, buf.getvalue())
 
 
+def reference_triplets(peak_frames: np.ndarray, peak_bins: np.ndarray) -> Triplets:
+    """A reference track's triplets from its stored (float32) peaks: the one definition used
+    both when indexing and when a segment is rebuilt from the fingerprint files."""
+    return triplet_hashes(peak_frames.astype(np.float64), peak_bins.astype(np.float64),
+                          REF_PARTNERS, TRIPLET_REFERENCE.fan_out)
+
+
 def load_triplets(path: Path) -> Triplets:
-    """The triplets stored in a fingerprint file (KeyError for a format-1 file)."""
+    """A fingerprint file's triplets, made from its peaks (KeyError for a format-1 file)."""
     with np.load(path) as z:
-        return Triplets(z["t_hashes"], z["t_t1"], z["t_span"], z["t_f1"])
+        return reference_triplets(z["peak_frames"], z["peak_bins"])
 
 
 def fingerprint_file(path: str, cancel: CancelToken | None = None) -> TrackFingerprint:
@@ -181,9 +193,9 @@ def fingerprint_file(path: str, cancel: CancelToken | None = None) -> TrackFinge
         pairs.add(chunk)
         trip.add(chunk)
     hashes, frames = pairs.hashes()
-    pf, pb = trip.peaks()
-    return TrackFingerprint(hashes, frames.astype(np.uint32), seen / ANALYSIS_RATE, trip.triplets(),
-                            pf.astype(np.float32), pb.astype(np.float32))
+    pf, pb = (p.astype(np.float32) for p in trip.peaks())
+    return TrackFingerprint(hashes, frames.astype(np.uint32), seen / ANALYSIS_RATE,
+                            reference_triplets(pf, pb), pf, pb)
 
 
 def _fingerprint_job(path: str) -> tuple[str, Any]:

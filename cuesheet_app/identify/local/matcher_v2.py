@@ -24,8 +24,11 @@ from cuesheet_app.identify.local.segment_index import SegmentedIndex
 from cuesheet_app.identify.local.spectro import FRAME_S
 from cuesheet_app.identify.local.triplets import MAX_CHANGE, Triplets, query_bands
 
-RATIO_BIN = 0.02  # log-ratio cell width in the vote
-REF_BIN = 8  # frames: reference-position cell width in the vote
+RATIO_GRID = 0.008  # log-ratio step of the candidate ratios each hit votes for
+VOTE_REACH = 5  # ... this many steps either side of the hit's own ratio (±4 %)
+MAX_CANDIDATES = 150  # vote peaks per slice fitted, strongest first (the rest are chance)
+HIT_RATIO_TOL = 0.05  # a hit's own ratio may be this far outside the range searched
+REF_BIN = 4  # frames: reference-position cell width in the vote
 FIT_TOL = 3.0  # frames: a hit within this of a line belongs to it
 PITCH_TOL = 0.02  # relative: pitch within this of 1 (tempo) or of the ratio (speed)
 
@@ -72,9 +75,11 @@ def _slice_lines(index: SegmentedIndex, tr: Triplets, min_hits: int) -> list[_Li
         tr.f1[hits.query].astype(np.float64)
     ratio = hits.span / sq
     pitch = fq / np.maximum(hits.f1, 1e-3)
-    lim = 1 + MAX_CHANGE + 0.01
-    ok = (ratio < lim) & (ratio > 1 / lim) & (
-        (np.abs(pitch - 1) <= PITCH_TOL) | (np.abs(pitch / ratio - 1) <= PITCH_TOL))
+    # per hit, only what no change within range can give is chance: the hit's own time ratio is
+    # too noisy to test more tightly (peak times interpolate to ~1/4 frame, and a tempo change
+    # smears them), and the pitch test is made per line, where the ratio is known
+    lim, plim = 1 + MAX_CHANGE + HIT_RATIO_TOL, 1 + MAX_CHANGE + PITCH_TOL
+    ok = (ratio < lim) & (ratio > 1 / lim) & (pitch < plim) & (pitch > 1 / plim)
     if not ok.any():
         return []
     tq, ratio, pitch = tq[ok], ratio[ok], pitch[ok]
@@ -82,37 +87,80 @@ def _slice_lines(index: SegmentedIndex, tr: Triplets, min_hits: int) -> list[_Li
     h = h[ok]
     end = tq + sq[ok]
     centre = float(np.median(tq))
-    rc = r1 + ratio * (centre - tq)
-    lr = np.floor(np.log(ratio) / RATIO_BIN).astype(np.int64) + 64
-    rcb = np.floor(rc / REF_BIN).astype(np.int64) + 8
-    key = (track << 30) | (lr << 22) | rcb
-    uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    # smoothed count over the 3 x 3 neighbourhood in (ratio, position)
-    smooth = np.zeros(uniq.size, np.int64)
-    for dl in (-1, 0, 1):
-        for dr in (-1, 0, 1):
-            nb = uniq + (dl << 22) + dr
-            pos = np.minimum(np.searchsorted(uniq, nb), uniq.size - 1)
-            smooth += np.where(uniq[pos] == nb, counts[pos], 0)
+    # each hit votes for the candidate ratios near its own (RATIO_GRID apart), at the reference
+    # position each puts the slice centre: the true line's hits agree on one cell whatever
+    # their own ratio's error
+    lr_hit = np.log(ratio) / RATIO_GRID
+    lr = (np.rint(lr_hit)[None, :] + np.arange(-VOTE_REACH, VOTE_REACH + 1)[:, None]).astype(np.int64)
+    rc = r1[None, :] + np.exp(lr * RATIO_GRID) * (centre - tq)[None, :]
+    rcb = np.floor(rc / REF_BIN).astype(np.int64) + 64
+    valid = (np.abs(lr * RATIO_GRID) <= np.log(1 + MAX_CHANGE) + RATIO_GRID) & (rcb >= 0)
+    hit_of = np.broadcast_to(np.arange(track.size), lr.shape)[valid]
+    lr_v = lr[valid] + 128
+    key = (track[hit_of] << 30) | (lr_v << 22) | rcb[valid]
+    uniq, counts = np.unique(key, return_counts=True)
+
+    def at(d: int) -> np.ndarray:
+        nb = uniq + d
+        pos = np.minimum(np.searchsorted(uniq, nb), uniq.size - 1)
+        return np.where(uniq[pos] == nb, counts[pos], 0)
+
+    # smoothed count over neighbouring positions (a hit near a cell edge)
+    smooth = counts + at(-1) + at(1)
     cand = np.flatnonzero(smooth >= min_hits)
     if cand.size == 0:
         return []
+    # one candidate per peak of the vote: a cell beaten by a neighbour (ratio +-1 step,
+    # position +-2 cells) is that neighbour's line seen slightly off
+    best = smooth[cand]
+    for dl in (-1, 0, 1):
+        for dr in (-2, -1, 0, 1, 2):
+            if dl == 0 and dr == 0:
+                continue
+            nb = uniq[cand] + (dl << 22) + dr
+            pos = np.searchsorted(uniq, nb)
+            pos_c = np.minimum(pos, uniq.size - 1)
+            hit_nb = uniq[pos_c] == nb
+            nb_smooth = np.where(hit_nb, smooth[pos_c], 0)
+            # ties: the lower ratio/position wins
+            best = np.where((nb_smooth > best) | ((nb_smooth == best) & (dl * 8 + dr < 0) & hit_nb), -1, best)
+    cand = cand[best >= 0]
+    cand = cand[np.argsort(-smooth[cand], kind="stable")][:MAX_CANDIDATES]
+    order = np.argsort(track, kind="stable")
+    track, tq, r1, h, end, pitch = track[order], tq[order], r1[order], h[order], end[order], pitch[order]
+    bounds = np.searchsorted(track, np.unique(track))
+    first_of = dict(zip(np.unique(track).tolist(), bounds.tolist(), strict=True))
     lines: list[_Line] = []
     used = np.zeros(track.size, bool)
-    for c in cand[np.argsort(-smooth[cand])]:
+    for c in cand:
         k = uniq[c]
-        t_id, l0, r0 = int(k >> 30), int((k >> 22) & 255), int(k & ((1 << 22) - 1))
-        sel = ((track == t_id) & (np.abs(lr - l0) <= 1) & (np.abs(rcb - r0) <= 1) & ~used)
-        if sel.sum() < min_hits:
+        t_id, l0 = int(k >> 30), int((k >> 22) & 255) - 128
+        rho0 = float(np.exp(l0 * RATIO_GRID))
+        lo = first_of[t_id]
+        hi = int(np.searchsorted(track, t_id, side="right"))
+        free = ~used[lo:hi]
+        if free.sum() < min_hits:
             continue
-        rho, a, inl = _fit(tq[sel], r1[sel], float(np.exp((l0 - 64 + 0.5) * RATIO_BIN)))
+        tq_t, r1_t = tq[lo:hi], r1[lo:hi]
+        rc0 = (int(k & ((1 << 22) - 1)) - 64 + 0.5) * REF_BIN
+        a0 = rc0 - rho0 * centre
+        near = free & (np.abs(r1_t - a0 - rho0 * tq_t) <= REF_BIN + FIT_TOL)
+        if near.sum() < min_hits:
+            continue
+        rho, a, _ = _fit(tq_t[near], r1_t[near], rho0)
         # every hit of this track on the fitted line joins it (not only the voting cell's)
-        mine = (track == t_id) & ~used
-        on = mine & (np.abs(r1 - a - rho * tq) <= FIT_TOL) & (np.abs(ratio / rho - 1) <= 0.04)
+        on = free & (np.abs(r1_t - a - rho * tq_t) <= FIT_TOL)
+        pitch_t = pitch[lo:hi]
+        # the pitch says which change it is (speed: pitch = ratio; tempo: pitch = 1); hits
+        # fitting the other are chance
+        as_speed = np.abs(pitch_t / rho - 1) <= PITCH_TOL
+        as_tempo = np.abs(pitch_t - 1) <= PITCH_TOL
+        on &= as_speed if (on & as_speed).sum() >= (on & as_tempo).sum() else as_tempo
         if on.sum() < min_hits:
             continue
-        used |= on
-        lines.append(_Line(t_id, rho, a, tq[on], r1[on], end[on], h[on], pitch[on]))
+        used[lo:hi] |= on
+        sl = slice(lo, hi)
+        lines.append(_Line(t_id, rho, a, tq[sl][on], r1[sl][on], end[sl][on], h[sl][on], pitch_t[on]))
     return lines
 
 
@@ -125,8 +173,11 @@ def _join(lines: list[_Line]) -> list[_Line]:
             if o.track != ln.track:
                 out.append(ln)
                 break
-            mid = float(np.median(ln.q))
-            if abs(o.ratio - ln.ratio) <= 0.01 and abs(o.a + o.ratio * mid - ln.a - ln.ratio * mid) <= 2 * FIT_TOL:
+            # the same line if the two agree within 2 * FIT_TOL wherever either has hits (short
+            # pieces pin their own ratio poorly, so a ratio difference alone says little)
+            ends = np.array([min(o.q.min(), ln.q.min()), max(o.q.max(), ln.q.max())])
+            gap = np.abs(o.a + o.ratio * ends - ln.a - ln.ratio * ends).max()
+            if abs(o.ratio - ln.ratio) <= 0.03 and gap <= 2 * FIT_TOL:
                 q, r = np.r_[o.q, ln.q], np.r_[o.r, ln.r]
                 rho, a, _ = _fit(q, r, (o.ratio * o.q.size + ln.ratio * ln.q.size) / q.size)
                 o.q, o.r, o.end = q, r, np.r_[o.end, ln.end]

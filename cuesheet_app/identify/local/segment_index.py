@@ -7,10 +7,14 @@ flushes a segment every ``FLUSH_POSTINGS`` while indexing, so memory stays bound
 there are more than ``MAX_SEGMENTS`` the smallest are merged into one, which also drops the
 postings of removed or re-indexed tracks.
 
-Segment layout (one folder): ``offsets.npy`` (uint32, 2**22 + 1: postings of hash ``h`` are
-``offsets[h]:offsets[h+1]``), ``postings.npy`` (uint64, one word per posting: track id,
+Segment layout (one folder): ``keys.npy`` (uint32, the distinct hashes the segment holds,
+sorted), ``offsets.npy`` (uint32, one more than the keys: postings of ``keys[i]`` are
+``offsets[i]:offsets[i+1]``), ``postings.npy`` (uint64, one word per posting: track id,
 anchor frame, triplet span in 1/8 frame, anchor bin in 1/4 bin) and ``tracks.npy`` (the
-track ids it holds). Opening is ``np.load(mmap_mode="r")``: instant whatever the size; a
+track ids it holds). The directory is sparse because a dense one over the 2**22 hashes
+costs 16 MB per segment whatever its size (0.8 MB per hour of audio for a 20-hour library,
+more than its postings); a lookup is a binary search in ``keys`` (segments written before
+``keys.npy`` existed keep their dense ``offsets.npy`` and are still read). Opening is ``np.load(mmap_mode="r")``: instant whatever the size; a
 lookup reads only the postings of the hashes asked for, so its cost grows with the postings
 per hash, not with the library (the 22-bit hash keeps those few).
 
@@ -73,6 +77,28 @@ class Segment:
         self.offsets = np.load(folder / "offsets.npy", mmap_mode="r")
         self.postings = np.load(folder / "postings.npy", mmap_mode="r")
         self.track_ids = np.load(folder / "tracks.npy")
+        keys = folder / "keys.npy"
+        self.keys = np.load(keys, mmap_mode="r") if keys.exists() else None  # None: dense offsets
+
+    def ranges(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(first posting, count) of each hash (count 0 for a hash the segment lacks)."""
+        if self.keys is None:
+            starts = np.asarray(self.offsets[hashes]).astype(np.int64)
+            return starts, np.asarray(self.offsets[hashes + 1]).astype(np.int64) - starts
+        if self.keys.size == 0:
+            z = np.zeros(hashes.size, np.int64)
+            return z, z
+        pos = np.minimum(np.searchsorted(self.keys, hashes), self.keys.size - 1)
+        found = np.asarray(self.keys[pos]) == hashes
+        starts = np.asarray(self.offsets[pos]).astype(np.int64)
+        counts = np.where(found, np.asarray(self.offsets[pos + 1]).astype(np.int64) - starts, 0)
+        return starts, counts
+
+    def all_hashes(self) -> np.ndarray:
+        """The hash of every posting, in posting order (for merging)."""
+        counts = np.diff(np.asarray(self.offsets).astype(np.int64))
+        keys = np.arange(N_HASHES, dtype=np.uint32) if self.keys is None else np.asarray(self.keys)
+        return np.repeat(keys, counts)
 
     @property
     def size(self) -> int:
@@ -80,8 +106,7 @@ class Segment:
 
     def lookup(self, hashes: np.ndarray, query_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(query index, posting word) for every posting of the given hashes."""
-        starts = np.asarray(self.offsets[hashes]).astype(np.int64)
-        counts = np.asarray(self.offsets[hashes + 1]).astype(np.int64) - starts
+        starts, counts = self.ranges(hashes)
         counts[counts > MAX_POSTINGS] = 0
         total = int(counts.sum())
         if total == 0:
@@ -103,12 +128,13 @@ def write_segment(folder: Path, parts: list[tuple[int, Triplets]]) -> int:
 
 def _write(folder: Path, hashes: np.ndarray, words: np.ndarray, track_ids: np.ndarray) -> int:
     order = np.argsort(hashes, kind="stable")
-    counts = np.bincount(hashes, minlength=N_HASHES)
-    offsets = np.zeros(N_HASHES + 1, np.uint32 if words.size < (1 << 32) else np.int64)
+    keys, counts = np.unique(hashes, return_counts=True)
+    offsets = np.zeros(keys.size + 1, np.uint32 if words.size < (1 << 32) else np.int64)
     np.cumsum(counts, out=offsets[1:])
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
+    np.save(tmp / "keys.npy", keys.astype(np.uint32))
     np.save(tmp / "offsets.npy", offsets)
     np.save(tmp / "postings.npy", words[order])
     np.save(tmp / "tracks.npy", track_ids)
@@ -198,8 +224,7 @@ def merge_segments(folder: Path, live_tracks: set[int], max_segments: int = MAX_
     hashes_l, words_l, tracks_l = [], [], []
     for i in chosen:
         seg = index.segments[i]
-        counts = np.diff(np.asarray(seg.offsets).astype(np.int64))
-        h = np.repeat(np.arange(N_HASHES, dtype=np.uint32), counts)
+        h = seg.all_hashes()
         w = np.asarray(seg.postings)
         tr = (w >> np.uint64(_TRACK_SHIFT)).astype(np.int64)
         ok = index.live[np.minimum(tr, index.live.size - 1)] == i
