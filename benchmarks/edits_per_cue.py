@@ -15,8 +15,9 @@ The edits (issue 13):
 Cues and events are paired one to one, largest overlap first, so an event that swallows two
 cues covers only one of them (the other needs an add). Totals per episode, per split and per
 held-out group (synthesizer, noise type, music package) go to benchmarks/results/edits_per_cue.json,
-for the engine as it ships ("engine": change-point splitting off), with the splitting on
-("split", ``LocalEngine(split_changes=True)``) and with it on but without moving identified
+for the engine as it ships ("engine": change-point splitting only on strong evidence,
+``STRONG_CHANGES``), with the eager splitting ("split", ``LocalEngine(split_changes=True)``)
+and with that but without moving identified
 edges to a crossfade's middle ("split-no-xfade-move"), all built from the same engine run; the
 tables printed are the ones in docs/local-engine.md. ``--tune`` grid-searches the change-point
 parameters on the tune split only.
@@ -230,8 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     lib_dir = DATA / "library"
     tracks = {t.id: t.path for t in Library(lib_dir).tracks()}
     engine = LocalEngine(lib_dir)
-    # one engine run per episode; the events are built twice from the same inputs: without the
-    # change-point splitting (the engine before issue 13) and with it
+    # one engine run per episode; the events are built once per variant from the same inputs
     captured: list[tuple] = []
     original = engine._events
 
@@ -302,8 +302,8 @@ def note(rows: list[dict]) -> str:
     """What the stored results measured (which episodes, which variants)."""
     names = {split: [r["name"] for r in rows if r["split"] == split] for split in ("tune", "test")}
     return (f"{len(names['tune'])} tune episodes ({', '.join(names['tune'])}), {len(names['test'])} held out "
-            f"({', '.join(names['test'])}); 'engine' = as shipped (change-point splitting off), "
-            "'split' = LocalEngine(split_changes=True), 'split-no-xfade-move' = split without moving "
+            f"({', '.join(names['test'])}); 'engine' = as shipped (change-point splitting on strong evidence only), "
+            "'split' = LocalEngine(split_changes=True) (eager), 'split-no-xfade-move' = split without moving "
             "identified edges to a crossfade's novelty peak")
 
 

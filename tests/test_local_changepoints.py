@@ -95,12 +95,22 @@ def test_two_pieces_back_to_back_become_two_cues(tmp_path: Path, empty_library: 
     assert abs(float(events[0].start) - 2.0) <= 1.0 and abs(float(events[1].end) - 40.0) <= 1.0
 
 
-def test_by_default_they_stay_one_event(tmp_path: Path, empty_library: Path) -> None:
+def test_by_default_only_strong_evidence_cuts(tmp_path: Path, empty_library: Path) -> None:
+    """The default splits only where the evidence is strong (STRONG_CHANGES): these two pieces
+    at one level stay one event; the same two with a 12 dB level step between them are two,
+    cut within 1 s of the change."""
     a = piece(20.0, key=60, tempo=120, bright=2, seed=1)
     b = piece(18.0, key=63, tempo=92, bright=6, seed=2)
     path = write_wav(tmp_path / "ep.wav", np.concatenate([silence(2.0), a, b, silence(2.0)]))
     events = list(LocalEngine(empty_library).identify(IdentifyRequest(media_path=path)).events)
-    assert len(events) == 1  # the default: splitting is off (see docs/local-engine.md)
+    assert len(events) == 1
+    stepped = write_wav(tmp_path / "step.wav", np.concatenate([silence(2.0), a, b * 0.25, silence(2.0)]))
+    events = [e for e in LocalEngine(empty_library).identify(IdentifyRequest(media_path=stepped)).events
+              if e.music_detected]
+    assert len(events) == 2, [(float(e.start), float(e.end)) for e in events]
+    assert events[0].end == events[1].start and abs(float(events[0].end) - 22.0) <= 1.0
+    off = LocalEngine(empty_library, split_changes=False).identify(IdentifyRequest(media_path=stepped))
+    assert len([e for e in off.events if e.music_detected]) == 1
 
 
 def test_one_piece_is_not_cut(tmp_path: Path, empty_library: Path) -> None:

@@ -39,6 +39,7 @@ from cuesheet_app.identify.local.boundaries import (
     music_mask,
 )
 from cuesheet_app.identify.local.changepoints import (
+    STRONG_CHANGES,
     ChangeFeatures,
     ChangeParams,
     crossfade_boundary,
@@ -73,16 +74,17 @@ class LocalEngine:
     name = "local"
 
     def __init__(self, library_dir: Path, sensitivity: float = 0.5,
-                 match_params: MatchParams | None = None, split_changes: bool = False) -> None:
+                 match_params: MatchParams | None = None, split_changes: bool | None = None) -> None:
         self.library = Library(library_dir)
         self.detect_params = DetectParams(sensitivity=min(1.0, max(0.0, float(sensitivity))))
         self.match_params = match_params or MatchParams()
         self.edge_params: EdgeParams | None = EdgeParams()
-        # Cutting unidentified music at its change points (changepoints.py) is off by default:
-        # tuned on the tune split of benchmarks/edits_per_cue.py, it added edits on the held-out
-        # episodes (5.34 -> 5.47 per 10 cues; docs/local-engine.md). None: one event per
-        # leftover detected segment.
-        self.change_params: ChangeParams | None = ChangeParams() if split_changes else None
+        # Cutting unidentified music at its change points (changepoints.py): by default only
+        # where the evidence is strong (STRONG_CHANGES); True: the eager setting tuned on the
+        # tune split of benchmarks/edits_per_cue.py, which added edits held out (5.34 -> 5.47
+        # per 10 cues; docs/local-engine.md); False: one event per leftover detected segment.
+        self.change_params: ChangeParams | None = (
+            STRONG_CHANGES if split_changes is None else ChangeParams() if split_changes else None)
         # where identified spans meet (boundaries.py); None: each match its own event
         self.boundary_params: BoundaryParams | None = BoundaryParams()
 
