@@ -19,7 +19,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from cuesheet_app.identify.base import CancelToken, Progress, ProgressCallback, ignore_progress
-from cuesheet_app.identify.local.matcher import MatchParams, TrackMatch, _accept
+from cuesheet_app.identify.local.matcher import (
+    MatchParams,
+    TrackMatch,
+    _accept,
+    confidence_for,
+    resolve_overlaps,
+)
 from cuesheet_app.identify.local.segment_index import SegmentedIndex
 from cuesheet_app.identify.local.spectro import FRAME_S
 from cuesheet_app.identify.local.triplets import MAX_CHANGE, Triplets, query_bands
@@ -189,6 +195,58 @@ def _join(lines: list[_Line]) -> list[_Line]:
     return out
 
 
+LINE_MIN_HITS = 12  # distinct hashes on one line within LINE_WINDOW_S: a match by itself ...
+LINE_WINDOW_S = 15.0
+LINE_RATIO = 3.0  # ... when this many times the best other track's line over the same stretch
+
+
+def _line_test(lines: list[_Line], keys: list[tuple[int, int]], packed: list[np.ndarray],
+               params: MatchParams, found: list[TrackMatch]) -> list[TrackMatch]:
+    """Lines that the window test missed but that are matches by themselves.
+
+    Why: the window test asks for ``min_window_hits`` in each of two 4 s windows, which suits
+    landmark pairs (~120 per second of reference). Triplets are sparser (~30 per second), so a
+    speed-changed excerpt under dialogue often leaves 10-30 agreeing hashes spread over its
+    length: too few per window, yet many for one line, which has to agree on track, ratio,
+    offset *and* pitch at once. Such a line counts when it holds LINE_MIN_HITS distinct hashes
+    within LINE_WINDOW_S and LINE_RATIO times as many as any other track's line over that
+    stretch (music resembling the library agrees a little with many tracks)."""
+    win = int(round(LINE_WINDOW_S / FRAME_S))
+    done = {int(m.offset_frames) for m in found}
+    spans = [(int(p[0] >> 6), int(p[-1] >> 6)) for p in packed]
+    out: list[TrackMatch] = []
+    for (track, i), p in zip(keys, packed, strict=True):
+        if i in done or p.size < LINE_MIN_HITS:
+            continue
+        q = p >> 6
+        j = np.searchsorted(q, q + win, side="right") - np.arange(q.size)
+        best = int(np.argmax(j))
+        if j[best] < LINE_MIN_HITS:
+            continue
+        lo, hi = int(q[best]), int(q[best + j[best] - 1])
+        rival = params.noise_floor
+        for m, ((other, _), p2) in enumerate(zip(keys, packed, strict=True)):
+            if other == track or spans[m][1] < lo or spans[m][0] > hi:
+                continue
+            q2 = p2 >> 6
+            rival = max(rival, int(np.searchsorted(q2, hi, side="right") - np.searchsorted(q2, lo)))
+        if j[best] < LINE_RATIO * rival:
+            continue
+        # the match runs from the window outwards while the line's hits stay dense (as in
+        # the window test): stray chance hits joined far off do not stretch it
+        gap = max(1, int(round(params.edge_gap_s / FRAME_S)))
+        a, b = best, best + int(j[best]) - 1
+        while a > 0 and q[a] - q[a - 1] <= gap:
+            a -= 1
+        while b + 1 < q.size and q[b + 1] - q[b] <= gap:
+            b += 1
+        start, end = int(q[a]), int((q[a:b + 1] + (p[a:b + 1] & 63)).max()) + 1
+        if (end - start) * FRAME_S < params.min_match_s:
+            continue
+        out.append(TrackMatch(track, i, start, end, int(p.size), confidence_for(int(p.size), (end - start) * FRAME_S)))
+    return out
+
+
 def match_episode_v2(index: SegmentedIndex, triplets: Triplets, params: MatchParams | None = None,
                      progress: ProgressCallback = ignore_progress,
                      cancel: CancelToken | None = None) -> list[TrackMatch]:
@@ -223,6 +281,8 @@ def match_episode_v2(index: SegmentedIndex, triplets: Triplets, params: MatchPar
         keys.append((ln.track, i))
         packed.append(np.sort((np.maximum(q, 0) << 6) | dur))
     found = _accept(keys, packed, params)  # offset_frames carries the line's number here
+    found = resolve_overlaps(found + _line_test(lines, keys, packed, params, found),
+                             int(round(params.min_piece_s / FRAME_S)))
     out: list[TrackMatch] = []
     for m in found:
         ln = lines[int(m.offset_frames)]
