@@ -12,7 +12,9 @@ from av.filter import Graph
 
 from cuesheet_app.identify.base import IdentifyRequest, Progress
 from cuesheet_app.identify.local.engine import LocalEngine
+from cuesheet_app.identify.local.hash_index import build_index
 from cuesheet_app.identify.local.library import Library
+from cuesheet_app.identify.local.pair_segments import read_manifest as read_pair_manifest
 from cuesheet_app.identify.local.segment_index import read_manifest
 from tests.audio_fixtures import silence, write_wav
 from tests.cli_helpers import run_cli
@@ -127,12 +129,16 @@ def _downgrade_to_format_1(lib: Path) -> None:
     manifest = json.loads((lib / "library.json").read_text())
     manifest["format"] = 1
     (lib / "library.json").write_text(json.dumps(manifest))
+    parts = []
     for fp in (lib / "fp").glob("*.npz"):
         with np.load(fp) as z:
             hashes, frames = z["hashes"], z["frames"]
         np.savez(fp, hashes=hashes, frames=frames)
+        parts.append((int(fp.stem), hashes, frames))
     import shutil
     shutil.rmtree(lib / "index2")
+    shutil.rmtree(lib / "index")  # format 1's pair index: one table, rebuilt on every change
+    build_index(lib / "index", parts, "format-1")
 
 
 def test_old_format_library_is_recognised_and_upgraded_with_progress(tmp_path: Path) -> None:
@@ -158,6 +164,8 @@ def test_old_format_library_is_recognised_and_upgraded_with_progress(tmp_path: P
     assert e.extra["speed_ratio"] == pytest.approx(25 / 24, abs=0.005)
     stats = lib.stats()
     assert stats.format == 2 and not stats.upgrade_needed and stats.segments >= 1
+    # the old pair table was re-segmented from the fingerprint files, and its files are gone
+    assert read_pair_manifest(tmp_path / "lib" / "index") and not (tmp_path / "lib" / "index" / "offsets.npy").exists()
 
 
 def test_incremental_add_appends_a_segment_and_leaves_the_others(tmp_path: Path) -> None:
@@ -173,11 +181,20 @@ def test_incremental_add_appends_a_segment_and_leaves_the_others(tmp_path: Path)
     assert len(first) == 1
     seg_dir = tmp_path / "lib" / "index2" / first[0]["name"]
     before = {p.name: p.stat().st_mtime_ns for p in seg_dir.iterdir()}
+    # the landmark-pair index too: one segment per add, earlier ones never rewritten
+    pairs_first = read_pair_manifest(tmp_path / "lib" / "index")
+    assert len(pairs_first) == 1 and pairs_first[0]["tracks"] == 2
+    pair_dir = tmp_path / "lib" / "index" / pairs_first[0]["name"]
+    pairs_before = {p.name: p.stat().st_mtime_ns for p in pair_dir.iterdir()}
     lib.add([refs2], workers=1)
     second = read_manifest(tmp_path / "lib" / "index2")["segments"]
     assert [s["name"] for s in second[:1]] == [first[0]["name"]] and len(second) == 2
     assert second[1]["tracks"] == 1  # only the new track was written
     assert {p.name: p.stat().st_mtime_ns for p in seg_dir.iterdir()} == before  # untouched
+    pairs_second = read_pair_manifest(tmp_path / "lib" / "index")
+    assert [s["name"] for s in pairs_second][:1] == [pairs_first[0]["name"]] and pairs_second[1]["tracks"] == 1
+    assert {p.name: p.stat().st_mtime_ns for p in pair_dir.iterdir()} == pairs_before
+    assert lib.load_index().size == sum(t.hashes for t in lib.tracks())
     # all three are found, the new one included
     ep = write_wav(tmp_path / "ep.wav", np.concatenate(
         [silence(1.0), speed_change(synth_music(16.0, seed=90)[RATE:14 * RATE], 1.02)]))

@@ -10,23 +10,23 @@ Python API (the CLI, the GUI worker and the demo use exactly this)::
     lib.remove([Path("/music/APM/old")])           # -> list of removed TrackRecord
     lib.tracks()                                   # -> list[TrackRecord] (path, metadata...)
     lib.stats()                                    # -> LibraryStats
-    lib.load_index()                               # -> HashIndex (memory-mapped) for the engine
+    lib.load_index()                               # -> PairIndex (memory-mapped) for the engine
 
 Indexing is incremental: a file whose size and modification time are unchanged is skipped
 (its metadata is still refreshed from a new sheet), a changed one is fingerprinted again,
 and tracks whose files disappeared from a folder being added are dropped.
 
 Folder layout: ``library.json`` (the track list: path, size, mtime, duration, metadata),
-``fp/<id>.npz`` (each track's landmarks: the source the index is built from) and
-``index/`` (the merged, memory-mapped hash index, rebuilt after every change). The index
-records the generation of ``library.json`` it was built for; a stale one is rebuilt on
-load, so a crash between the two never yields wrong answers.
+``fp/<id>.npz`` (each track's landmarks and peaks: the source the indexes are built from),
+``index/`` (landmark pairs) and ``index2/`` (speed-invariant triplets): both in memory-mapped
+segments, one appended per change (``pair_segments.py``, ``segment_index.py``), so adding tracks
+never rebuilds the whole index. A track no segment holds (a crash between its fingerprint and
+its segment) is appended on load; removed tracks are skipped until a merge drops them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import logging
@@ -44,8 +44,13 @@ from filelock import FileLock, Timeout
 
 from cuesheet_app.identify.base import CancelToken, Progress, ProgressCallback, ignore_progress
 from cuesheet_app.identify.local.edges import reference_peaks
-from cuesheet_app.identify.local.hash_index import HashIndex, build_index, index_generation
 from cuesheet_app.identify.local.landmarks import REFERENCE, PeakCollector
+from cuesheet_app.identify.local.pair_segments import (
+    PairIndex,
+    append_pair_segment,
+    merge_pair_segments,
+)
+from cuesheet_app.identify.local.pair_segments import index_bytes as pair_index_bytes
 from cuesheet_app.identify.local.segment_index import (
     FLUSH_POSTINGS,
     SegmentedIndex,
@@ -317,23 +322,27 @@ class Library:
         atomic_write_bytes(self._manifest_path,
                            json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8"))
 
-    @staticmethod
-    def _generation(records: Iterable[TrackRecord]) -> str:
-        h = hashlib.sha256()
-        for r in sorted(records, key=lambda r: r.id):
-            h.update(f"{r.id}|{r.size}|{r.mtime_ns}|{r.hashes};".encode())
-        return h.hexdigest()[:24]
-
-    def _rebuild_index(self, records: dict[str, TrackRecord]) -> None:
+    def _pair_parts(self, track_ids: Iterable[int]) -> list[tuple[int, np.ndarray, np.ndarray]]:
         parts = []
-        for r in records.values():
+        for tid in track_ids:
+            path = self._fp_path(tid)
             try:
-                with np.load(self._fp_path(r.id)) as z:
-                    parts.append((r.id, z["hashes"], z["frames"]))
+                with np.load(path) as z:
+                    parts.append((tid, z["hashes"], z["frames"]))
             except (OSError, KeyError, ValueError) as exc:
-                raise LibraryError(f"{self._fp_path(r.id)}: fingerprint file damaged ({exc}); "
-                                   f"remove and re-add {r.path}") from None
-        build_index(self._index_dir, parts, self._generation(records.values()))
+                raise LibraryError(f"{path}: fingerprint file damaged ({exc}); "
+                                   "remove and re-add its track") from None
+        return parts
+
+    def _cover_pairs(self, records: dict[str, TrackRecord]) -> None:
+        """Append a pair segment for live tracks no segment holds (a library indexed before
+        segments existed, a crash between a fingerprint and its segment), then merge the
+        smallest segments if there are too many. Never rewrites what is covered."""
+        live = {r.id for r in records.values()}
+        missing = sorted(live - PairIndex(self._index_dir, live).covered())
+        for at in range(0, len(missing), 500):  # bounded memory for a large old library
+            append_pair_segment(self._index_dir, self._pair_parts(missing[at:at + 500]))
+        merge_pair_segments(self._index_dir, live)
 
     # ----- public API -----------------------------------------------------------------------
     def tracks(self) -> list[TrackRecord]:
@@ -342,21 +351,20 @@ class Library:
     def track_map(self) -> dict[int, TrackRecord]:
         return {r.id: r for r in self._records(self._load()).values()}
 
-    def load_index(self) -> HashIndex:
-        """The memory-mapped index, rebuilt first if it is missing or stale."""
+    def load_index(self) -> PairIndex:
+        """The memory-mapped pair index; tracks its segments miss are appended first."""
         data = self._load()
         if data.get("format") != LIBRARY_FORMAT:
             raise LibraryError(f"{self.folder}: this library was built by an older version (format "
                                f"{data.get('format')}); upgrade it first (cuesheet library upgrade)")
         records = self._records(data)
+        live = {r.id for r in records.values()}
         if not records:
-            return HashIndex.empty()
-        if index_generation(self._index_dir) != self._generation(records.values()):
+            return PairIndex.empty(self._index_dir)
+        if live - PairIndex(self._index_dir, live).covered():
             with self._writing():
-                records = self._records(self._load())  # another writer may have finished meanwhile
-                if index_generation(self._index_dir) != self._generation(records.values()):
-                    self._rebuild_index(records)
-        return HashIndex.load(self._index_dir)
+                self._cover_pairs(self._records(self._load()))  # another writer may have finished
+        return PairIndex(self._index_dir, live)
 
     def load_triplet_index(self) -> SegmentedIndex:
         """The speed-invariant index (memory-mapped segments). Tracks that the segments miss
@@ -466,7 +474,7 @@ class Library:
         data["format"] = LIBRARY_FORMAT
         self._save(data, records)
         progress(Progress("Building index", None))
-        self._rebuild_index(records)
+        self._cover_pairs(records)  # a format-1 index/ is one old-layout index: segmented once
         return report
 
     def _add(
@@ -509,6 +517,7 @@ class Library:
         progress(Progress("Indexing", 0.0, f"{len(todo)} file(s) to index"))
         workers = workers if workers is not None else min(2, os.cpu_count() or 1, max(1, len(todo)))
         pending: list[tuple[int, Triplets]] = []  # new postings: appended as a segment
+        pairs: list[tuple[int, np.ndarray, np.ndarray]] = []  # ... and their landmark pairs
         try:
             for done, (f, (status, result)) in enumerate(self._fingerprints(todo, workers, cancel), 1):
                 if status == "error":
@@ -516,10 +525,13 @@ class Library:
                 else:
                     track_id = self._store(records, data, f, result, sheet, matched_rows, report)
                     pending.append((track_id, result.triplets))
-                    if sum(t.size for _, t in pending) >= FLUSH_POSTINGS:
+                    pairs.append((track_id, result.hashes, result.frames))
+                    if sum(t.size for _, t in pending) >= FLUSH_POSTINGS \
+                            or sum(h.size for _, h, _ in pairs) >= FLUSH_POSTINGS:
                         self._save(data, records)
                         append_segment(self._index2_dir, pending)
-                        pending = []
+                        append_pair_segment(self._index_dir, pairs)
+                        pending, pairs = [], []
                 progress(Progress("Indexing", done / max(1, len(todo)), f.name))
         finally:
             if sheet is not None:
@@ -528,7 +540,8 @@ class Library:
             progress(Progress("Building index", None))
             append_segment(self._index2_dir, pending)
             merge_segments(self._index2_dir, {r.id for r in records.values()})
-            self._rebuild_index(records)
+            append_pair_segment(self._index_dir, pairs)
+            self._cover_pairs(records)
         return report
 
     def _fingerprints(self, todo: list[Path], workers: int, cancel: CancelToken | None):  # type: ignore[no-untyped-def]
@@ -608,14 +621,13 @@ class Library:
         if removed:
             for r in removed:
                 self._drop(r)
-            self._save(data, records)
-            self._rebuild_index(records)
+            self._save(data, records)  # their postings are skipped at lookup, dropped by a merge
         return removed
 
     def stats(self) -> LibraryStats:
         data = self._load()
         records = self._records(data)
-        size = sum(f.stat().st_size for f in self._index_dir.glob("*.npy")) if self._index_dir.exists() else 0
+        size = pair_index_bytes(self._index_dir)
         segs = read_manifest(self._index2_dir).get("segments", [])
         return LibraryStats(
             folder=str(self.folder), tracks=len(records),

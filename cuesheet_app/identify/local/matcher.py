@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from cuesheet_app.identify.base import CancelToken, Progress, ProgressCallback, ignore_progress
-from cuesheet_app.identify.local.hash_index import HashIndex
+from cuesheet_app.identify.local.pair_segments import PairIndex
 from cuesheet_app.identify.local.spectro import FRAME_S
 
 _OFF_BIAS = 1 << 21  # offsets are within +-2**21 frames (13 h)
@@ -77,7 +77,7 @@ class TrackMatch:
         return self.to_reference(self.start_frame) * FRAME_S
 
 
-def _candidates(index: HashIndex, hashes: np.ndarray, frames: np.ndarray,
+def _candidates(index: PairIndex, hashes: np.ndarray, frames: np.ndarray,
                 min_hits: int) -> tuple[np.ndarray, np.ndarray]:
     """Hits of the (track, offset) cells with >= min_hits agreeing hashes (±1 frame).
 
@@ -134,7 +134,7 @@ def confidence_for(hits: int, seconds: float) -> float:
     return round(float(min(0.999, max(0.0, c))), 3)
 
 
-def match_episode(index: HashIndex, hashes: np.ndarray, frames: np.ndarray,
+def match_episode(index: PairIndex, hashes: np.ndarray, frames: np.ndarray,
                   params: MatchParams = MatchParams(), progress: ProgressCallback = ignore_progress,
                   cancel: CancelToken | None = None) -> list[TrackMatch]:
     """Track matches in the episode, non-overlapping, in time order."""
