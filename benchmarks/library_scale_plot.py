@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 W, H, PAD_L, PAD_R, PAD_T, PAD_B = 420, 300, 56, 16, 34, 46
+LEGEND_H = 50  # legends go under the charts, two columns, never over a line
 COLORS = {"ours": "#1f77b4", "olaf": "#d62728", "recall_loud": "#1f77b4", "recall_m12": "#2ca02c",
           "recall_speed": "#ff7f0e"}
 
@@ -60,9 +61,9 @@ def _panel(x0: int, title: str, xs: list[float], series: list[tuple[str, list, s
         out.append(f'<polyline fill="none" stroke="{color}" stroke-width="2"{dash} points="'
                    + " ".join(f"{a:.1f},{b:.1f}" for a, b in pts) + '"/>')
         out += [f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{color}"/>' for a, b in pts]
-        ly = PAD_T + 6 + 14 * i
-        out.append(f'<line x1="{x0 + W - 150}" y1="{ly}" x2="{x0 + W - 130}" y2="{ly}" stroke="{color}" '
-                   f'stroke-width="2"{dash}/><text x="{x0 + W - 126}" y="{ly + 4}">{name}</text>')
+        ly, lx = H + 8 + 14 * (i // 2), x0 + PAD_L + 170 * (i % 2)
+        out.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 20}" y2="{ly}" stroke="{color}" '
+                   f'stroke-width="2"{dash}/><text x="{lx + 24}" y="{ly + 4}">{name}</text>')
     return out
 
 
@@ -92,7 +93,7 @@ def render(runs: list[dict]) -> str:
     body = _panel(0, f"Speed on a 60-min episode (engine {commit})", xs, speed, ticks[-1],
                   "x real time (log)", ticks)
     body += _panel(W, "Recall of excerpts of 8 s or more", xs, recall, 1.0, "recall")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * W}" height="{H}" font-family="sans-serif" '
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * W}" height="{H + LEGEND_H}" font-family="sans-serif" '
             f'font-size="11"><rect width="100%" height="100%" fill="white"/>' + "".join(body) + "</svg>\n")
 
 
