@@ -123,9 +123,11 @@ def test_engine_features_match_the_training_scripts_features() -> None:
             det.add(chunk)
     for chunk in chunker.finish():
         det.add(chunk)
-    engine_feats = np.concatenate(det._parts)
-    assert engine_feats.shape == feats.shape
-    np.testing.assert_allclose(engine_feats, feats, rtol=1e-4, atol=1e-4)
+    engine_feats = det.features()  # the columns the shipped model needs (all, or the chunk ones)
+    assert set(det.classifier.features) <= set(det.feature_names)
+    same = feats[:, [FEATURES.index(f) for f in det.feature_names]]
+    assert engine_feats.shape == same.shape
+    np.testing.assert_allclose(engine_feats, same, rtol=1e-4, atol=1e-4)
     model = det.classifier
     assert model is not None
     scores = smooth_scores(model.predict(feats, FEATURES), loud, det.params, model.calibration)
@@ -134,3 +136,32 @@ def test_engine_features_match_the_training_scripts_features() -> None:
     np.testing.assert_allclose(feats[:, [FEATURES.index(f) for f in model.features]].mean(axis=0),
                                check["feature_means"], rtol=1e-3, atol=1e-3)
     assert abs(float(scores.mean()) - check["score_mean"]) < 1e-3
+
+
+def _long_feature(signal: np.ndarray, name: str) -> float:
+    feats, _ = signal_features(signal.astype(np.float32))
+    mid = feats[len(feats) // 4: 3 * len(feats) // 4]  # away from the ends' half-empty windows
+    return float(np.median(mid[:, FEATURES.index(name)]))
+
+
+def test_mains_comb_tells_hum_from_a_held_chord() -> None:
+    """Mains hum is a comb on the 50/60 Hz grid; a held chord's partials fall anywhere."""
+    rate, rng = 11025, np.random.default_rng(3)
+    t = np.arange(30 * rate) / rate
+    hum = sum(np.sin(2 * np.pi * 60 * 1.001 * k * t) / k for k in range(1, 13)) * 0.05
+    chord = sum(np.sin(2 * np.pi * f * h * t) / h for f in (220.0, 277.2, 329.6) for h in range(1, 5)) * 0.03
+    hum_share = _long_feature(hum + rng.normal(0, 1e-3, t.size), "mains_comb")
+    chord_share = _long_feature(chord + rng.normal(0, 1e-3, t.size), "mains_comb")
+    assert hum_share > 0.35 and chord_share < 0.3 and hum_share > chord_share + 0.15
+
+
+def test_beat_tells_a_pulse_from_random_clicks() -> None:
+    """Clicks at 120 BPM repeat at the beat period; Poisson clicks (applause, rain) do not."""
+    rate, rng = 11025, np.random.default_rng(4)
+    n = 30 * rate
+    pulse, scatter = np.zeros(n), np.zeros(n)
+    pulse[:: rate // 2] = 1.0
+    scatter[rng.integers(0, n, 60)] = 1.0
+    burst = rng.normal(0, 1, 300) * np.exp(-np.arange(300) / 40)
+    pulse, scatter = (np.convolve(x, burst)[:n] * 0.2 + rng.normal(0, 1e-3, n) for x in (pulse, scatter))
+    assert _long_feature(pulse, "beat") > _long_feature(scatter, "beat") + 0.2

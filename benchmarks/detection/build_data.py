@@ -1,6 +1,7 @@
 """Build the music-detection episodes under benchmarks/data/detection/ (git-ignored).
 
     nice -n 10 .venv/bin/python -m benchmarks.detection.build_data [--episodes 66] [--seconds 100] [--seed 13]
+    nice -n 10 .venv/bin/python -m benchmarks.detection.build_data --first 66 --episodes 132   # a second round
 
 Each episode is tagged with ONE speech synthesizer group, ONE noise kind and ONE music group
 (see sources.py), drawn so every group appears about equally often: a whole group can then be
@@ -193,16 +194,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=100)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--first", type=int, default=0, help="index of the first episode to build (a further round)")
     args = ap.parse_args(argv)
     S.fetch()
     (OUT / "episodes").mkdir(parents=True, exist_ok=True)
     for synth in S.SYNTHS:  # serially first: the pools are shared by the workers
         print(f"speech {synth}: {len(speech_pool(synth))} utterances", flush=True)
-    rng = np.random.default_rng(args.seed)
-    synths = balanced(S.SYNTHS, args.episodes, rng)
-    noises = balanced(S.NOISES, args.episodes, rng)
-    musics = balanced(S.MUSIC_GROUPS, args.episodes, rng)
-    jobs = [(k, synths[k], noises[k], musics[k], args.seconds, args.seed) for k in range(args.episodes)]
+    # --first: a further round (episodes first..episodes-1), balanced on its own so that every
+    # round, and so the whole, holds each group about equally often
+    rng = np.random.default_rng(args.seed if not args.first else [args.seed, args.first])
+    n = args.episodes - args.first
+    synths = balanced(S.SYNTHS, n, rng)
+    noises = balanced(S.NOISES, n, rng)
+    musics = balanced(S.MUSIC_GROUPS, n, rng)
+    jobs = [(args.first + k, synths[k], noises[k], musics[k], args.seconds, args.seed) for k in range(n)]
     with ProcessPoolExecutor(max_workers=args.workers) as ex:
         for name in ex.map(build_episode, jobs):
             print("built", name, flush=True)

@@ -38,7 +38,12 @@ from benchmarks.detection import model_train  # noqa: E402
 from benchmarks.detection.build_data import OUT, TAGS  # noqa: E402
 from benchmarks.detection.model_train import calibrate, choose_threshold, train_mlp  # noqa: E402
 from benchmarks.detection.sources import MUSIC_GROUPS, NOISES, SYNTHS  # noqa: E402
-from cuesheet_app.identify.local.classifier import MODEL_PATH, FrameClassifier, load_classifier  # noqa: E402
+from cuesheet_app.identify.local.classifier import (  # noqa: E402
+    MODEL_PATH,
+    FrameClassifier,
+    load_classifier,
+    stack_context,
+)
 from cuesheet_app.identify.local.detect import (  # noqa: E402
     FEATURES,
     DetectParams,
@@ -129,23 +134,59 @@ def _rate(flag: np.ndarray, where: np.ndarray) -> float | None:
 
 
 USE = list(FEATURES)  # the columns a model is trained on (--features picks a subset)
+CONTEXT: list[int] = []  # frame offsets stacked as the network's input (--context)
+
+
+class OutOfFold:
+    """Stands in for a classifier on the training episodes: each episode's probabilities come from
+    a model of the K-fold split that did not train on it (keyed by the episode's feature array)."""
+
+    def __init__(self) -> None:
+        self.probs: dict[int, np.ndarray] = {}
+        self.threshold: float | None = None
+        self.calibration: list[tuple[float, float]] | None = None
+
+    def predict(self, feats: np.ndarray, columns: object = None) -> np.ndarray:
+        return self.probs[id(feats)]
+
+
+VAL_FOLDS = 1  # 1: one validation fifth; K > 1: threshold + calibration on K-fold out-of-fold scores
 
 
 def fit(train: list[Episode], seed: int) -> FrameClassifier:
-    """Train on four fifths of ``train`` (whole episodes), choose threshold + calibration on the rest."""
+    """Train on four fifths of ``train`` (whole episodes), choose threshold + calibration on the
+    rest; or (VAL_FOLDS = K > 1) choose them on out-of-fold scores of all of ``train`` (K models,
+    each scoring the episodes it did not train on) and train the model itself on all of it."""
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(train))
+    if VAL_FOLDS > 1:
+        oof = OutOfFold()
+        for k in range(VAL_FOLDS):
+            held = set(order[k::VAL_FOLDS].tolist())
+            m = _train([train[i] for i in range(len(train)) if i not in held], seed + k)
+            for i in held:
+                oof.probs[id(train[i].feats)] = m.predict(train[i].feats, FEATURES)
+        model = _train(train, seed)
+        model.calibration = calibrate(train, oof)
+        oof.calibration = model.calibration
+        model.threshold = choose_threshold(train, oof, metrics)
+        return model
     n_val = max(2, len(train) // 5)
     val = [train[i] for i in order[:n_val]]
-    fit_eps = [train[i] for i in order[n_val:]]
+    model = _train([train[i] for i in order[n_val:]], seed)
+    model.calibration = calibrate(val, model)
+    model.threshold = choose_threshold(val, model, metrics)
+    return model
+
+
+def _train(fit_eps: list[Episode], seed: int) -> FrameClassifier:
     cols = [FEATURES.index(f) for f in USE]
-    x = np.concatenate([e.feats[::3, cols] for e in fit_eps])
+    x = np.concatenate([stack_context(e.feats[:, cols], CONTEXT)[::3] for e in fit_eps])
     y = np.concatenate([e.label[::3] for e in fit_eps]).astype(float)
     w = np.concatenate([np.where(np.isin(e.tag[::3], (TAGS["music:-20"],)), 0.5, 1.0) * e.loud[::3]
                         for e in fit_eps]) + 1e-3
     model = train_mlp(x, y, w, seed, list(USE))
-    model.calibration = calibrate(val, model)
-    model.threshold = choose_threshold(val, model, metrics)
+    model.context = list(CONTEXT) if CONTEXT else None
     return model
 
 
@@ -180,12 +221,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--features", default="", help="comma-separated subset of FEATURES (default all)")
     ap.add_argument("--tag", default="", help="suffix of the results files")
+    ap.add_argument("--context", default="", help="comma-separated frame offsets stacked as input (default none)")
+    ap.add_argument("--hidden", default="", help="hidden layer sizes, e.g. 32,16")
+    ap.add_argument("--val-folds", type=int, default=1, help="K > 1: threshold + calibration on K-fold out-of-fold scores")
     ap.add_argument("--fp-budget", type=float, default=model_train.FP_BUDGET,
                     help="validation false-positive share the threshold may spend")
     args = ap.parse_args(argv)
     model_train.FP_BUDGET = args.fp_budget
     if args.features:
         USE[:] = args.features.split(",")
+    global VAL_FOLDS
+    VAL_FOLDS = args.val_folds
+    if args.context:
+        CONTEXT[:] = [int(k) for k in args.context.split(",")]
+    if args.hidden:
+        model_train.HIDDEN = tuple(int(k) for k in args.hidden.split(","))
     t0 = time.perf_counter()
     eps = load_episodes()
     print(f"{len(eps)} episodes, {sum(len(e.label) for e in eps) * FRAME_S / 60:.1f} min, "
@@ -227,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         doc["check"] = check_values(model)
         doc["trained_by"] = "benchmarks/detection/evaluate.py final"
         doc["data"] = {"fp_budget": args.fp_budget, "episodes": len(eps), "minutes": round(sum(len(e.label) for e in eps) * FRAME_S / 60, 1),
-                       "seed": args.seed}
+                       "seed": args.seed, "hidden": list(model_train.HIDDEN), "context": list(CONTEXT),
+                       "val_folds": VAL_FOLDS}
         MODEL_PATH.write_text(json.dumps(doc, separators=(",", ":")))
         print(f"wrote {MODEL_PATH}: threshold {model.threshold}, calibration {model.calibration}")
         return 0

@@ -211,11 +211,16 @@ def noise(kind: str, n: int, rng: np.random.Generator, babble_pool: list[np.ndar
     elif kind == "brown":
         x = _biquad_hp(_shaped(n, rng, -6), 20)
     elif kind == "hum":
-        f0 = float(rng.choice([50.0, 60.0]))
-        x = sum(np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 6)) * rng.uniform(0.1, 1) / k for k in range(1, 8))
-        x = x + rng.normal(0, 0.02, n)
+        x = _hum(t, rng, harmonics=int(rng.choice([7, 7, 12, 20]))) + rng.normal(0, 0.02, n)
     elif kind == "room":
+        # room tone: shaped air noise, and in most rooms something tonal running: mains hum
+        # through the desk, a fan or air-conditioning whine, a monitor's line whistle
         x = _biquad_lp(_shaped(n, rng, -4), rng.uniform(800, 3000)) + 0.1 * np.sin(2 * np.pi * 100 * t)
+        tonal = rng.random()
+        if tonal < 0.35:
+            x = x + rng.uniform(0.2, 1.0) * _hum(t, rng, harmonics=int(rng.integers(3, 12)))
+        elif tonal < 0.7:
+            x = x + rng.uniform(0.1, 0.5) * _whine(t, rng)
     elif kind == "babble":
         x = np.zeros(n)
         for _ in range(int(rng.integers(6, 14))):
@@ -250,6 +255,24 @@ def noise(kind: str, n: int, rng: np.random.Generator, babble_pool: list[np.ndar
             pos = end + int(rng.uniform(0.2, 2.5) * RATE)
     x = np.asarray(x, np.float64)
     return (x / rms(x)).astype(np.float32)
+
+
+def _hum(t: np.ndarray, rng: np.random.Generator, harmonics: int) -> np.ndarray:
+    """Mains hum or buzz: a fixed comb on 50 or 60 Hz (a slow +-0.2 % drift of the grid), random
+    harmonic amplitudes and phases; more harmonics is the buzz of a ground loop or a dimmer."""
+    f0 = float(rng.choice([50.0, 60.0])) * (1 + 0.002 * np.sin(2 * np.pi * t / rng.uniform(20, 60)))
+    phase = 2 * np.pi * np.cumsum(f0) / RATE
+    return sum(np.sin(k * phase + rng.uniform(0, 6)) * rng.uniform(0.1, 1) / k**rng.uniform(0.5, 1.2)
+               for k in range(1, harmonics + 1))
+
+
+def _whine(t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A fan or air-conditioning whine: one to three steady tones (blade-pass frequency and a
+    couple of its multiples) at 150-1500 Hz with a little wobble, over their own band noise."""
+    f = rng.uniform(150, 1500) * (1 + 0.003 * np.sin(2 * np.pi * t * rng.uniform(0.1, 1.0)))
+    phase = 2 * np.pi * np.cumsum(f) / RATE
+    return sum(np.sin(k * phase + rng.uniform(0, 6)) * rng.uniform(0.3, 1.0) / k
+               for k in range(1, int(rng.integers(2, 4)) + 1))
 
 
 _EFFECTS: list[np.ndarray] | None = None

@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_dataset as B  # noqa: E402
 
 from cuesheet_app.identify.local.classifier import MODEL_PATH, FrameClassifier  # noqa: E402
-from cuesheet_app.identify.local.detect import FEATURES, chunk_features  # noqa: E402
-from cuesheet_app.identify.local.spectro import FRAME_S, spectrogram_chunks  # noqa: E402
+from cuesheet_app.identify.local.detect import FEATURES, signal_features  # noqa: E402
+from cuesheet_app.identify.local.spectro import FRAME_S  # noqa: E402
 from cuesheet_app.media.decode import ANALYSIS_RATE  # noqa: E402
 
 TRAIN_PACKAGES = ("drascula-music", "planetblupi-music-ogg", "singularity-music")
@@ -79,7 +79,7 @@ def mixture(minutes: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def features_of(signal: np.ndarray) -> np.ndarray:
-    return np.concatenate([chunk_features(c.spec)[c.before:c.before + c.core] for c in spectrogram_chunks([signal])])
+    return signal_features(signal)[0]
 
 
 def train(x: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int, steps: int = 1500) -> FrameClassifier:

@@ -1,9 +1,10 @@
 """A tiny frame classifier (music / no music) over the detection features, in plain numpy.
 
 The weights (``detector_model.json``, a few KB) are trained by
-``benchmarks/local_engine/train_detector.py`` from Debian game-music packages and espeak-ng
-speech, so nothing is downloaded at run time and the data's licences are known. Without the
-file, detection falls back to the continuous-frequency-activation score alone.
+``benchmarks/detection/evaluate.py final`` on the episodes of ``benchmarks/detection/build_data.py``
+(Debian music packages, several speech synthesizers and recorded speech, eleven noise kinds,
+broadcast processing and codecs), so nothing is downloaded at run time and the data's licences
+are known. Without the file, detection falls back to the continuous-frequency-activation score alone.
 """
 
 from __future__ import annotations
@@ -27,13 +28,19 @@ class FrameClassifier:
     layers: list[tuple[np.ndarray, np.ndarray]]  # hidden layers tanh, last layer logistic
     threshold: float | None = None  # hysteresis "on" level chosen on the validation split
     calibration: list[tuple[float, float]] | None = None  # isotonic knots (smoothed score, music share)
+    context: list[int] | None = None  # frame offsets whose features are stacked (None: [0])
+
+    def inputs(self, feats: np.ndarray, columns: tuple[str, ...] | list[str] | None = None) -> np.ndarray:
+        """The network's input rows: the model's columns of ``feats`` (``columns`` names feats'
+        columns), stacked with copies shifted by each ``context`` offset (edges repeated)."""
+        if columns is not None and list(columns) != self.features:
+            feats = feats[:, [list(columns).index(f) for f in self.features]]
+        return stack_context(feats, self.context)
 
     def predict(self, feats: np.ndarray, columns: tuple[str, ...] | list[str] | None = None) -> np.ndarray:
         """Music probability per row of ``feats``; ``columns`` names feats' columns (the model
         takes the ones it was trained on, by name), else they are the model's own features."""
-        if columns is not None and list(columns) != self.features:
-            feats = feats[:, [list(columns).index(f) for f in self.features]]
-        h = (feats - self.mean) / self.std
+        h = (self.inputs(feats, columns) - self.mean) / self.std
         for i, (w, b) in enumerate(self.layers):
             h = h @ w + b
             if i < len(self.layers) - 1:
@@ -47,6 +54,8 @@ class FrameClassifier:
             d["threshold"] = self.threshold
         if self.calibration is not None:
             d["calibration"] = [list(k) for k in self.calibration]
+        if self.context is not None:
+            d["context"] = list(self.context)
         return d
 
     @classmethod
@@ -57,7 +66,18 @@ class FrameClassifier:
                            for layer in d["layers"]],
                    threshold=float(d["threshold"]) if "threshold" in d else None,
                    calibration=[(float(x), float(y)) for x, y in d["calibration"]]
-                   if "calibration" in d else None)
+                   if "calibration" in d else None,
+                   context=[int(k) for k in d["context"]] if "context" in d else None)
+
+
+def stack_context(feats: np.ndarray, offsets: list[int] | None) -> np.ndarray:
+    """Columns of ``feats`` at frame t+k for each offset k, side by side (rows beyond the ends
+    repeat the first/last row): the network sees how the features move around the frame."""
+    if not offsets or list(offsets) == [0]:
+        return feats
+    n = len(feats)
+    idx = np.arange(n)
+    return np.concatenate([feats[np.clip(idx + k, 0, max(0, n - 1))] for k in offsets], axis=1)
 
 
 def load_classifier(path: Path = MODEL_PATH) -> FrameClassifier | None:

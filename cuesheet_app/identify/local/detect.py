@@ -5,6 +5,12 @@ notes, so narrow spectral peaks stay on the same frequency for a second or more;
 glides between pitches and pauses between words, noise has no stable peaks at all. For each
 frame we binarise the spectrum into "peak / no peak" per bin, average that over ~1.5 s per
 bin, and take the mean of the most active bins. A second, cheaper cue rejects silence.
+With the trained classifier, the score is its probability over ``FEATURES``: the per-chunk ones
+(held peaks, pauses, flux, syllable-rate modulation, spectral fine structure) and long-context
+ones computed over the whole episode from small per-frame summaries (peaks held for 8 s, which
+mains hum and fan whine do and music's notes rarely do; whether those held peaks sit on the 50/60
+Hz grid; a beat in the onsets; how much the band energies move), so steady tonal beds and dense
+clicks, which look like music over 1.5 s, are told apart.
 
 Frame scores are smoothed, turned into segments with hysteresis (on above ``high``, off below
 ``low``) and cleaned: gaps shorter than ``bridge_s`` are closed and segments shorter than
@@ -81,9 +87,15 @@ def chunk_activation(spec: np.ndarray) -> np.ndarray:
     return np.where(loud, cfa, 0.0).astype(np.float32)
 
 
-FEATURES = ("cfa_high", "cfa_low", "cfa_high_3s", "held_bins", "pause_fill_2s", "pause_fill_4s",
-            "flux", "flux_spread", "flatness", "syllable_mod", "fine_corr_1", "fine_corr_22",
-            "fine_corr_22_4s", "level")
+CHUNK_FEATURES = ("cfa_high", "cfa_low", "cfa_high_3s", "held_bins", "pause_fill_2s", "pause_fill_4s",
+                  "flux", "flux_spread", "flatness", "syllable_mod", "fine_corr_1", "fine_corr_22",
+                  "fine_corr_22_4s", "level")
+# computed over the whole episode from per-frame summaries (their windows are longer than a
+# chunk's context): see long_features()
+LONG_FEATURES = ("cfa_high_8s", "cfa_low_8s", "hold_change", "beat", "beat_contrast", "band_var_1s",
+                 "band_var_4s", "shape_change_3s", "mains_comb")
+FEATURES = CHUNK_FEATURES + LONG_FEATURES
+N_BANDS = 12
 FINE_LO, FINE_HI = 8, 232  # ~170 Hz .. 5 kHz
 
 
@@ -97,8 +109,130 @@ def _fine_corr(fine: np.ndarray, lag: int) -> np.ndarray:
     return np.concatenate([np.zeros(lag, np.float32), num / den])
 
 
+@dataclass
+class FrameSummary:
+    """What the long-context features need of each frame, kept for the whole episode (small:
+    about 30 MB for an hour, most of it the peak map as bits)."""
+
+    peaks_hi: np.ndarray  # (frames, bins 14..HI_BIN) bool: a spectral peak in that bin
+    peaks_lo: np.ndarray  # (frames, bins LO_BIN..14) bool
+    bands: np.ndarray  # (frames, N_BANDS) log band energies
+    onset: np.ndarray  # (frames,) positive spectral flux of the log spectrum
+    comb: np.ndarray  # (frames, bins COMB_LO..HI_BIN) int8: peak on the 50 Hz grid 1, 60 Hz grid 2, else 0
+
+
+COMB_LO = 2  # ~43 Hz
+SUMMARY_FIELDS = ("peaks_hi", "peaks_lo", "bands", "onset", "comb")
+
+
+def _mains_comb(s: np.ndarray, lo: int) -> np.ndarray:
+    """(frames, bins) which spectral peaks of ``s`` (bins lo.., log magnitude) sit on a multiple
+    of 50 Hz (1) or 60 Hz (2): the peak's frequency is interpolated to a fraction of a bin
+    (parabola through the log magnitudes, exact for a Hann window's Gaussian-like main lobe), and
+    it is "on the grid" within 2 Hz + 0.3 % (the grid drifts a little)."""
+    from cuesheet_app.media.decode import ANALYSIS_RATE
+
+    peaks = _peaks(s)
+    a = np.roll(s, 1, axis=0)
+    c = np.roll(s, -1, axis=0)
+    den = a - 2 * s + c
+    delta = np.where(peaks & (den < -1e-6), 0.5 * (a - c) / np.where(den < -1e-6, den, -1.0), 0.0)
+    freq = (np.arange(lo, lo + s.shape[0])[:, None] + np.clip(delta, -0.5, 0.5)) * (ANALYSIS_RATE / 512)
+    tol = 3.0 + 0.003 * freq
+    out = np.zeros(s.shape, np.int8)
+    for code, grid in ((1, 50.0), (2, 60.0)):
+        off = np.abs(freq - grid * np.round(freq / grid))
+        out[peaks & (off < tol) & (freq > grid * 0.5)] = code
+    out[0] = out[-1] = 0
+    return out.T
+
+
+def _peaks(s: np.ndarray) -> np.ndarray:
+    local = uniform_filter1d(s, size=21, axis=0, mode="nearest")
+    return (s > local + 0.8) & (s == maximum_filter1d(s, size=3, axis=0, mode="nearest"))
+
+
+_BAND_EDGES = np.unique(np.round(np.geomspace(4, 232, N_BANDS + 1)).astype(int))
+
+
+def frame_summary(spec: np.ndarray) -> FrameSummary:
+    """Per-frame summary of a chunk's spectrum (core frames are sliced by the caller)."""
+    lin = np.exp(2 * spec[4:232])
+    cum = np.concatenate([np.zeros((1, lin.shape[1]), np.float32), np.cumsum(lin, axis=0)])
+    e = _BAND_EDGES - 4
+    bands = np.log((cum[e[1:]] - cum[e[:-1]]) / (e[1:] - e[:-1])[:, None] + 1e-6)
+    band = spec[1:HI_BIN]
+    onset = np.maximum(np.diff(band, axis=1, prepend=band[:, :1]), 0).mean(axis=0)
+    return FrameSummary(_peaks(spec[14:HI_BIN]).T, _peaks(spec[LO_BIN:14]).T, bands.T.astype(np.float32),
+                        onset.astype(np.float32), _mains_comb(spec[COMB_LO:HI_BIN], COMB_LO))
+
+
+def _top_mean(act: np.ndarray, top: int) -> np.ndarray:
+    return np.partition(act, act.shape[1] - top, axis=1)[:, -top:].mean(axis=1)
+
+
+BEAT_LAGS = np.arange(12, 70, 2)  # 0.28-1.6 s: beat periods from 37 to 214 BPM
+
+
+def long_features(summary: FrameSummary) -> np.ndarray:
+    """(frames, len(LONG_FEATURES)) over the whole episode, why each:
+
+    cfa_*_8s: peaks held on one bin for 8 s (mains hum, a fan's whine: tones that never move;
+    music's notes move within a few seconds); hold_change: 1.5 s minus 8 s activation, large for
+    notes that come and go; beat / beat_contrast: the best autocorrelation of the onset strength
+    at beat periods over 6 s, and how much it stands out from the other lags (music has a
+    pulse; applause, rain and speech do not repeat); band_var_*: how much the band energies
+    move within 1 s and 4 s (steady beds barely move); shape_change_3s: how far the average
+    spectrum of the last 3 s is from the next 3 s's (a steady bed stays the same).
+    """
+    n = summary.onset.size
+    if n == 0:
+        return np.zeros((0, len(LONG_FEATURES)), np.float32)
+    act_hi = uniform_filter1d(summary.peaks_hi.astype(np.float32), size=65, axis=0, mode="constant")
+    act8_hi = uniform_filter1d(summary.peaks_hi.astype(np.float32), size=345, axis=0, mode="constant")
+    act8_lo = uniform_filter1d(summary.peaks_lo.astype(np.float32), size=345, axis=0, mode="constant")
+    cfa8_hi, cfa8_lo = _top_mean(act8_hi, TOP_BINS), _top_mean(act8_lo, 3)
+    hold_change = _top_mean(np.maximum(act_hi - act8_hi, 0), TOP_BINS)
+    o = np.log(summary.onset + 1e-3)
+    o = o - uniform_filter1d(o, 43, mode="nearest")
+    energy = uniform_filter1d(o * o, 259, mode="nearest") + 1e-6
+    ac = np.stack([uniform_filter1d(o * np.concatenate([np.zeros(lag, np.float32), o[:-lag]]), 259,
+                                    mode="nearest") for lag in BEAT_LAGS]) / energy
+    beat = ac.max(axis=0)
+    contrast = beat - np.median(ac, axis=0)
+    b = summary.bands
+    var1 = np.sqrt(np.maximum(uniform_filter1d(b * b, 43, axis=0, mode="nearest")
+                              - uniform_filter1d(b, 43, axis=0, mode="nearest") ** 2, 0)).mean(axis=1)
+    var4 = np.sqrt(np.maximum(uniform_filter1d(b * b, 173, axis=0, mode="nearest")
+                              - uniform_filter1d(b, 173, axis=0, mode="nearest") ** 2, 0)).mean(axis=1)
+    m3 = uniform_filter1d(b, 129, axis=0, mode="nearest")
+    shift = 65
+    past = np.concatenate([np.repeat(m3[:1], shift, axis=0), m3[:-shift]])[:n]
+    future = np.concatenate([m3[shift:], np.repeat(m3[-1:], shift, axis=0)])[:n]
+    shape = past - past.mean(axis=1, keepdims=True) - (future - future.mean(axis=1, keepdims=True))
+    change = np.sqrt((shape * shape).mean(axis=1))
+    # mains_comb: of the peaks held over 8 s (the 8 strongest bins), the share on the 50 or the 60 Hz
+    # grid (whichever is larger): ~1 for hum and buzz, ~0.1 for music whose notes fall anywhere
+    act8 = uniform_filter1d(np.concatenate([np.zeros((n, 14 - COMB_LO), bool), summary.peaks_hi], axis=1)
+                            .astype(np.float32), size=345, axis=0, mode="constant")
+    act8[:, LO_BIN - COMB_LO:14 - COMB_LO] = act8_lo
+    top = np.argpartition(act8, act8.shape[1] - 8, axis=1)[:, -8:]
+    held_act = np.take_along_axis(act8, top, axis=1).sum(axis=1) + 1e-3
+    shares = []
+    for code in (1, 2):
+        on = uniform_filter1d((summary.comb == code).astype(np.float32), size=345, axis=0, mode="constant")
+        shares.append(np.take_along_axis(on, top, axis=1).sum(axis=1) / held_act)
+    comb = np.maximum(*shares)
+    return np.stack([cfa8_hi, cfa8_lo, hold_change, beat, contrast, np.log(var1 + 1e-3), np.log(var4 + 1e-3),
+                     np.log(change + 1e-3), comb], axis=1).astype(np.float32)
+
+
+def concat_summaries(parts: list[FrameSummary]) -> FrameSummary:
+    return FrameSummary(*(np.concatenate([getattr(p, f) for p in parts]) for f in SUMMARY_FIELDS))
+
+
 def chunk_features(spec: np.ndarray) -> np.ndarray:
-    """(frames, len(FEATURES)) detection features; needs ~2 s of context on each side.
+    """(frames, len(CHUNK_FEATURES)) detection features; needs ~2 s of context on each side.
 
     cfa_*: held spectral peaks (music holds notes); held_bins: how many bins hold one;
     pause_fill: quietest minus loudest frame energy around the frame (speech alone drops to
@@ -148,22 +282,45 @@ class MusicDetector:
     it, a logistic of the activation alone.
     """
 
-    def __init__(self, params: DetectParams = DetectParams(), use_classifier: bool = True) -> None:
-        self.classifier = load_classifier() if use_classifier else None
+    def __init__(self, params: DetectParams = DetectParams(), use_classifier: bool = True,
+                 features_only: bool = False) -> None:
+        self.classifier = load_classifier() if use_classifier and not features_only else None
+        self._with_features = self.classifier is not None or features_only
+        # the long-context summaries cost a third of the detection time: only when the model uses them
+        self._with_long = features_only or (self.classifier is not None
+                                            and any(f in LONG_FEATURES for f in self.classifier.features))
         if self.classifier is not None and self.classifier.threshold is not None and params.base_high is None:
             # the threshold the training script chose on its validation split
             params = replace(params, base_high=self.classifier.threshold)
         self.params = params
         self._parts: list[np.ndarray] = []
+        self._summaries: list[FrameSummary] = []
         self._loud: list[np.ndarray] = []
 
     def add(self, chunk: SpecChunk) -> None:
         core = slice(chunk.before, chunk.before + chunk.core)
         self._loud.append(loud_frames(chunk.spec)[core])
-        if self.classifier is not None:
+        if self._with_features:
             self._parts.append(chunk_features(chunk.spec)[core])
         else:
             self._parts.append(chunk_activation(chunk.spec)[core])
+        if self._with_long:
+            summary = frame_summary(chunk.spec)
+            self._summaries.append(FrameSummary(*(getattr(summary, f)[core] for f in SUMMARY_FIELDS)))
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """Names of the columns of ``features()``."""
+        return FEATURES if self._with_long else CHUNK_FEATURES
+
+    def features(self) -> np.ndarray:
+        """(frames, len(feature_names)) of everything added so far (the classifier's input)."""
+        if not self._parts:
+            return np.zeros((0, len(self.feature_names)), np.float32)
+        chunked = np.concatenate(self._parts)
+        if not self._with_long:
+            return chunked
+        return np.concatenate([chunked, long_features(concat_summaries(self._summaries))], axis=1)
 
     def frame_scores(self) -> np.ndarray:
         """Music probability per frame, 0..1, smoothed (and calibrated when the model says how)."""
@@ -171,7 +328,7 @@ class MusicDetector:
             return np.zeros(0, np.float32)
         p = self.params
         if self.classifier is not None:
-            prob = self.classifier.predict(np.concatenate(self._parts), FEATURES)
+            prob = self.classifier.predict(self.features(), self.feature_names)
         else:
             cfa = np.concatenate(self._parts)
             prob = 1.0 / (1.0 + np.exp(-p.slope * (cfa - p.centre)))
@@ -208,14 +365,12 @@ def smooth_scores(prob: np.ndarray, loud: np.ndarray, params: DetectParams,
 def signal_features(signal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(features, loud) of a whole analysis-rate signal, chunked exactly as the engine does:
     the training script and the benchmark call this, so they see the engine's features."""
-    feats, loud = [], []
+    det = MusicDetector(features_only=True)
     for chunk in spectrogram_chunks([signal]):
-        core = slice(chunk.before, chunk.before + chunk.core)
-        feats.append(chunk_features(chunk.spec)[core])
-        loud.append(loud_frames(chunk.spec)[core])
-    if not feats:
+        det.add(chunk)
+    if not det._parts:
         return np.zeros((0, len(FEATURES)), np.float32), np.zeros(0, bool)
-    return np.concatenate(feats), np.concatenate(loud)
+    return det.features(), np.concatenate(det._loud)
 
 
 def hysteresis_segments(scores: np.ndarray, params: DetectParams) -> list[Segment]:
