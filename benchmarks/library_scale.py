@@ -260,8 +260,8 @@ def engine_commit() -> str:
 
 
 INDEX_CODE = ["cuesheet_app/identify/local/" + f for f in (
-    "library.py", "hash_index.py", "segment_index.py", "landmarks.py", "triplets.py", "spectro.py",
-    "tags.py")] + ["cuesheet_app/media/decode.py"]  # not edges.py: library.py uses it at query time only
+    "library.py", "hash_index.py", "pair_segments.py", "segment_index.py", "landmarks.py", "triplets.py",
+    "spectro.py", "tags.py")] + ["cuesheet_app/media/decode.py"]  # not edges.py: library.py uses it at query time only
 
 
 def same_index_code(commit: str) -> bool:
@@ -369,12 +369,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _run_key(run: dict) -> tuple[int, str]:
+    return run["tracks"], run.get("details", {}).get("engine_commit", "")
+
+
 def merge(path: Path, result: dict) -> None:
-    """Replace the run with the same track count (keeping a separately measured Olaf), sorted."""
+    """Replace the run with the same track count and engine commit (keeping a separately
+    measured Olaf); runs of other engine commits stay, so a curve is never half old, half new."""
     runs = json.loads(path.read_text()) if path.exists() else []
-    old = next((r for r in runs if r["tracks"] == result["tracks"]), {})
+    key = _run_key(result)
+    old = next((r for r in runs if _run_key(r) == key), {})
     merged = {**old, **result}
-    runs = sorted([r for r in runs if r["tracks"] != result["tracks"]] + [merged], key=lambda r: r["tracks"])
+    runs = sorted([r for r in runs if _run_key(r) != key] + [merged],
+                  key=lambda r: (r.get("details", {}).get("run_utc", ""), r["tracks"]))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(runs, indent=1) + "\n")

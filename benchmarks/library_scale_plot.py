@@ -68,12 +68,15 @@ def _panel(x0: int, title: str, xs: list[float], series: list[tuple[str, list, s
 
 
 def render(runs: list[dict]) -> str:
-    """Only the runs of the newest run's engine commit: a curve across engine versions would
-    mix a code change into the library-size trend."""
+    """The runs of one engine commit, the one measured at the most library sizes (the newest of
+    those on a tie): a curve across engine versions would mix a code change into the trend."""
     runs = sorted((r for r in runs if "query_x_realtime" in r), key=lambda r: r["tracks"])
-    newest = max(runs, key=lambda r: r.get("details", {}).get("run_utc", ""))
-    commit = newest.get("details", {}).get("engine_commit")
-    runs = [r for r in runs if r.get("details", {}).get("engine_commit") == commit]
+    by_commit: dict[str, list[dict]] = {}
+    for r in runs:
+        by_commit.setdefault(r.get("details", {}).get("engine_commit", ""), []).append(r)
+    commit = max(by_commit, key=lambda c: (len({r["tracks"] for r in by_commit[c]}),
+                                           max(r.get("details", {}).get("run_utc", "") for r in by_commit[c])))
+    runs = by_commit[commit]
     xs = [float(r["tracks"]) for r in runs]
     olaf = [r.get("olaf", {}) for r in runs]
     seconds = [r.get("details", {}).get("episode_minutes", 60.0) * 60 for r in runs]
