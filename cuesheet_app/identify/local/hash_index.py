@@ -1,4 +1,9 @@
-"""The on-disk landmark index: postings sorted by hash, memory-mapped, looked up in bulk.
+"""Format 1 of the landmark index (one table, rebuilt after every change), and ``Matches``.
+
+Since library format 2 the pair pass reads ``pair_segments.PairIndex`` (appended segments);
+a format-1 ``index/`` is recognised by its missing ``segments.json`` and re-segmented from
+the fingerprint files once. ``HashIndex``/``build_index`` stay as the definition of that old
+layout (the upgrade tests write one with them); ``Matches`` and ``MAX_POSTINGS`` are shared.
 
 Layout (one folder): ``offsets.npy`` (int64, 2**20 + 1 entries: postings of hash ``h`` are
 ``offsets[h]:offsets[h+1]``), ``tracks.npy`` and ``times.npy`` (uint32 track id and anchor
