@@ -106,23 +106,34 @@ def _slice_lines(index: SegmentedIndex, tr: Triplets, min_hits: int) -> list[_Li
     key = (track[hit_of] << 30) | (lr_v << 22) | rcb[valid]
     uniq, counts = np.unique(key, return_counts=True)
 
-    def at(d: int) -> np.ndarray:
-        nb = uniq + d
-        pos = np.minimum(np.searchsorted(uniq, nb), uniq.size - 1)
-        return np.where(uniq[pos] == nb, counts[pos], 0)
+    def at(values: np.ndarray, d: int) -> np.ndarray:
+        """values of the cell ``d`` positions along (same track and ratio), 0 where absent:
+        ``uniq`` is sorted, so that cell, if present, is at most |d| places away."""
+        out = np.zeros(uniq.size, values.dtype)
+        for k in range(1, abs(d) + 1):
+            if k >= uniq.size:
+                break
+            if d > 0:
+                hit = uniq[k:] == uniq[:-k] + d
+                out[:-k] = np.where(hit, values[k:], out[:-k])
+            else:
+                hit = uniq[:-k] == uniq[k:] + d
+                out[k:] = np.where(hit, values[:-k], out[k:])
+        return out
 
     # smoothed count over neighbouring positions (a hit near a cell edge)
-    smooth = counts + at(-1) + at(1)
+    smooth = counts + at(counts, -1) + at(counts, 1)
     cand = np.flatnonzero(smooth >= min_hits)
     if cand.size == 0:
         return []
     # one candidate per peak of the vote: a cell beaten by a neighbour (ratio +-1 step,
     # position +-2 cells) is that neighbour's line seen slightly off
     best = smooth[cand]
-    for dl in (-1, 0, 1):
+    for dr in (-2, -1, 1, 2):  # same ratio: neighbours in the sorted cells
+        nb_smooth = at(smooth, dr)[cand]
+        best = np.where((nb_smooth > best) | ((nb_smooth == best) & (dr < 0) & (nb_smooth > 0)), -1, best)
+    for dl in (-1, 1):
         for dr in (-2, -1, 0, 1, 2):
-            if dl == 0 and dr == 0:
-                continue
             nb = uniq[cand] + (dl << 22) + dr
             pos = np.searchsorted(uniq, nb)
             pos_c = np.minimum(pos, uniq.size - 1)
