@@ -1,3 +1,3 @@
 """Cue sheet generator: broadcast music cue sheets from episode media."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
