@@ -77,10 +77,10 @@ class HashIndex:
                        hashes=np.repeat(h, counts))
 
 
-def build_index(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarray]], generation: str) -> None:
-    """Write the index of ``parts`` = [(track id, hashes, anchor frames)] into ``folder``.
+def concat_postings(parts: list[tuple[int, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``parts`` = [(track id, hashes, anchor frames)] as three flat uint32 arrays (hash, track, time).
 
-    Built beside the target and swapped in with renames, so a reader never sees half an index.
+    One allocation per column instead of a concatenation per track: libraries hold millions of pairs.
     """
     total = sum(int(h.size) for _, h, _ in parts)
     hashes = np.empty(total, np.uint32)
@@ -91,6 +91,16 @@ def build_index(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarray]], g
         n = int(h.size)
         hashes[at:at + n], tracks[at:at + n], times[at:at + n] = h, track_id, t
         at += n
+    return hashes, tracks, times
+
+
+def build_index(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarray]], generation: str) -> None:
+    """Write the index of ``parts`` = [(track id, hashes, anchor frames)] into ``folder``.
+
+    Built beside the target and swapped in with renames, so a reader never sees half an index.
+    """
+    hashes, tracks, times = concat_postings(parts)
+    total = int(hashes.size)
     order = np.argsort(hashes, kind="stable")
     counts = np.bincount(hashes, minlength=N_HASHES)
     del hashes

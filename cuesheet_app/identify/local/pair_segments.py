@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cuesheet_app.identify.local.hash_index import MAX_POSTINGS, Matches
+from cuesheet_app.identify.local.hash_index import MAX_POSTINGS, Matches, concat_postings
+from cuesheet_app.identify.local.segment_index import sparse_ranges
 from cuesheet_app.storage.atomic import atomic_write_bytes
 
 FORMAT = 2  # index/ format 1 was one HashIndex rebuilt on every change
@@ -45,27 +46,13 @@ class PairSegment:
         self.track_counts = np.load(folder / "counts.npy")
 
     def ranges(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if self.keys.size == 0:
-            z = np.zeros(hashes.size, np.int64)
-            return z, z
-        pos = np.minimum(np.searchsorted(self.keys, hashes), self.keys.size - 1)
-        found = np.asarray(self.keys[pos]) == hashes
-        starts = np.asarray(self.offsets[pos]).astype(np.int64)
-        counts = np.where(found, np.asarray(self.offsets[pos + 1]).astype(np.int64) - starts, 0)
-        return starts, counts
+        return sparse_ranges(self.keys, self.offsets, hashes)
 
 
 def write_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarray]]) -> int:
     """One segment of ``parts`` = [(track id, hashes, anchor frames)] in a new folder."""
-    total = sum(int(h.size) for _, h, _ in parts)
-    hashes = np.empty(total, np.uint32)
-    tracks = np.empty(total, np.uint32)
-    times = np.empty(total, np.uint32)
-    at = 0
-    for track_id, h, t in parts:
-        n = int(h.size)
-        hashes[at:at + n], tracks[at:at + n], times[at:at + n] = h, track_id, t
-        at += n
+    hashes, tracks, times = concat_postings(parts)
+    total = int(hashes.size)
     order = np.argsort(hashes, kind="stable")
     keys, counts = np.unique(hashes, return_counts=True)
     offsets = np.zeros(keys.size + 1, np.int64)

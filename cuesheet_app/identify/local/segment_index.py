@@ -71,6 +71,22 @@ class Hits:
         return cls(z, z, zf, zf, zf)
 
 
+
+def sparse_ranges(keys: np.ndarray, offsets: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first posting, count) of each hash in a segment that stores only the hashes it holds.
+
+    ``keys`` are the segment's sorted distinct hashes and ``offsets`` their posting starts (one more
+    than ``keys``); a hash the segment lacks gets count 0. Shared by the triplet and pair segments.
+    """
+    if keys.size == 0:
+        z = np.zeros(hashes.size, np.int64)
+        return z, z
+    pos = np.minimum(np.searchsorted(keys, hashes), keys.size - 1)
+    found = np.asarray(keys[pos]) == hashes
+    starts = np.asarray(offsets[pos]).astype(np.int64)
+    counts = np.where(found, np.asarray(offsets[pos + 1]).astype(np.int64) - starts, 0)
+    return starts, counts
+
 class Segment:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -85,14 +101,7 @@ class Segment:
         if self.keys is None:
             starts = np.asarray(self.offsets[hashes]).astype(np.int64)
             return starts, np.asarray(self.offsets[hashes + 1]).astype(np.int64) - starts
-        if self.keys.size == 0:
-            z = np.zeros(hashes.size, np.int64)
-            return z, z
-        pos = np.minimum(np.searchsorted(self.keys, hashes), self.keys.size - 1)
-        found = np.asarray(self.keys[pos]) == hashes
-        starts = np.asarray(self.offsets[pos]).astype(np.int64)
-        counts = np.where(found, np.asarray(self.offsets[pos + 1]).astype(np.int64) - starts, 0)
-        return starts, counts
+        return sparse_ranges(self.keys, self.offsets, hashes)
 
     def all_hashes(self) -> np.ndarray:
         """The hash of every posting, in posting order (for merging)."""
