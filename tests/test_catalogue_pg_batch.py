@@ -307,3 +307,32 @@ def test_trigram_indexes_keep_a_short_pending_list(pg_url: str) -> None:
     assert sorted(options) == sorted(PG_TRGM_INDEXES)
     assert set(options.values()) == {f"gin_pending_list_limit={GIN_PENDING_LIST_KB}"}
 
+
+
+def test_a_directory_edit_between_a_chunks_read_and_write_is_not_overwritten(
+        pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chunk completes Jane Doe's society from the sheet; bob sets her IPI in the directory in
+    the meantime. The chunk's directory update must not put back the IPI it read (bob's edit lost,
+    its history lines contradicted): like the row-by-row import, the society is completed on the
+    entry as it is now and bob's IPI stays."""
+    from cuesheet_app.rights.records import DirectoryParty
+
+    with Catalogue(pg_url, user="alice") as alice, Catalogue(pg_url, user="bob") as bob:
+        pid = alice.add_party(Party(role="C", first_name="Jane", last_name="Doe"))
+        real_write = import_batch.ChunkView.write
+        interfered = []
+
+        def bob_edits_first(view: import_batch.ChunkView) -> None:
+            if not interfered:
+                bob.update_party(DirectoryParty(id=pid, first_name="Jane", last_name="Doe", ipi="00012345678"))
+                interfered.append(1)
+            real_write(view)
+
+        monkeypatch.setattr(import_batch.ChunkView, "write", bob_edits_first)
+        row = ["KPM", "KPM 1044", "Brand New", "01", "", "Jane Doe [ASCAP] 100%", "", "", "", ""]
+        report = import_file(alice, write_sheet(tmp_path / "new.csv", [row]))
+        assert interfered == [1]
+        assert [o.action for o in report.outcomes] == ["add"]
+        assert [(p.id, p.pro, p.ipi) for p in alice.parties("Jane Doe")] == [(pid, "ASCAP", "00012345678")]
+        work = alice.works_by_title("Brand New")[0]
+        assert [(p.display_name, p.pro, p.ipi) for p in work.parties] == [("Jane Doe", "ASCAP", "00012345678")]

@@ -142,6 +142,7 @@ class ChunkView:
         self.base_recs: dict[int, int] = {}
         self.new_parties: dict[int, bool] = {}
         self.changed_parties: dict[int, bool] = {}
+        self.party_read: dict[int, tuple[str, ...]] = {}  # directory entries as read (not journaled)
         self.touched_by: dict[tuple[str, int], tuple[int, ...]] = {}  # entry -> rows that saved it
         self._prefetch(isrcs, codes, rec_titles, iswcs, work_titles, ipis, party_names)
 
@@ -193,6 +194,7 @@ class ChunkView:
             for pid, *values in self.db.execute("SELECT id, first_name, last_name, company, pro, ipi, name_key "
                                                 f"FROM parties WHERE {cond}", params).fetchall():
                 if pid not in self.parties:
+                    self.party_read[pid] = tuple(values)
                     self._index_party(pid, tuple(values))
 
     # --- the journal ------------------------------------------------------------
@@ -463,10 +465,17 @@ class ChunkView:
         new = [pid for pid in self.new_parties if pid in self.parties]
         _insert(cat, "parties (id, first_name, last_name, company, pro, ipi, name_key)",
                 [(pid, *self.parties[pid]) for pid in new])
-        changed = [(self.parties[pid][3], self.parties[pid][4], pid) for pid in self.changed_parties
-                   if pid not in self.new_parties]
+        # A directory entry is completed only as this chunk read it: someone else's edit or merge
+        # since (an IPI set, a society corrected) must not be overwritten with what we read, so a
+        # miss sends the chunk row by row, which completes the entry as it is now.
+        changed = [(self.parties[pid][3], self.parties[pid][4], pid, *self.party_read[pid])
+                   for pid in self.changed_parties if pid not in self.new_parties]
         if changed:
-            db.executemany("UPDATE parties SET pro = ?, ipi = ? WHERE id = ?", changed)
+            written = {r[0] for r in db.executemany_returning(
+                "UPDATE parties SET pro = ?, ipi = ? WHERE id = ? AND first_name = ? AND last_name = ? "
+                "AND company = ? AND pro = ? AND ipi = ? AND name_key = ? RETURNING id", changed)}
+            if len(written) < len(changed):
+                raise StaleEntries([])  # nobody's row to refuse: the importer goes row by row
         fresh = [w for w, base in self.base_works.items() if base == 0]
         saved = [w for w, base in self.base_works.items() if base > 0]
         _insert(cat, "works (id, title, title_key, iswc, notes, version, updated_by, updated_at)",
