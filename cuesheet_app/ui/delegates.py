@@ -122,12 +122,12 @@ class CueDelegate(FullTextDelegate):
                 editor.textEdited.connect(lambda text: _mark_live(editor, model.preview_findings(row, column, text)))
         return editor
 
-    def setEditorData(self, editor: QWidget, index: _Index) -> None:
+    def fill_editor(self, editor: QWidget, index: _Index) -> None:
         if isinstance(editor, QComboBox):
             i = editor.findData(index.data(Qt.ItemDataRole.EditRole))
             editor.setCurrentIndex(max(i, 0))
             return
-        super().setEditorData(editor, index)
+        super().fill_editor(editor, index)
 
     def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: _Index) -> None:
         if isinstance(editor, QComboBox):

@@ -3,6 +3,8 @@
 Tables keep one line per row (so many rows fit); a long title, a list of writers or a file
 name is elided to the column's width. ``FullTextDelegate`` shows the full text on hover,
 only for cells that are actually elided, above any tooltip the model gives (e.g. a finding).
+
+It is also where an open cell editor is kept safe from refreshes: see ``setEditorData``.
 """
 
 from __future__ import annotations
@@ -12,13 +14,25 @@ from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QComboBox,
+    QLineEdit,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QToolTip,
+    QWidget,
 )
 
 _Index = QModelIndex | QPersistentModelIndex
+_FILLED = "cuesheetFilledWith"  # editor property: the value the editor was filled with
+
+
+def _typed_in(editor: QWidget) -> bool:
+    """Whether the user has changed the editor's text since it was filled."""
+    if isinstance(editor, QComboBox):
+        line = editor.lineEdit()
+        return line is not None and line.isModified()
+    return isinstance(editor, QLineEdit) and editor.isModified()
 
 
 def is_elided(delegate: QStyledItemDelegate, option: QStyleOptionViewItem, index: _Index) -> bool:
@@ -35,6 +49,27 @@ def is_elided(delegate: QStyledItemDelegate, option: QStyleOptionViewItem, index
 
 
 class FullTextDelegate(QStyledItemDelegate):
+    def setEditorData(self, editor: QWidget, index: _Index) -> None:
+        """Fill an editor once; a refresh while it is open never overwrites what is being typed.
+
+        Qt calls this again for every open editor whose cell is in a ``dataChanged`` range, and
+        the models emit whole-table ``dataChanged`` for things that are not the cell's value (a
+        validation pass, the time format). Without this guard a finding refresh landing between
+        two key presses reset the cell to its old text and the typing went on after it.
+        A value that really changed (undo from the menu, a colleague's save) still reaches an
+        editor the user has not typed in.
+        """
+        value = repr(index.data(Qt.ItemDataRole.EditRole))
+        filled = editor.property(_FILLED)
+        if filled is not None and (filled == value or _typed_in(editor)):
+            return
+        editor.setProperty(_FILLED, value)
+        self.fill_editor(editor, index)
+
+    def fill_editor(self, editor: QWidget, index: _Index) -> None:
+        """Put the cell's value into its editor (subclasses: combos and other special editors)."""
+        super().setEditorData(editor, index)
+
     def helpEvent(self, event: QHelpEvent, view: QAbstractItemView, option: QStyleOptionViewItem,  # type: ignore[override]
                   index: _Index) -> bool:
         if event is None or event.type() != QEvent.Type.ToolTip or not index.isValid():

@@ -238,7 +238,7 @@ class _PartyDelegate(FullTextDelegate):
             return combo
         return super().createEditor(parent, option, index)
 
-    def setEditorData(self, editor: QWidget, index: _Index) -> None:
+    def fill_editor(self, editor: QWidget, index: _Index) -> None:
         if isinstance(editor, QComboBox):
             value = index.data(Qt.ItemDataRole.EditRole) or ""
             i = editor.findData(value) if editor.itemData(0) is not None else editor.findText(value)
@@ -247,7 +247,7 @@ class _PartyDelegate(FullTextDelegate):
             else:
                 editor.setEditText(value)
             return
-        super().setEditorData(editor, index)
+        super().fill_editor(editor, index)
 
     def setModelData(self, editor: QWidget, model: QAbstractTableModel, index: _Index) -> None:
         if isinstance(editor, QLineEdit) and editor.text() in self.editor.directory:
