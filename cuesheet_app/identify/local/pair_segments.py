@@ -20,7 +20,6 @@ their postings). ``index/segments.json`` lists them in order and is replaced ato
 
 from __future__ import annotations
 
-import json
 import shutil
 import uuid
 from pathlib import Path
@@ -28,8 +27,14 @@ from pathlib import Path
 import numpy as np
 
 from cuesheet_app.identify.local.hash_index import MAX_POSTINGS, Matches, concat_postings
-from cuesheet_app.identify.local.segment_index import sparse_ranges
-from cuesheet_app.storage.atomic import atomic_write_bytes
+from cuesheet_app.identify.local.segment_index import (
+    live_table,
+    read_segment_list,
+    replace_with_merged,
+    save_segment_list,
+    segments_to_merge,
+    sparse_ranges,
+)
 
 FORMAT = 2  # index/ format 1 was one HashIndex rebuilt on every change
 MAX_SEGMENTS = 6
@@ -72,18 +77,7 @@ def write_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarr
 
 
 def read_manifest(folder: Path) -> list[dict]:
-    try:
-        data = json.loads((folder / "segments.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        return []
-    return list(data.get("segments", []))
-
-
-def _save_manifest(folder: Path, segments: list[dict]) -> None:
-    atomic_write_bytes(folder / "segments.json",
-                       json.dumps({"format": FORMAT, "segments": segments}, indent=1).encode())
+    return read_segment_list(folder, FORMAT)
 
 
 def _drop_old_layout(folder: Path) -> None:
@@ -101,7 +95,7 @@ def append_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndar
         _drop_old_layout(folder)
     name = f"pseg-{uuid.uuid4().hex[:12]}"
     n = write_pair_segment(folder / name, parts)
-    _save_manifest(folder, segments + [{"name": name, "postings": n, "tracks": len(parts)}])
+    save_segment_list(folder, FORMAT, segments + [{"name": name, "postings": n, "tracks": len(parts)}])
 
 
 class PairIndex:
@@ -110,14 +104,7 @@ class PairIndex:
     def __init__(self, folder: Path, live_tracks: set[int] | None = None) -> None:
         self.folder = folder
         self.segments = [PairSegment(folder / s["name"]) for s in read_manifest(folder)]
-        top = max([int(s.track_ids.max(initial=0)) for s in self.segments] + [0])
-        self.live = np.full(top + 1, -1, np.int64)
-        for i, seg in enumerate(self.segments):
-            self.live[seg.track_ids] = i
-        if live_tracks is not None:
-            keep = np.zeros(top + 1, bool)
-            keep[np.array([t for t in live_tracks if t <= top], np.int64)] = True
-            self.live[~keep] = -1
+        self.live = live_table([seg.track_ids for seg in self.segments], live_tracks)
 
     @classmethod
     def empty(cls, folder: Path) -> PairIndex:
@@ -162,11 +149,10 @@ def merge_pair_segments(folder: Path, live_tracks: set[int], max_segments: int =
     """Merge the smallest segments until at most ``max_segments`` remain, dropping dead
     postings (removed or re-indexed tracks). Returns how many segments were merged."""
     segs = read_manifest(folder)
-    if len(segs) <= max_segments:
+    chosen = segments_to_merge(segs, max_segments)
+    if not chosen:
         return 0
     index = PairIndex(folder, live_tracks)
-    by_size = sorted(range(len(segs)), key=lambda i: segs[i]["postings"])
-    chosen = sorted(by_size[:len(segs) - max_segments + 1])
     parts: list[tuple[int, np.ndarray, np.ndarray]] = []
     for i in chosen:
         seg = index.segments[i]
@@ -183,14 +169,8 @@ def merge_pair_segments(folder: Path, live_tracks: set[int], max_segments: int =
     name = f"pseg-{uuid.uuid4().hex[:12]}"
     n = write_pair_segment(folder / name, parts)
     del index
-    keep = [s for i, s in enumerate(segs) if i not in chosen]
-    # the merged segment takes the newest replaced one's place: liveness (newest wins) holds
-    pos = sum(1 for i in range(len(segs)) if i not in chosen and i < max(chosen))
-    keep.insert(pos, {"name": name, "postings": n, "tracks": len({t for t, _, _ in parts})})
-    _save_manifest(folder, keep)
-    for i in chosen:
-        shutil.rmtree(folder / segs[i]["name"], ignore_errors=True)
-    return len(chosen)
+    merged = {"name": name, "postings": n, "tracks": len({t for t, _, _ in parts})}
+    return replace_with_merged(folder, FORMAT, segs, chosen, merged)
 
 
 def index_bytes(folder: Path) -> int:

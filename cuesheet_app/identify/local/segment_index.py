@@ -158,16 +158,7 @@ class SegmentedIndex:
         self.folder = folder
         manifest = read_manifest(folder)
         self.segments = [Segment(folder / s["name"]) for s in manifest.get("segments", [])]
-        top = max([int(s.track_ids.max(initial=0)) for s in self.segments] + [0])
-        # the newest segment holding a track is its live one
-        self.live = np.full(top + 1, -1, np.int64)
-        for i, seg in enumerate(self.segments):
-            self.live[seg.track_ids] = i
-        if live_tracks is not None:
-            keep = np.zeros(top + 1, bool)
-            ids = np.array([t for t in live_tracks if t <= top], np.int64)
-            keep[ids] = True
-            self.live[~keep] = -1
+        self.live = live_table([seg.track_ids for seg in self.segments], live_tracks)
 
     @property
     def size(self) -> int:
@@ -192,19 +183,66 @@ class SegmentedIndex:
                     f1=(w & np.uint64(1023)).astype(np.float64) / _F_Q)
 
 
-def read_manifest(folder: Path) -> dict:
+def live_table(track_ids: list[np.ndarray], live_tracks: set[int] | None) -> np.ndarray:
+    """Per track id, the position of its live segment, or -1.
+
+    ``track_ids`` are the tracks each segment holds, oldest segment first: the newest segment
+    holding a track is its live one (a re-indexed track's older postings are dead). Tracks not
+    in ``live_tracks`` (removed from the library) have none. Shared by the triplet and pair indexes.
+    """
+    top = max([int(ids.max(initial=0)) for ids in track_ids] + [0])
+    live = np.full(top + 1, -1, np.int64)
+    for i, ids in enumerate(track_ids):
+        live[ids] = i
+    if live_tracks is not None:
+        keep = np.zeros(top + 1, bool)
+        keep[np.array([t for t in live_tracks if t <= top], np.int64)] = True
+        live[~keep] = -1
+    return live
+
+
+def read_segment_list(folder: Path, fmt: int) -> list[dict]:
+    """The segments listed in ``folder/segments.json`` if it is of format ``fmt``, else none."""
     try:
         data = json.loads((folder / "segments.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {"format": FORMAT, "segments": []}
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        return {"format": FORMAT, "segments": []}
-    return data
+        return []
+    if not isinstance(data, dict) or data.get("format") != fmt:
+        return []
+    return list(data.get("segments", []))
 
 
-def _save_manifest(folder: Path, segments: list[dict]) -> None:
+def save_segment_list(folder: Path, fmt: int, segments: list[dict]) -> None:
+    """Replace the segment list atomically: a reader sees the old list or the new, never half."""
     atomic_write_bytes(folder / "segments.json",
-                       json.dumps({"format": FORMAT, "segments": segments}, indent=1).encode())
+                       json.dumps({"format": fmt, "segments": segments}, indent=1).encode())
+
+
+def segments_to_merge(segs: list[dict], max_segments: int, everything: bool = False) -> list[int]:
+    """Positions of the smallest segments to merge so that at most ``max_segments`` remain
+    (all of them with ``everything``), in list order; empty when nothing needs merging."""
+    if len(segs) <= (1 if everything else max_segments):
+        return []
+    by_size = sorted(range(len(segs)), key=lambda i: segs[i]["postings"])
+    return sorted(by_size if everything else by_size[:len(segs) - max_segments + 1])
+
+
+def replace_with_merged(folder: Path, fmt: int, segs: list[dict], chosen: list[int], merged: dict) -> int:
+    """List ``merged`` in place of the ``chosen`` segments, then delete their folders.
+
+    The merged segment takes the place of the newest one it replaces, so liveness (newest wins)
+    is unchanged for tracks also held by later segments. Returns how many were merged.
+    """
+    keep = [s for i, s in enumerate(segs) if i not in chosen]
+    keep.insert(sum(1 for i in range(len(segs)) if i not in chosen and i < max(chosen)), merged)
+    save_segment_list(folder, fmt, keep)
+    for i in chosen:
+        shutil.rmtree(folder / segs[i]["name"], ignore_errors=True)
+    return len(chosen)
+
+
+def read_manifest(folder: Path) -> dict:
+    return {"format": FORMAT, "segments": read_segment_list(folder, FORMAT)}
 
 
 def append_segment(folder: Path, parts: list[tuple[int, Triplets]]) -> None:
@@ -214,22 +252,19 @@ def append_segment(folder: Path, parts: list[tuple[int, Triplets]]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     name = f"seg-{uuid.uuid4().hex[:12]}"
     n = write_segment(folder / name, parts)
-    manifest = read_manifest(folder)
-    segments = manifest["segments"] + [{"name": name, "postings": n, "tracks": len(parts)}]
-    _save_manifest(folder, segments)
+    segments = read_segment_list(folder, FORMAT) + [{"name": name, "postings": n, "tracks": len(parts)}]
+    save_segment_list(folder, FORMAT, segments)
 
 
 def merge_segments(folder: Path, live_tracks: set[int], max_segments: int = MAX_SEGMENTS,
                    everything: bool = False) -> int:
     """Merge the smallest segments until at most ``max_segments`` remain (or all of them into
     one with ``everything``), dropping dead postings. Returns how many segments were merged."""
-    manifest = read_manifest(folder)
-    segs = manifest["segments"]
-    if len(segs) <= (1 if everything else max_segments):
+    segs = read_segment_list(folder, FORMAT)
+    chosen = segments_to_merge(segs, max_segments, everything)
+    if not chosen:
         return 0
     index = SegmentedIndex(folder, live_tracks)
-    by_size = sorted(range(len(segs)), key=lambda i: segs[i]["postings"])
-    chosen = sorted(by_size if everything else by_size[:len(segs) - max_segments + 1])
     hashes_l, words_l, tracks_l = [], [], []
     for i in chosen:
         seg = index.segments[i]
@@ -244,16 +279,8 @@ def merge_segments(folder: Path, live_tracks: set[int], max_segments: int = MAX_
     n = _write(folder / name, np.concatenate(hashes_l), np.concatenate(words_l),
                np.unique(np.concatenate(tracks_l)))
     del index, hashes_l, words_l
-    # the merged segment takes the place of the newest one it replaces, so liveness (newest
-    # wins) is unchanged for tracks also held by later segments
-    keep = [s for i, s in enumerate(segs) if i not in chosen]
-    pos = sum(1 for i in range(len(segs)) if i not in chosen and i < max(chosen))
     merged = {"name": name, "postings": n, "tracks": int(sum(t.size for t in tracks_l))}
-    keep.insert(pos, merged)
-    _save_manifest(folder, keep)
-    for i in chosen:
-        shutil.rmtree(folder / segs[i]["name"], ignore_errors=True)
-    return len(chosen)
+    return replace_with_merged(folder, FORMAT, segs, chosen, merged)
 
 
 def index_bytes(folder: Path) -> int:
