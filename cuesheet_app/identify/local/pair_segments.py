@@ -162,6 +162,8 @@ def merge_pair_segments(folder: Path, live_tracks: set[int], max_segments: int =
         times = np.asarray(seg.times)
         ok = index.live[np.minimum(tracks, index.live.size - 1)] == i
         tracks, hashes, times = tracks[ok], hashes[ok], times[ok]
+        if not tracks.size:  # every track of this segment was re-indexed later or removed
+            continue
         order = np.argsort(tracks, kind="stable")
         ids, first = np.unique(tracks[order], return_index=True)
         for t, idx in zip(ids.tolist(), np.split(order, first[1:]), strict=True):
