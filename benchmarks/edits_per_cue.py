@@ -91,7 +91,10 @@ def score_episode(cues: list[dict], events: list[dict], tracks: dict[int, str]) 
             details.append({"edit": "retime", "cue": ci, "start_off": round(ds, 2), "end_off": round(de, 2),
                             "in": c.get("transition_in"), "out": c.get("transition_out")})
         named = tracks.get(int(e["reference_id"])) if e.get("music_identified") else None
-        if (c["kind"] == "lib" and named != c["track"]) or (c["kind"] != "lib" and named is not None):
+        # the library stores resolved paths; the truth keeps the builder's (a symlinked data
+        # folder made every library cue a retitle)
+        same = named is not None and Path(named).resolve() == Path(c["track"]).resolve()
+        if (c["kind"] == "lib" and not same) or (c["kind"] != "lib" and named is not None):
             edits["retitle"] += 1
             details.append({"edit": "retitle", "cue": ci, "named": Path(named).name if named else None})
     music = [(c["start_s"], c["end_s"]) for c in cues]
