@@ -12,8 +12,11 @@ import pytest
 from cuesheet_app.identify.base import IdentifyRequest
 from cuesheet_app.identify.local.boundaries import close_slivers, join_same_track, music_mask
 from cuesheet_app.identify.local.detect import Segment
+from cuesheet_app.identify.local.edges import Edges
 from cuesheet_app.identify.local.engine import LocalEngine
-from cuesheet_app.identify.local.library import Library
+from cuesheet_app.identify.local.library import Library, TrackRecord
+from cuesheet_app.identify.local.matcher import TrackMatch
+from cuesheet_app.identify.local.spectro import FRAME_S
 from tests.audio_fixtures import silence, write_wav
 from tests.local_media import synth_music
 
@@ -92,3 +95,44 @@ def test_crossfade_between_two_library_tracks_meets_at_its_midpoint(tmp_path: Pa
     midpoint = 1.0 + 16.0 - 1.0  # the crossfade runs 15-17 s into the episode
     assert events[0].end == events[1].start
     assert abs(float(events[0].end) - midpoint) <= 1.0
+
+
+def _record(track_id: int) -> TrackRecord:
+    return TrackRecord(id=track_id, path=f"/lib/track{track_id}.ogg", size=1, mtime_ns=0,
+                       duration_s=600.0, hashes=1000, metadata={"title": f"Track {track_id}"})
+
+
+def _match(track_id: int, start: int, end: int) -> TrackMatch:
+    return TrackMatch(track_id=track_id, offset_frames=0.0, start_frame=start, end_frame=end,
+                      hits=400, confidence=0.9)
+
+
+def _events(tmp_path: Path, matches: list, segments: list[Segment], n: int = 4000) -> list[tuple]:
+    engine = LocalEngine(tmp_path / "lib")
+    engine.change_params = None  # no change points: only the span/piece bookkeeping is tested
+    scores = np.full(n, 0.9)
+    events = engine._events(matches, segments, scores, {1: _record(1), 2: _record(2)}, n)
+    return [(round(float(e.start) / FRAME_S), round(float(e.end) / FRAME_S), e.music_identified)
+            for e in events]
+
+
+def test_a_scrap_of_music_beside_an_identified_span_joins_it_or_goes(tmp_path: Path) -> None:
+    """Detection starting 2.8 s before the first agreeing landmark gave a 2.8 s unidentified
+    event before the named cue (minimum segment 2 s): one edit for nothing."""
+    scrap = int(2.8 / FRAME_S)  # 120 frames
+    m = _match(1, 1000, 2000)
+    # the reference's peaks allow the span to start 3 s earlier: the scrap joins it
+    out = _events(tmp_path, [(m, Edges(1000, 2000, 1000 - int(3 / FRAME_S), 2000))],
+                  [Segment(1000 - scrap, 2000, 0.9)])
+    assert out == [(1000 - scrap, 2000, True)]
+    # they do not (the reference is quiet there, or plays something else): the scrap goes
+    out = _events(tmp_path, [(m, Edges(1000, 2000, 990, 2000))], [Segment(1000 - scrap, 2000, 0.9)])
+    assert out == [(1000, 2000, True)]
+    # a longer stretch beside the span (5 s: a short cue) stays its own unidentified event
+    longer = int(5 / FRAME_S)
+    out = _events(tmp_path, [(m, Edges(1000, 2000, 990, 2000))], [Segment(1000 - longer, 2000, 0.9)])
+    assert out == [(1000 - longer, 1000, False), (1000, 2000, True)]
+    # away from any identified span a 2.8 s piece is still a cue (the minimum segment is 2 s)
+    out = _events(tmp_path, [(m, Edges(1000, 2000, 990, 2000))],
+                  [Segment(3000, 3000 + scrap, 0.9), Segment(1000, 2000, 0.9)])
+    assert (3000, 3000 + scrap, False) in out

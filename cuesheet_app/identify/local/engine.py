@@ -273,12 +273,17 @@ class LocalEngine:
                 parts = nxt
             pieces.extend(parts)
         kept: list[tuple[int, int]] = []
+        # a piece beside an identified span is a sliver up to ``join_piece_s`` (boundaries.py)
+        beside_len = max(min_len, int(round(bounds.join_piece_s / FRAME_S))) if bounds is not None else min_len
         for a, b in pieces:
-            if b - a >= min_len:
+            beside = any(span[1] == a or span[0] == b for span in spans)
+            if b - a >= (beside_len if beside else min_len):
                 kept.append((a, b))
                 continue
             # a sliver of detected music beside an identified span joins it when the
-            # reference's peaks do not contradict that (within the span's loose edges)
+            # reference's peaks do not contradict that (within the span's loose edges);
+            # otherwise it is dropped (a 2-3 s scrap of detected music beside a named cue is
+            # the cue's own ragged edge, not a cue: listed, it is one more edit)
             for span in spans:
                 if span[1] == a and b <= span[4]:
                     span[1] = b
