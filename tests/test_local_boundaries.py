@@ -12,7 +12,7 @@ import pytest
 from cuesheet_app.identify.base import IdentifyRequest
 from cuesheet_app.identify.local.boundaries import close_slivers, join_same_track, music_mask
 from cuesheet_app.identify.local.detect import Segment
-from cuesheet_app.identify.local.edges import Edges
+from cuesheet_app.identify.local.edges import Edges, EpisodePeaks, shared_boundary
 from cuesheet_app.identify.local.engine import LocalEngine
 from cuesheet_app.identify.local.library import Library, TrackRecord
 from cuesheet_app.identify.local.matcher import TrackMatch
@@ -136,3 +136,38 @@ def test_a_scrap_of_music_beside_an_identified_span_joins_it_or_goes(tmp_path: P
     out = _events(tmp_path, [(m, Edges(1000, 2000, 990, 2000))],
                   [Segment(3000, 3000 + scrap, 0.9), Segment(1000, 2000, 0.9)])
     assert (3000, 3000 + scrap, False) in out
+
+
+def test_a_long_crossfade_between_two_tracks_is_cut_where_both_references_agree(
+        tmp_path: Path, library: Path) -> None:
+    """A 4 s crossfade at equal levels: each edge refined on its own (and the overlap split at
+    its middle) put the cut 1.6 s before the crossfade's middle; where both tracks' evidence
+    cross (edges.shared_boundary) it is within 0.75 s."""
+    a = synth_music(30.0, seed=11)[2 * RATE:18 * RATE]
+    b = synth_music(30.0, seed=12)[5 * RATE:21 * RATE]
+    xf = 4 * RATE
+    ramp = np.linspace(0.0, 1.0, xf)
+    mixed = np.concatenate([a[:-xf], a[-xf:] * ramp[::-1] + b[:xf] * ramp, b[xf:]])
+    path = write_wav(tmp_path / "xf4.wav", np.concatenate([silence(1.0), mixed, silence(1.0)]))
+    events = [e for e in LocalEngine(library).identify(IdentifyRequest(media_path=path)).events
+              if e.music_detected]
+    assert [e.title for e in events] == ["track1", "track2"]
+    midpoint = 1.0 + 16.0 - 2.0  # the crossfade runs 13-17 s into the episode
+    assert events[0].end == events[1].start
+    assert abs(float(events[0].end) - midpoint) <= 0.75, float(events[0].end) - midpoint
+
+
+def test_shared_boundary_is_where_one_track_hands_over_to_the_other() -> None:
+    """Left track's peaks found up to frame 1000, the right one's from there: the cut is there
+    (to a cell of 0.25 s); with no predicted peaks on one side there is no opinion."""
+    rng = np.random.default_rng(3)
+    lf = np.sort(rng.choice(2000, 200, replace=False))
+    rf = np.sort(rng.choice(np.arange(100, 2100), 200, replace=False))
+    played = np.concatenate([lf[lf < 1000], rf[rf >= 1000]])
+    bins = np.concatenate([np.full((lf < 1000).sum(), 40), np.full((rf >= 1000).sum(), 90)])
+    ep = EpisodePeaks(played, bins)
+    left, right = (lf, np.full(lf.size, 40), 0), (rf, np.full(rf.size, 90), 0)
+    cut = shared_boundary(ep, left, right, 870, 1130, (400, 870), (1130, 1600))
+    assert cut is not None and abs(cut - 1000) <= 11
+    none = (np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
+    assert shared_boundary(ep, left, none, 870, 1130, (400, 870), (1130, 1600)) is None

@@ -42,6 +42,8 @@ class EdgeParams:
     threshold: float = 0.5  # share of the in-music lift a peak must beat to count for the music
     slack: float = 2.0  # evidence (in found peaks) an edge may give up to meet detection
     into_neighbour_s: float = 3.0  # how far into a neighbouring match's span an edge may move (a crossfade: tune split)
+    handover_lift: float = 0.5  # ... when both tracks are this clearly there (masked pieces fade early: biased)
+    handover_s: float = 3.0  # where two identified spans meet, both references place the cut this far around it (0: off)
 
 
 def reference_peaks(hashes: np.ndarray, frames: np.ndarray, lo: int = 0,
@@ -169,3 +171,52 @@ def _edge(ep: EpisodePeaks, ref_f: np.ndarray, ref_b: np.ndarray, offset: int, l
     last = int(ok[-1])
     loose = int(f[last + 1]) if last + 1 < f.size else hi
     return int(f[best]) + 1, loose
+
+
+def _evidence_curve(f: np.ndarray, found: np.ndarray, chance: np.ndarray, lift: float,
+                    lo: int, hi: int, step: int) -> np.ndarray:
+    """Per ``step`` frames of [lo, hi): the mean of (found - chance) / lift over the predicted
+    peaks there (0 where the reference predicts none: no evidence either way)."""
+    n = -(-(hi - lo) // step)
+    cell = np.clip((f - lo) // step, 0, n - 1).astype(np.int64)
+    total = np.bincount(cell, weights=(found - chance) / lift, minlength=n)
+    count = np.bincount(cell, minlength=n)
+    return np.where(count > 0, total / np.maximum(count, 1), 0.0)
+
+
+def shared_boundary(ep: EpisodePeaks, left: tuple[np.ndarray, np.ndarray, int],
+                    right: tuple[np.ndarray, np.ndarray, int], lo: int, hi: int,
+                    left_core: tuple[int, int], right_core: tuple[int, int],
+                    params: EdgeParams = EdgeParams()) -> int | None:
+    """Where one identified track hands over to the next (episode frames), from both
+    references at once: the frame in [lo, hi) where the left track's evidence stops beating
+    the right track's. ``left``/``right`` are (reference peak frames, bins, offset) as for
+    ``refine_edges``; the cores measure each track's in-music lift. None when either track
+    gives too little evidence (too few predicted peaks, or a lift under ``min_lift``).
+
+    Why both at once: each edge refined on its own stops where its own peaks fade, and over a
+    crossfade the outgoing and the incoming track fade at different places (a quieter piece
+    is masked sooner; a match cut short by a stronger neighbour's overlap is never widened
+    again). Over a linear crossfade the two evidence curves cross at its middle (the written
+    convention, docs/local-engine.md), at a hard cut they cross at the cut. The crossing is
+    taken as the maximum of the running sum of (left - right) evidence, which a stray cell
+    of chance hits does not move."""
+    if hi - lo < 4:
+        return None
+    step = max(1, int(round(0.25 / FRAME_S)))
+    curves = []
+    for (ref_f, ref_b, offset), core in ((left, left_core), (right, right_core)):
+        cf, cfound, cchance = _profile(ep, ref_f, ref_b, offset, *core)
+        f, found, chance = _profile(ep, ref_f, ref_b, offset, lo, hi)
+        if cf.size < params.min_peaks or f.size < params.min_peaks // 2:
+            return None
+        lift = float(cfound.mean() - cchance.mean())
+        if lift < params.handover_lift:
+            return None
+        curves.append(_evidence_curve(f, found, chance, lift, lo, hi, step))
+    diff = np.clip(curves[0], -1.0, 1.0) - np.clip(curves[1], -1.0, 1.0)
+    run = np.cumsum(diff)
+    best = int(np.argmax(run))
+    if run[best] <= 0:  # the right track's evidence dominates throughout: cut at the start
+        return lo
+    return min(hi, lo + (best + 1) * step)

@@ -47,8 +47,14 @@ from cuesheet_app.identify.local.changepoints import (
     split_segment,
 )
 from cuesheet_app.identify.local.detect import DetectParams, MusicDetector, Segment
-from cuesheet_app.identify.local.edges import EdgeParams, Edges, EpisodePeaks, refine_edges
-from cuesheet_app.identify.local.landmarks import PeakCollector, query_params_for
+from cuesheet_app.identify.local.edges import (
+    EdgeParams,
+    Edges,
+    EpisodePeaks,
+    refine_edges,
+    shared_boundary,
+)
+from cuesheet_app.identify.local.landmarks import DT_MAX, PeakCollector, query_params_for
 from cuesheet_app.identify.local.library import Library, LibraryError, TrackRecord
 from cuesheet_app.identify.local.matcher import MatchParams, TrackMatch, match_episode
 from cuesheet_app.identify.local.spectro import FRAME_S, HOP, ChunkedSpectrogram
@@ -156,15 +162,15 @@ class LocalEngine:
                                                 self.match_params, cancel) if m.track_id in tracks]
         refined: list[tuple[TrackMatch, Edges | None]] = [(m, None) for m in matches]
         peak_frames, peak_bins = collectors[0].peaks()
-        if matches and self.edge_params is not None:
-            peaks = EpisodePeaks(peak_frames, peak_bins)
+        peaks = EpisodePeaks(peak_frames, peak_bins) if matches else None
+        if peaks is not None and self.edge_params is not None:
             refined = list(self._refine(matches, peaks, tracks, scores.size))
         progress(Progress("Building events", 1.0))
         n_frames = scores.size
         blocks = changes.blocks()
         chroma = pitch_classes(peak_frames, peak_bins, blocks.shape[0])
         events = self._events(refined, segments, scores, tracks, n_frames,
-                              (blocks, chroma, changes.onsets()))
+                              (blocks, chroma, changes.onsets()), peaks=peaks)
         extra: dict[str, Any] = {
             "engine": self.name,
             "engine_version": ENGINE_VERSION,
@@ -195,16 +201,7 @@ class LocalEngine:
             hi = max(min(hi, int(m.to_episode(tracks[m.track_id].duration_s / FRAME_S))), m.end_frame)
             try:
                 reach = int(round(max(params.reach_s, params.core_s) / FRAME_S)) + 1
-                ref_lo, ref_hi = m.to_reference(lo - reach), m.to_reference(hi + reach)
-                if m.source == "pairs":
-                    ref_f, ref_b = self.library.reference_peaks(m.track_id, int(ref_lo), int(ref_hi))
-                    offset = int(round(m.offset_frames))
-                else:
-                    # the reference's peaks where the episode plays them (time and pitch scaled)
-                    f, b = self.library.reference_triplet_peaks(m.track_id, ref_lo, ref_hi)
-                    key = np.unique(np.rint(m.to_episode(f)).astype(np.int64) * 512
-                                    + np.rint(b * m.pitch).astype(np.int64))
-                    ref_f, ref_b, offset = key // 512, key % 512, 0
+                ref_f, ref_b, offset = self._reference(m, lo - reach, hi + reach)
             except LibraryError as exc:
                 log.warning("%s", exc)
                 out.append((m, Edges(m.start_frame, m.end_frame, lo, hi)))
@@ -214,9 +211,54 @@ class LocalEngine:
             out.append((replace(m, start_frame=edges.start, end_frame=edges.end), edges))
         return out
 
+    def _reference(self, m: TrackMatch, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """The reference's stored peaks that play in episode frames [lo, hi): (frames, bins,
+        offset) with episode frame = reference frame - offset (raises LibraryError)."""
+        ref_lo, ref_hi = m.to_reference(lo), m.to_reference(hi)
+        if m.source == "pairs":
+            ref_f, ref_b = self.library.reference_peaks(m.track_id, int(ref_lo), int(ref_hi))
+            return ref_f, ref_b, int(round(m.offset_frames))
+        # the reference's peaks where the episode plays them (time and pitch scaled)
+        f, b = self.library.reference_triplet_peaks(m.track_id, ref_lo, ref_hi)
+        key = np.unique(np.rint(m.to_episode(f)).astype(np.int64) * 512
+                        + np.rint(b * m.pitch).astype(np.int64))
+        return key // 512, key % 512, 0
+
+    def _hand_over(self, spans: list[list[Any]], peaks: EpisodePeaks, music: np.ndarray,
+                   longest_gap: int) -> set[int]:
+        """Two identified spans that meet (or with at most ``longest_gap`` frames between them)
+        share the boundary both references agree on (edges.shared_boundary): where the left
+        track's evidence stops beating the right one's. In place; returns the indices of the
+        left spans so placed."""
+        params = self.edge_params or EdgeParams()
+        reach = int(round(params.handover_s / FRAME_S))
+        core = int(round(params.core_s / FRAME_S))
+        placed: set[int] = set()
+        for i, (left, right) in enumerate(zip(spans, spans[1:], strict=False)):
+            if left[2].track_id == right[2].track_id or right[0] - left[1] > longest_gap \
+                    or (right[0] > left[1] and not music[left[1]:right[0]].all()):
+                continue  # (a gap with no music in it is a real gap)
+            lo = max(left[0] + 1, min(left[1], right[0]) - reach)
+            hi = min(right[1] - 1, max(left[1], right[0]) + reach)
+            left_core, right_core = (max(left[0], lo - core), lo), (hi, min(right[1], hi + core))
+            try:
+                sides = [self._reference(m, a - DT_MAX, b + DT_MAX) for m, a, b in
+                         ((left[2], left_core[0], hi), (right[2], lo, right_core[1]))]
+            except LibraryError as exc:
+                log.warning("%s", exc)
+                continue
+            cut = shared_boundary(peaks, sides[0], sides[1], lo, hi, left_core, right_core, params)
+            if cut is None or not left[0] < cut < right[1]:
+                continue
+            left[1] = right[0] = cut
+            left[4], right[3] = max(left[4], cut), min(right[3], cut)
+            placed.add(i)
+        return placed
+
     def _events(self, matches: list[tuple[TrackMatch, Edges | None]], segments: list[Segment],
                 scores: np.ndarray, tracks: dict[int, TrackRecord], n_frames: int,
-                change_features: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> list[Event]:
+                change_features: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                peaks: EpisodePeaks | None = None) -> list[Event]:
         snap = int(round(SNAP_S / FRAME_S))
         spans: list[list[Any]] = []  # [start, end, match, loose start, loose end]
         for m, edges in matches:
@@ -254,6 +296,12 @@ class LocalEngine:
                 a[4], b[3] = min(a[4], b[0]), max(b[3], a[1])
         # detected music outside identified spans
         min_len = int(round(self.detect_params.min_segment_s / FRAME_S))
+        placed: set[int] = set()
+        if bounds is not None and peaks is not None and self.edge_params is not None \
+                and self.edge_params.handover_s > 0:
+            # where one identified track hands over to the next: both references decide
+            placed = self._hand_over(spans, peaks, music_mask(segments, n_frames),
+                                     int(round(bounds.sliver_s / FRAME_S)))
         if bounds is not None:  # a short stretch of music between two spans: split at its middle
             close_slivers(spans, music_mask(segments, n_frames), min_len,
                           int(round(bounds.sliver_s / FRAME_S)), bounds.sliver_music)
@@ -297,7 +345,7 @@ class LocalEngine:
             kept = [part for a, b in kept
                     for part in split_segment(feats, chroma, a, b, self.change_params, onsets)]
             if self.change_params.place_crossfades:
-                kept = self._place_crossfades(spans, kept, feats, chroma, self.change_params)
+                kept = self._place_crossfades(spans, kept, feats, chroma, self.change_params, placed)
         events: list[Event] = [self._identified(s, e, m, tracks[m.track_id], scores)
                                for s, e, m, *_ in spans]
         for a, b in kept:
@@ -309,14 +357,15 @@ class LocalEngine:
 
     @staticmethod
     def _place_crossfades(spans: list[list[Any]], kept: list[tuple[int, int]], feats: np.ndarray,
-                          chroma: np.ndarray, params: ChangeParams) -> list[tuple[int, int]]:
+                          chroma: np.ndarray, params: ChangeParams,
+                          placed: set[int] | None = None) -> list[tuple[int, int]]:
         """Where an identified span meets an unidentified piece or another identified span, the
         boundary moves to the middle of a crossfade between them (the written convention,
         docs/local-engine.md); both sides move together, so a span still bounds its neighbour
         exactly."""
         # two identified spans that meet (a crossfade's overlap split, or a hard cut)
-        for left, right in zip(spans, spans[1:], strict=False):
-            if left[1] == right[0]:
+        for i, (left, right) in enumerate(zip(spans, spans[1:], strict=False)):
+            if left[1] == right[0] and i not in (placed or ()):  # (not where both references decided)
                 cut = crossfade_boundary(feats, chroma, left[1], left[0], right[1], params)
                 if left[0] < cut < right[1]:
                     left[1] = right[0] = cut
