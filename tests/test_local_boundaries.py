@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from cuesheet_app.identify.base import IdentifyRequest
-from cuesheet_app.identify.local.boundaries import close_slivers, join_same_track, music_mask
+from cuesheet_app.identify.local.boundaries import (
+    close_slivers,
+    join_same_track,
+    music_mask,
+    onset_before,
+)
+from cuesheet_app.identify.local.changepoints import N_BANDS
 from cuesheet_app.identify.local.detect import Segment
 from cuesheet_app.identify.local.edges import Edges, EpisodePeaks, shared_boundary
 from cuesheet_app.identify.local.engine import LocalEngine
@@ -171,3 +177,36 @@ def test_shared_boundary_is_where_one_track_hands_over_to_the_other() -> None:
     assert cut is not None and abs(cut - 1000) <= 11
     none = (np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
     assert shared_boundary(ep, left, none, 870, 1130, (400, 870), (1130, 1600)) is None
+
+
+def test_music_after_no_music_starts_where_the_level_steps_up() -> None:
+    """A 1.5 s linear fade-in from a floor 30 dB down, found by detection 1.2 s late: the
+    start goes back to within 0.4 s of the fade's start; a flat level, or a step under
+    ``min_step``, leaves it; it never moves later."""
+    block_s = 4 * FRAME_S
+    t = np.arange(400) * block_s
+    amp = np.clip((t - 10.0) / 1.5, 0.0, 1.0)
+    level = np.log(amp ** 2 + 10 ** -3.0)  # log power, floor at -30 dB
+    late = int(round(11.2 / block_s))
+    got = onset_before(level, late, reach=int(2 / block_s), lead=int(1 / block_s), min_step=1.4)
+    assert 0 <= got * block_s - 10.0 <= 0.4, got * block_s
+    assert onset_before(np.zeros(400), late, int(2 / block_s), int(1 / block_s), 1.4) == late
+    small = np.where(t >= 10.0, 0.5, 0.0)  # ~2 dB: not a piece coming in
+    assert onset_before(small, late, int(2 / block_s), int(1 / block_s), 1.4) == late
+    early = int(round(9.0 / block_s))  # detection already before the rise: stays
+    assert onset_before(level, early, int(2 / block_s), int(1 / block_s), 1.4) == early
+
+
+def test_unidentified_piece_after_no_music_starts_at_the_level_step(tmp_path: Path) -> None:
+    """Engine wiring: the piece that starts a detected segment moves back to the step (the
+    change-point features' level column)."""
+    n = 4000
+    blocks = n // 4
+    feats = np.zeros((blocks, N_BANDS + 2), np.float32)
+    feats[int(1000 / 4):, N_BANDS] = 3.0  # music comes in at frame 1000
+    engine = LocalEngine(tmp_path / "lib")
+    engine.change_params = None
+    scores = np.full(n, 0.9)
+    events = engine._events([], [Segment(1050, 2000, 0.9)], scores, {}, n,
+                            (feats, np.zeros((blocks, 12), np.float32), np.zeros(n, np.float32)))
+    assert [(round(float(e.start) / FRAME_S), round(float(e.end) / FRAME_S)) for e in events] == [(1000, 2000)]

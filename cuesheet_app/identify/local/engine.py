@@ -37,8 +37,12 @@ from cuesheet_app.identify.local.boundaries import (
     close_slivers,
     join_same_track,
     music_mask,
+    onset_before,
 )
 from cuesheet_app.identify.local.changepoints import (
+    BLOCK,
+    BLOCK_S,
+    N_BANDS,
     STRONG_CHANGES,
     ChangeFeatures,
     ChangeParams,
@@ -339,6 +343,8 @@ class LocalEngine:
                 if span[0] == b and a >= span[3]:
                     span[0] = a
                     break
+        if bounds is not None and bounds.onset_reach_s > 0 and change_features is not None:
+            kept = self._onsets(kept, spans, segments, change_features[0], bounds)
         if self.change_params is not None and change_features is not None:
             # one piece following another inside what detection saw as one stretch of music
             feats, chroma, onsets = change_features
@@ -354,6 +360,25 @@ class LocalEngine:
                                 detection_confidence=round(float(scores[a:b].mean()), 3)))
         events.sort(key=lambda e: e.start)
         return events
+
+    @staticmethod
+    def _onsets(kept: list[tuple[int, int]], spans: list[list[Any]], segments: list[Segment],
+                feats: np.ndarray, bounds: BoundaryParams) -> list[tuple[int, int]]:
+        """Unidentified pieces that start a detected segment (after no music) start where the
+        level steps up (boundaries.onset_before), never before the music before them ends."""
+        starts = {seg.start_frame for seg in segments}
+        ends = sorted([s[1] for s in spans] + [b for _, b in kept] + [seg.end_frame for seg in segments])
+        level = feats[:, N_BANDS]
+        reach = max(1, int(round(bounds.onset_reach_s / BLOCK_S)))
+        lead = max(1, int(round(bounds.onset_lead_s / BLOCK_S)))
+        out = []
+        for a, b in kept:
+            if a in starts:
+                prev = max((e for e in ends if e <= a), default=0)
+                block = onset_before(level, a // BLOCK, reach, lead, bounds.onset_step)
+                a = max(prev, min(a, block * BLOCK))
+            out.append((a, b))
+        return out
 
     @staticmethod
     def _place_crossfades(spans: list[list[Any]], kept: list[tuple[int, int]], feats: np.ndarray,
