@@ -2,6 +2,8 @@
 the true cue list, on episodes where music follows music (built by edits_per_cue_build.py).
 
     nice -n 10 .venv/bin/python benchmarks/edits_per_cue.py [--split test|tune|all] [--reindex] [--tune]
+    nice -n 10 .venv/bin/python benchmarks/edits_per_cue.py --save-inputs /work/cache/me/inputs
+    .venv/bin/python benchmarks/edits_per_cue.py --replay /work/cache/me/inputs [--split tune]
 
 The edits (issue 13):
   add      one per true cue that no event covers by half;
@@ -22,6 +24,14 @@ edges to a crossfade's middle ("split-no-xfade-move"), all built from the same e
 tables printed are the ones in docs/local-engine.md. ``--tune`` grid-searches the change-point
 parameters on the tune split only.
 
+``--save-inputs DIR`` keeps, per episode, what the engine's edge refinement and event building
+were given (matches, episode peaks, detected segments, change features; a pickle, ~1 MB an
+episode); ``--replay DIR`` then rebuilds the events from them with the current code and scores
+them, in seconds instead of minutes: for iterating on boundaries.py / edges.py /
+changepoints.py / engine._events. Detection and matching are not re-run, so a change there needs
+a fresh ``--save-inputs``; a pickle is only good for the code it was written with (dataclass
+fields).
+
 Exit status 1 when a test-split group needs more than 2 edits per 10 cues.
 """
 
@@ -29,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -224,7 +235,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tune", action="store_true",
                     help="grid-search the change-point parameters on the tune split and print the best "
                          "(runs the engine once per episode, re-building events for each setting)")
+    ap.add_argument("--save-inputs", type=Path, metavar="DIR",
+                    help="also keep each episode's refinement and event-building inputs here (pickles)")
+    ap.add_argument("--replay", type=Path, metavar="DIR",
+                    help="rebuild and score events from inputs kept by --save-inputs (no decoding, no matching)")
     args = ap.parse_args(argv)
+    if args.replay:
+        return replay(args.replay, args.split)
     if args.tune:
         return tune()
     if args.cost:
@@ -237,12 +254,19 @@ def main(argv: list[str] | None = None) -> int:
     # one engine run per episode; the events are built once per variant from the same inputs
     captured: list[tuple] = []
     original = engine._events
+    refine_inputs: list[tuple] = []
+    original_refine = engine._refine
 
     def capture(*a, **kw):  # type: ignore[no-untyped-def]
         captured.append((a, kw))
         return original(*a, **kw)
 
+    def capture_refine(*a):  # type: ignore[no-untyped-def]
+        refine_inputs.append(a)
+        return original_refine(*a)
+
     engine._events = capture  # type: ignore[method-assign]
+    engine._refine = capture_refine  # type: ignore[method-assign]
     from dataclasses import replace
 
     from cuesheet_app.identify.local.changepoints import ChangeParams
@@ -262,6 +286,11 @@ def main(argv: list[str] | None = None) -> int:
         engine.identify(IdentifyRequest(media_path=path))
         wall = time.perf_counter() - t0
         a, kw = captured[-1]
+        if args.save_inputs:
+            args.save_inputs.mkdir(parents=True, exist_ok=True)
+            saved = {"events": (a, kw), "refine": refine_inputs[-1] if refine_inputs else None}
+            (args.save_inputs / f"{ep['name']}.pkl").write_bytes(pickle.dumps(saved))
+            refine_inputs.clear()
         for variant, params in variants.items():
             engine.change_params = params
             events = [e.to_dict() for e in original(*a, **kw)]
@@ -299,6 +328,40 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1))
     return 1 if worst_engine and worst_engine["per_10_cues"] > TARGET else 0
+
+
+def replay(folder: Path, split: str) -> int:
+    """Events rebuilt with the current code from the inputs ``--save-inputs`` kept (the edge
+    refinement re-run on the saved matches, then the event building), scored per split and
+    held-out group; nothing is written. For trusted pickles only (this session's own)."""
+    manifest = json.loads((DATA / "manifest.json").read_text())
+    lib_dir = DATA / "library"
+    tracks = {t.id: t.path for t in Library(lib_dir).tracks()}
+    engine = LocalEngine(lib_dir)
+    rows = []
+    for ep in manifest["episodes"]:
+        saved_path = folder / f"{ep['name']}.pkl"
+        if (split != "all" and ep["split"] != split) or not saved_path.exists():
+            continue
+        saved = pickle.loads(saved_path.read_bytes())
+        a, kw = saved["events"]
+        if saved["refine"] is not None and engine.edge_params is not None:
+            a = (list(engine._refine(*saved["refine"])), *a[1:])
+        events = [e.to_dict() for e in engine._events(*a, **kw)]
+        truth = json.loads((DATA / "episodes" / f"{ep['name']}.truth.json").read_text())
+        r = score_episode(truth["cues"], events, tracks)
+        r.update({k: ep[k] for k in ("name", "split", "synth", "noise", "package")})
+        rows.append(r)
+    summary = summarise(rows, {})
+    table = [(f"{k} split", v) for k, v in summary["splits"].items()] + list(summary["groups"].items())
+    print("| group | cues | add | retime | retitle | delete | extra | edits / 10 cues |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, g in table:
+        print(f"| {name} | {g['cues']} | {g['add']} | {g['retime']} | {g['retitle']} | {g['delete']} | "
+              f"{g['extra']} | {g['per_10_cues']} |")
+    if summary["worst_group"]:
+        print(f"worst held-out group: {summary['worst_group']['group']} {summary['worst_group']['per_10_cues']}")
+    return 0
 
 
 def note(rows: list[dict]) -> str:
