@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from cuesheet_app.identify.base import CancelToken, Progress, ProgressCallback, ignore_progress
+from cuesheet_app.identify.local.hash_index import Matches
 from cuesheet_app.identify.local.pair_segments import PairIndex
 from cuesheet_app.identify.local.spectro import FRAME_S
 
@@ -77,6 +78,38 @@ class TrackMatch:
         return self.to_reference(self.start_frame) * FRAME_S
 
 
+def _possible_cells(key: np.ndarray, min_hits: int) -> np.ndarray:
+    """Per hit, whether its (track, offset) cell can matter to ``_candidates``: an exact filter.
+
+    Why: almost every raw hit is chance, alone in its cell, and the de-duplication below sorts
+    (track, offset, hash) triples with a stable sort, the most expensive step of the pair pass
+    (it grows with the library). Counting hits per cell *with* repeated hashes is one unstable
+    sort of the cell keys and gives an upper bound of the de-duplicated count, so a cell whose
+    bounded smoothed count (itself and its neighbours ±1) stays under ``min_hits`` can never be
+    a cluster centre. A centre's test reads the counts up to two cells away and a hit joins a
+    centre one cell away, so every cell within 2 of a possible centre is kept whole: the
+    de-duplication and the centre test then see exactly the counts they saw before.
+    """
+    order = np.argsort(key)
+    s = key[order]
+    n = s.size
+    first = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+    cells = s[first]
+    counts = np.diff(np.r_[first, n])
+    adj = cells[1:] == cells[:-1] + 1  # cell i+1 is the next offset of cell i
+    left = np.r_[0, np.where(adj, counts[:-1], 0)]
+    right = np.r_[np.where(adj, counts[1:], 0), 0]
+    centre = (counts + left + right) >= min_hits
+    if not centre.any():
+        return np.zeros(n, bool)
+    want = np.unique((cells[centre][:, None] + np.arange(-2, 3)[None, :]).ravel())
+    pos = np.minimum(np.searchsorted(want, cells), want.size - 1)
+    cell_keep = want[pos] == cells
+    keep = np.empty(n, bool)
+    keep[order] = np.repeat(cell_keep, counts)
+    return keep
+
+
 def _candidates(index: PairIndex, hashes: np.ndarray, frames: np.ndarray,
                 min_hits: int) -> tuple[np.ndarray, np.ndarray]:
     """Hits of the (track, offset) cells with >= min_hits agreeing hashes (±1 frame).
@@ -90,6 +123,12 @@ def _candidates(index: PairIndex, hashes: np.ndarray, frames: np.ndarray,
     if m.tracks.size == 0:
         return empty
     offsets = m.ref_frames - m.query_frames + _OFF_BIAS
+    keep = _possible_cells((m.tracks << 32) | offsets, min_hits)
+    if not keep.any():
+        return empty
+    if not keep.all():
+        m = Matches(m.query_frames[keep], m.tracks[keep], m.ref_frames[keep], m.hashes[keep])
+        offsets = offsets[keep]
     # Count each hash value once per (track, offset): a chord held in both the episode and a
     # reference repeats one hash at every frame and would otherwise fake a dense agreement.
     triple = (m.tracks << 42) | (offsets << 20) | m.hashes
