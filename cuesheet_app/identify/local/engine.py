@@ -58,7 +58,12 @@ from cuesheet_app.identify.local.edges import (
     refine_edges,
     shared_boundary,
 )
-from cuesheet_app.identify.local.landmarks import DT_MAX, PeakCollector, query_params_for
+from cuesheet_app.identify.local.landmarks import (
+    DT_MAX,
+    PeakCollector,
+    query_params_for,
+    same_peaks,
+)
 from cuesheet_app.identify.local.library import Library, LibraryError, TrackRecord
 from cuesheet_app.identify.local.matcher import MatchParams, TrackMatch, match_episode
 from cuesheet_app.identify.local.spectro import FRAME_S, HOP, ChunkedSpectrogram
@@ -128,14 +133,15 @@ class LocalEngine:
         collectors = [PeakCollector(query), PeakCollector(query)]
         changes = ChangeFeatures()
         fine = [TripletCollector(TRIPLET_QUERY, QUERY_PARTNERS) for _ in phases]
+        shared = same_peaks(query, TRIPLET_QUERY)  # one peak search per chunk serves both
         stats = DecodeStats()
         expected = source.duration_s or 0.0
         progress(Progress("Decoding and detecting", 0.0 if expected else None))
         for block in decode_blocks(request.media_path, request.audio_stream, cancel=cancel, stats=stats):
             for i, (chunker, collector) in enumerate(zip(phases, collectors, strict=True)):
                 for chunk in chunker.push(block):
-                    collector.add(chunk)
-                    fine[i].add(chunk)
+                    peaks = collector.add(chunk)
+                    fine[i].add(chunk, peaks if shared else None)
                     if i == 0:
                         detector.add(chunk)
                         changes.add(chunk)
@@ -143,8 +149,8 @@ class LocalEngine:
                 progress(Progress("Decoding and detecting", min(1.0, phases[0].samples_seen / ANALYSIS_RATE / expected)))
         for i, (chunker, collector) in enumerate(zip(phases, collectors, strict=True)):
             for chunk in chunker.finish():
-                collector.add(chunk)
-                fine[i].add(chunk)
+                peaks = collector.add(chunk)
+                fine[i].add(chunk, peaks if shared else None)
                 if i == 0:
                     detector.add(chunk)
                     changes.add(chunk)

@@ -50,6 +50,13 @@ def query_params_for(index_postings: int) -> PeakParams:
     return QUERY_DENSE if index_postings <= DENSE_QUERY_MAX_POSTINGS else QUERY
 
 
+def same_peaks(a: PeakParams, b: PeakParams) -> bool:
+    """Whether two parameter sets pick the same peaks (they may differ in ``fan_out`` only): the
+    engine then finds the episode's peaks once per chunk for the pairs and the triplets."""
+    return (a.freq_radius, a.time_radius, a.per_frame, a.margin) == (b.freq_radius, b.time_radius,
+                                                                     b.per_frame, b.margin)
+
+
 def find_peaks(spec: np.ndarray, params: PeakParams, lo: int = 0, hi: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Peaks of ``spec[:, lo:hi]`` (frames relative to ``lo``) using the whole array as context.
 
@@ -121,10 +128,13 @@ class PeakCollector:
         self.frames: list[np.ndarray] = []
         self.bins: list[np.ndarray] = []
 
-    def add(self, chunk: SpecChunk) -> None:
+    def add(self, chunk: SpecChunk) -> tuple[np.ndarray, np.ndarray]:
+        """Collect the chunk's peaks; returns them as ``find_peaks`` did (frames relative to the
+        chunk's core), for a ``TripletCollector`` with the same peak parameters to reuse."""
         f, b = find_peaks(chunk.spec, self.params, chunk.before, chunk.before + chunk.core)
         self.frames.append(f + chunk.first)
         self.bins.append(b)
+        return f, b
 
     def peaks(self) -> tuple[np.ndarray, np.ndarray]:
         """(frames, bins) of every peak collected so far."""

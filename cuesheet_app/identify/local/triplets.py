@@ -75,10 +75,12 @@ class Triplets:
 
 
 def fine_peaks(spec: np.ndarray, params: PeakParams, lo: int = 0,
-               hi: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+               hi: int | None = None,
+               peaks: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``find_peaks`` refined by parabolic interpolation: (frames, bins) as float64, frames
-    relative to ``lo``. ``spec`` needs one frame of context on each side of [lo, hi)."""
-    f, b = find_peaks(spec, params, lo, hi)
+    relative to ``lo``. ``spec`` needs one frame of context on each side of [lo, hi).
+    ``peaks``: ``find_peaks(spec, params, lo, hi)`` already computed (the pair collector's)."""
+    f, b = find_peaks(spec, params, lo, hi) if peaks is None else peaks
     keep = (b >= MIN_BIN) & (b < spec.shape[0] - 1)
     f, b = f[keep], b[keep]
     if f.size == 0:
@@ -182,8 +184,9 @@ class TripletCollector:
         self.frames: list[np.ndarray] = []
         self.bins: list[np.ndarray] = []
 
-    def add(self, chunk: SpecChunk) -> None:
-        f, b = fine_peaks(chunk.spec, self.params, chunk.before, chunk.before + chunk.core)
+    def add(self, chunk: SpecChunk, peaks: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """``peaks``: this chunk's ``find_peaks`` with the same peak parameters, when known."""
+        f, b = fine_peaks(chunk.spec, self.params, chunk.before, chunk.before + chunk.core, peaks)
         self.frames.append(f + chunk.first)
         self.bins.append(b)
 
