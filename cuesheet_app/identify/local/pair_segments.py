@@ -28,6 +28,7 @@ import numpy as np
 
 from cuesheet_app.identify.local.hash_index import MAX_POSTINGS, Matches, concat_postings
 from cuesheet_app.identify.local.segment_index import (
+    all_live,
     live_table,
     read_segment_list,
     replace_with_merged,
@@ -105,6 +106,7 @@ class PairIndex:
         self.folder = folder
         self.segments = [PairSegment(folder / s["name"]) for s in read_manifest(folder)]
         self.live = live_table([seg.track_ids for seg in self.segments], live_tracks)
+        self.all_live = all_live(self.live, [seg.track_ids for seg in self.segments])
 
     @classmethod
     def empty(cls, folder: Path) -> PairIndex:
@@ -133,11 +135,16 @@ class PairIndex:
             first = np.repeat(starts - (np.cumsum(counts) - counts), counts)
             idx = first + np.arange(total)
             tracks = np.asarray(seg.tracks[idx]).astype(np.int64)
-            ok = self.live[np.minimum(tracks, self.live.size - 1)] == i
-            qf.append(np.repeat(query_frames.astype(np.int64), counts)[ok])
-            tr.append(tracks[ok])
-            rf.append(np.asarray(seg.times[idx]).astype(np.int64)[ok])
-            hh.append(np.repeat(h, counts)[ok])
+            q = np.repeat(query_frames.astype(np.int64), counts)
+            t = np.asarray(seg.times[idx]).astype(np.int64)
+            hr = np.repeat(h, counts)
+            if not self.all_live[i]:  # a re-indexed or removed track's postings are dead here
+                ok = self.live[np.minimum(tracks, self.live.size - 1)] == i
+                tracks, q, t, hr = tracks[ok], q[ok], t[ok], hr[ok]
+            qf.append(q)
+            tr.append(tracks)
+            rf.append(t)
+            hh.append(hr)
         if not tr:
             z = np.zeros(0, np.int64)
             return Matches(z, z, z, z)
