@@ -44,6 +44,9 @@ def test_merging_pair_segments_keeps_every_live_hit(tmp_path):
     query = np.arange(64, dtype=np.int64)
     before = _pair_hits(PairIndex(tmp_path, LIVE), query)
     assert {t for _, t, _, _ in before} == LIVE
+    # only segments whose tracks are all live in them skip the per-posting liveness test:
+    # [1, 2] (2 re-indexed later), [3] (re-indexed) and [3, 9] (9 removed) must not
+    assert PairIndex(tmp_path, LIVE).all_live == [False, False, True, True, True, True, True, False]
 
     merged = merge_pair_segments(tmp_path, LIVE, max_segments=3)
 
@@ -79,3 +82,4 @@ def test_merging_triplet_segments_keeps_every_live_hit(tmp_path):
     assert _triplet_hits(SegmentedIndex(tmp_path, LIVE), query) == before
     assert merge_segments(tmp_path, LIVE, everything=True) == 3
     assert _triplet_hits(SegmentedIndex(tmp_path, LIVE), query) == before
+    assert SegmentedIndex(tmp_path, LIVE).all_live == [True]  # the merge dropped every dead posting
