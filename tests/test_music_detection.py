@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +17,11 @@ from cuesheet_app.identify.local.detect import (
     FEATURES,
     DetectParams,
     MusicDetector,
+    hysteresis_segments,
     signal_features,
     smooth_scores,
 )
-from cuesheet_app.identify.local.spectro import ChunkedSpectrogram
+from cuesheet_app.identify.local.spectro import FRAME_S, ChunkedSpectrogram
 from cuesheet_app.identify.registry import create_engine
 from cuesheet_app.media.decode import decode_all
 from cuesheet_app.settings.store import Settings
@@ -165,3 +167,38 @@ def test_beat_tells_a_pulse_from_random_clicks() -> None:
     burst = rng.normal(0, 1, 300) * np.exp(-np.arange(300) / 40)
     pulse, scatter = (np.convolve(x, burst)[:n] * 0.2 + rng.normal(0, 1e-3, n) for x in (pulse, scatter))
     assert _long_feature(pulse, "beat") > _long_feature(scatter, "beat") + 0.2
+
+
+def test_off_level_keeps_its_distance_under_on_across_sensitivity() -> None:
+    """A model may store its own "off" level; sensitivity moves "on" and "off" together."""
+    default = DetectParams(base_high=0.85)
+    assert abs(default.low - 0.70) < 1e-9  # no stored "off": 0.15 under "on"
+    wide = DetectParams(base_high=0.85, base_low=0.40)
+    assert abs(wide.low - 0.40) < 1e-9
+    eager = replace(wide, sensitivity=1.0)
+    assert eager.high < wide.high and abs((eager.high - eager.low) - 0.45) < 1e-9
+
+
+def test_a_segment_stays_on_through_dips_above_the_off_level() -> None:
+    """Scores 0.9 / 0.5 dip / 0.9: one segment with "off" at 0.4, two with "off" at 0.7."""
+    per_s = int(round(1 / FRAME_S))
+    scores = np.concatenate([np.full(4 * per_s, 0.9), np.full(2 * per_s, 0.5), np.full(4 * per_s, 0.9),
+                             np.zeros(per_s)]).astype(np.float32)
+    one = hysteresis_segments(scores, DetectParams(base_high=0.85, base_low=0.4))
+    two = hysteresis_segments(scores, DetectParams(base_high=0.85, base_low=0.7))
+    assert len(one) == 1 and len(two) == 2
+
+
+def test_the_model_files_off_level_reaches_the_detector(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = load_classifier()
+    assert model is not None
+    model.threshold, model.low = 0.8, 0.45
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(model.to_dict()))
+    again = load_classifier(path)
+    assert again is not None and again.low == 0.45
+    from cuesheet_app.identify.local import detect
+
+    monkeypatch.setattr(detect, "load_classifier", lambda: again)
+    det = MusicDetector(DetectParams())
+    assert abs(det.params.high - 0.8) < 1e-9 and abs(det.params.low - 0.45) < 1e-9

@@ -36,7 +36,12 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.detection import model_train  # noqa: E402
 from benchmarks.detection.build_data import OUT, TAGS  # noqa: E402
-from benchmarks.detection.model_train import calibrate, choose_threshold, train_mlp  # noqa: E402
+from benchmarks.detection.model_train import (  # noqa: E402
+    calibrate,
+    choose_hysteresis,
+    choose_threshold,
+    train_mlp,
+)
 from benchmarks.detection.sources import MUSIC_GROUPS, NOISES, SYNTHS  # noqa: E402
 from cuesheet_app.identify.local.classifier import (  # noqa: E402
     MODEL_PATH,
@@ -94,27 +99,41 @@ def load_episodes() -> list[Episode]:
     return [Episode(m) for m in metas]
 
 
-def detect_mask(ep: Episode, model: FrameClassifier, params: DetectParams) -> tuple[np.ndarray, np.ndarray]:
-    """(flagged frames, smoothed calibrated scores) exactly as the engine computes them."""
-    scores = smooth_scores(model.predict(ep.feats, FEATURES), ep.loud, params, model.calibration)
+def episode_scores(ep: Episode, model: FrameClassifier) -> np.ndarray:
+    """Smoothed calibrated scores exactly as the engine computes them (they do not depend on
+    the thresholds, so a threshold search computes them once)."""
+    return smooth_scores(model.predict(ep.feats, FEATURES), ep.loud, params_for(model), model.calibration)
+
+
+def flag_frames(scores: np.ndarray, params: DetectParams) -> tuple[np.ndarray, int]:
+    """(frames inside a detected event, number of events): the engine's hysteresis."""
     flagged = np.zeros(scores.size, bool)
-    for seg in hysteresis_segments(scores, params):
+    segs = hysteresis_segments(scores, params)
+    for seg in segs:
         flagged[seg.start_frame:seg.end_frame] = True
-    return flagged, scores
+    return flagged, len(segs)
 
 
 def params_for(model: FrameClassifier) -> DetectParams:
-    return DetectParams(base_high=model.threshold)
+    return DetectParams(base_high=model.threshold, base_low=model.low)
 
 
-def metrics(eps: list[Episode], model: FrameClassifier) -> dict:
+def metrics(eps: list[Episode], model: FrameClassifier, scores: list[np.ndarray] | None = None) -> dict:
+    """Frame metrics of ``model`` at its thresholds on ``eps`` (``scores``: precomputed
+    ``episode_scores``), plus ``events/block``: detected events per true music block that
+    any event touches (1.0: every piece found is one event; more: detection broke it up)."""
+    params = params_for(model)
     fl, lab, tag, sc = [], [], [], []
-    for ep in eps:
-        f, _ = detect_mask(ep, model, params_for(model))
+    pieces, blocks = 0, 0
+    for i, ep in enumerate(eps):
+        s = scores[i] if scores is not None else episode_scores(ep, model)
+        f, _ = flag_frames(s, params)
         fl.append(f)
         lab.append(ep.label)
         tag.append(ep.tag)
         sc.append(ep.scored)
+        n_ev, n_bl = _events_per_block(f, ep.label)
+        pieces, blocks = pieces + n_ev, blocks + n_bl
     f, lab, tag, sc = map(np.concatenate, (fl, lab, tag, sc))
     non = np.isin(tag, NONMUSIC)
     out = {"frames": int(f.size), "fp": _rate(f, non & sc), "fp_nocollar": _rate(f, non),
@@ -126,7 +145,25 @@ def metrics(eps: list[Episode], model: FrameClassifier) -> dict:
         out[f"recall {name}"] = r
         if name in ("0", "-6") and r is not None:
             out[f"F1 {name}"] = round(2 * prec * r / max(1e-9, prec + r), 4)
+    out["recall music"] = _rate(f, lab.astype(bool) & sc)
+    out["events/block"] = round(pieces / max(1, blocks), 3)
     return out
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
+
+
+def _events_per_block(flagged: np.ndarray, label: np.ndarray) -> tuple[int, int]:
+    """(events overlapping true music blocks, blocks overlapped by an event)."""
+    events = _runs(flagged)
+    n_ev = n_bl = 0
+    for a, b in _runs(label.astype(bool)):
+        k = sum(1 for c, d in events if c < b and d > a)
+        if k:
+            n_ev, n_bl = n_ev + k, n_bl + 1
+    return n_ev, n_bl
 
 
 def _rate(flag: np.ndarray, where: np.ndarray) -> float | None:
@@ -144,6 +181,7 @@ class OutOfFold:
     def __init__(self) -> None:
         self.probs: dict[int, np.ndarray] = {}
         self.threshold: float | None = None
+        self.low: float | None = None
         self.calibration: list[tuple[float, float]] | None = None
 
     def predict(self, feats: np.ndarray, columns: object = None) -> np.ndarray:
@@ -169,17 +207,43 @@ def fit(train: list[Episode], seed: int) -> FrameClassifier:
         model = _train(train, seed)
         model.calibration = calibrate(train, oof)
         oof.calibration = model.calibration
-        model.threshold = choose_threshold(train, oof, metrics)
+        model.threshold, model.low = _thresholds(train, oof)
         return model
     n_val = max(2, len(train) // 5)
     val = [train[i] for i in order[:n_val]]
     model = _train([train[i] for i in order[n_val:]], seed)
     model.calibration = calibrate(val, model)
-    model.threshold = choose_threshold(val, model, metrics)
+    model.threshold, model.low = _thresholds(val, model)
     return model
 
 
+LOW_RULE = "fixed"  # "fixed": "off" 0.15 under "on"; "search": both chosen on validation (choose_hysteresis)
+
+
+def _thresholds(val: list[Episode], model) -> tuple[float, float | None]:
+    if LOW_RULE == "fixed":
+        return choose_threshold(val, model, metrics), None
+    scores = [episode_scores(e, model) for e in val]
+    return choose_hysteresis(val, model, lambda eps, m: metrics(eps, m, scores))
+
+
 def _train(fit_eps: list[Episode], seed: int) -> FrameClassifier:
+    """The MLP trained on ``fit_eps`` (cached on disk by recipe and episodes: a threshold rule
+    can then be re-run over the same models in minutes)."""
+    import hashlib
+
+    key = hashlib.sha1(json.dumps([USE, CONTEXT, list(model_train.HIDDEN), seed, FEATURE_KEY,
+                                   sorted((e.name, len(e.label)) for e in fit_eps)]).encode()).hexdigest()[:16]
+    path = OUT / "models" / f"{key}.json"
+    if path.exists():
+        return FrameClassifier.from_dict(json.loads(path.read_text()))
+    model = _train_uncached(fit_eps, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(model.to_dict()))
+    return model
+
+
+def _train_uncached(fit_eps: list[Episode], seed: int) -> FrameClassifier:
     cols = [FEATURES.index(f) for f in USE]
     x = np.concatenate([stack_context(e.feats[:, cols], CONTEXT)[::3] for e in fit_eps])
     y = np.concatenate([e.label[::3] for e in fit_eps]).astype(float)
@@ -192,7 +256,7 @@ def _train(fit_eps: list[Episode], seed: int) -> FrameClassifier:
 
 def table(rows: list[tuple[str, dict]]) -> str:
     cols = ["fp", "fp_nocollar", "precision", "F1 0", "F1 -6", "recall -12", "recall -20", "recall clean",
-            "recall noise bed"]
+            "recall noise bed", "events/block"]
     lines = ["| group | " + " | ".join(cols) + " |", "|" + " --- |" * (len(cols) + 1)]
     for name, m in rows:
         cells = []
@@ -224,14 +288,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--context", default="", help="comma-separated frame offsets stacked as input (default none)")
     ap.add_argument("--hidden", default="", help="hidden layer sizes, e.g. 32,16")
     ap.add_argument("--val-folds", type=int, default=1, help="K > 1: threshold + calibration on K-fold out-of-fold scores")
+    ap.add_argument("--low", choices=["fixed", "search"], default="fixed",
+                    help="hysteresis off level: 0.15 under on (fixed), or both chosen on validation (search)")
     ap.add_argument("--fp-budget", type=float, default=model_train.FP_BUDGET,
                     help="validation false-positive share the threshold may spend")
     args = ap.parse_args(argv)
     model_train.FP_BUDGET = args.fp_budget
     if args.features:
         USE[:] = args.features.split(",")
-    global VAL_FOLDS
+    global VAL_FOLDS, LOW_RULE
     VAL_FOLDS = args.val_folds
+    LOW_RULE = args.low
     if args.context:
         CONTEXT[:] = [int(k) for k in args.context.split(",")]
     if args.hidden:
@@ -260,7 +327,8 @@ def main(argv: list[str] | None = None) -> int:
                 if not test:
                     continue
                 model = fit(train, args.seed)
-                rows.append((f"{axis}: {g} (thr {model.threshold:.2f})", metrics(test, model)))
+                low = f"/{model.low:.2f}" if model.low is not None else ""
+                rows.append((f"{axis}: {g} (thr {model.threshold:.2f}{low})", metrics(test, model)))
                 print(rows[-1], flush=True)
                 if axis == "synth":
                     held_out += [(e, model) for e in test]
@@ -278,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         doc["trained_by"] = "benchmarks/detection/evaluate.py final"
         doc["data"] = {"fp_budget": args.fp_budget, "episodes": len(eps), "minutes": round(sum(len(e.label) for e in eps) * FRAME_S / 60, 1),
                        "seed": args.seed, "hidden": list(model_train.HIDDEN), "context": list(CONTEXT),
-                       "val_folds": VAL_FOLDS}
+                       "val_folds": VAL_FOLDS, "low_rule": LOW_RULE}
         MODEL_PATH.write_text(json.dumps(doc, separators=(",", ":")))
         print(f"wrote {MODEL_PATH}: threshold {model.threshold}, calibration {model.calibration}")
         return 0

@@ -101,12 +101,44 @@ def choose_threshold(val: list, model: FrameClassifier, metrics: Callable) -> fl
     return best
 
 
+HIGHS = [round(float(t), 2) for t in np.arange(0.95, 0.34, -0.05)]
+GAPS = (0.15, 0.3, 0.45, 0.6)  # "off" this far under "on"
+
+
+def choose_hysteresis(val: list, model: FrameClassifier, metrics: Callable) -> tuple[float, float]:
+    """("on", "off") levels chosen together on validation scores: of the pairs whose share of
+    speech/noise frames flagged stays within FP_BUDGET, the one that flags the most music frames
+    (within RECALL_TIE of it: the fewest events per music block, then the higher levels). A
+    lower "off" keeps quiet music under dialogue in one event through the dips between phrases,
+    and the budget says how far it may go before it runs on into speech."""
+    saved = model.threshold, model.low
+    ok: list[tuple[float, float, float, float]] = []  # (recall, events/block, high, low)
+    for high in HIGHS:
+        for gap in GAPS:
+            low = round(high - gap, 2)
+            if low < 0.05:
+                continue
+            model.threshold, model.low = high, low
+            m = metrics(val, model)
+            if m["fp"] <= globals()["FP_BUDGET"]:
+                ok.append((m["recall music"], m["events/block"], high, low))
+    model.threshold, model.low = saved
+    if not ok:
+        return 0.95, 0.8
+    top = max(r for r, *_ in ok)
+    _, _, high, low = min((c for c in ok if c[0] >= top - RECALL_TIE), key=lambda c: (c[1], -c[2], -c[3]))
+    return high, low
+
+
+RECALL_TIE = 0.005  # recall differences this small are noise next to a split event
+
+
 def reliability(pairs: list) -> dict:
     """Frame-level (smoothed calibrated score) and event-level (detection_confidence) reliability
     of (episode, model) pairs: each episode scored by a model that did not train on it."""
     scores, labels, ev_conf, ev_true = [], [], [], []
     for e, model in pairs:
-        params = DetectParams(base_high=model.threshold)
+        params = DetectParams(base_high=model.threshold, base_low=model.low)
         s = smooth_scores(model.predict(e.feats, FEATURES), e.loud, params, model.calibration)
         scores.append(s[e.loud])
         labels.append(e.label[e.loud])
@@ -148,7 +180,7 @@ def check_values(model: FrameClassifier) -> dict:
     from cuesheet_app.identify.local.detect import signal_features
 
     feats, loud = signal_features(check_signal())
-    params = DetectParams(base_high=model.threshold)
+    params = DetectParams(base_high=model.threshold, base_low=model.low)
     scores = smooth_scores(model.predict(feats, FEATURES), loud, params, model.calibration)
     cols = [FEATURES.index(f) for f in model.features]
     return {"feature_means": [round(float(v), 5) for v in feats[:, cols].mean(axis=0)],

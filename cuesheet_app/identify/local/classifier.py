@@ -27,6 +27,7 @@ class FrameClassifier:
     std: np.ndarray
     layers: list[tuple[np.ndarray, np.ndarray]]  # hidden layers tanh, last layer logistic
     threshold: float | None = None  # hysteresis "on" level chosen on the validation split
+    low: float | None = None  # hysteresis "off" level chosen with it (None: 0.15 under "on")
     calibration: list[tuple[float, float]] | None = None  # isotonic knots (smoothed score, music share)
     context: list[int] | None = None  # frame offsets whose features are stacked (None: [0])
 
@@ -52,6 +53,8 @@ class FrameClassifier:
              "layers": [{"w": w.tolist(), "b": b.tolist()} for w, b in self.layers]}
         if self.threshold is not None:
             d["threshold"] = self.threshold
+        if self.low is not None:
+            d["low"] = self.low
         if self.calibration is not None:
             d["calibration"] = [list(k) for k in self.calibration]
         if self.context is not None:
@@ -65,6 +68,7 @@ class FrameClassifier:
                    layers=[(np.asarray(layer["w"], np.float32), np.asarray(layer["b"], np.float32))
                            for layer in d["layers"]],
                    threshold=float(d["threshold"]) if "threshold" in d else None,
+                   low=float(d["low"]) if "low" in d else None,
                    calibration=[(float(x), float(y)) for x, y in d["calibration"]]
                    if "calibration" in d else None,
                    context=[int(k) for k in d["context"]] if "context" in d else None)

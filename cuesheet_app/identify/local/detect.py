@@ -43,6 +43,10 @@ class DetectParams:
     centre: float = 0.42  # CFA level that means "even odds"
     slope: float = 18.0
     base_high: float | None = None  # "on" threshold at sensitivity 0.5; None: the model's, else 0.85
+    # "off" threshold at sensitivity 0.5; None: the model's, else 0.15 under "on". A model may
+    # store a lower one, chosen on validation scores: quiet music under dialogue dips between
+    # phrases, and a segment that stays on through the dips is one event, not three
+    base_low: float | None = None
 
     @property
     def high(self) -> float:
@@ -51,7 +55,10 @@ class DetectParams:
 
     @property
     def low(self) -> float:
-        return self.high - 0.15
+        """The "off" level: the same distance under ``high`` as at sensitivity 0.5."""
+        base = 0.85 if self.base_high is None else self.base_high
+        gap = 0.15 if self.base_low is None else max(0.0, base - self.base_low)
+        return max(0.02, self.high - gap)
 
 
 @dataclass
@@ -290,8 +297,9 @@ class MusicDetector:
         self._with_long = features_only or (self.classifier is not None
                                             and any(f in LONG_FEATURES for f in self.classifier.features))
         if self.classifier is not None and self.classifier.threshold is not None and params.base_high is None:
-            # the threshold the training script chose on its validation split
-            params = replace(params, base_high=self.classifier.threshold)
+            # the thresholds the training script chose on its validation split
+            params = replace(params, base_high=self.classifier.threshold,
+                             base_low=self.classifier.low if params.base_low is None else params.base_low)
         self.params = params
         self._parts: list[np.ndarray] = []
         self._summaries: list[FrameSummary] = []
