@@ -105,6 +105,13 @@ def test_model_file_loads_and_names_its_features_threshold_and_calibration() -> 
     xs, ys = zip(*model.calibration, strict=True)
     assert list(xs) == sorted(xs) and list(ys) == sorted(ys) and ys[-1] <= 1.0
     assert MODEL_PATH.stat().st_size < 3_000_000
+    # event forming chosen with the threshold: "off" under "on", a bridge and smoothing of seconds
+    assert model.low is None or 0.05 <= model.low < model.threshold
+    assert model.bridge_s is None or 0.5 <= model.bridge_s <= 5.0
+    assert model.smooth_s is None or 0.5 <= model.smooth_s <= 5.0
+    params = MusicDetector(DetectParams()).params
+    assert params.smooth_s == (model.smooth_s or DetectParams.smooth_s)
+    assert params.bridge_s == (model.bridge_s or DetectParams.bridge_s)
     doc = json.loads(MODEL_PATH.read_text())
     assert doc["trained_by"].startswith("benchmarks/detection/")
 
@@ -202,3 +209,13 @@ def test_the_model_files_off_level_reaches_the_detector(tmp_path: Path, monkeypa
     monkeypatch.setattr(detect, "load_classifier", lambda: again)
     det = MusicDetector(DetectParams())
     assert abs(det.params.high - 0.8) < 1e-9 and abs(det.params.low - 0.45) < 1e-9
+
+
+def test_a_low_off_level_does_not_run_the_tail_on() -> None:
+    """Scores 0.9 for 4 s, then a 0.5 tail for 3 s: with "off" at 0.4 the segment ends where the
+    score last stood 0.15 under "on" (at 4 s), not where it fell under "off" (at 7 s)."""
+    per_s = int(round(1 / FRAME_S))
+    scores = np.concatenate([np.zeros(per_s), np.full(4 * per_s, 0.9), np.full(3 * per_s, 0.5),
+                             np.zeros(2 * per_s)]).astype(np.float32)
+    (seg,) = hysteresis_segments(scores, DetectParams(base_high=0.85, base_low=0.4))
+    assert seg.start_frame == per_s and seg.end_frame == 5 * per_s

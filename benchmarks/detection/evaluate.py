@@ -40,6 +40,7 @@ from benchmarks.detection.model_train import (  # noqa: E402
     calibrate,
     choose_hysteresis,
     choose_threshold,
+    model_params,
     train_mlp,
 )
 from benchmarks.detection.sources import MUSIC_GROUPS, NOISES, SYNTHS  # noqa: E402
@@ -115,7 +116,7 @@ def flag_frames(scores: np.ndarray, params: DetectParams) -> tuple[np.ndarray, i
 
 
 def params_for(model: FrameClassifier) -> DetectParams:
-    return DetectParams(base_high=model.threshold, base_low=model.low)
+    return model_params(model)
 
 
 def metrics(eps: list[Episode], model: FrameClassifier, scores: list[np.ndarray] | None = None) -> dict:
@@ -124,7 +125,7 @@ def metrics(eps: list[Episode], model: FrameClassifier, scores: list[np.ndarray]
     any event touches (1.0: every piece found is one event; more: detection broke it up)."""
     params = params_for(model)
     fl, lab, tag, sc = [], [], [], []
-    pieces, blocks = 0, 0
+    pieces, blocks, edits = 0, 0, np.zeros(4)
     for i, ep in enumerate(eps):
         s = scores[i] if scores is not None else episode_scores(ep, model)
         f, _ = flag_frames(s, params)
@@ -134,6 +135,7 @@ def metrics(eps: list[Episode], model: FrameClassifier, scores: list[np.ndarray]
         sc.append(ep.scored)
         n_ev, n_bl = _events_per_block(f, ep.label)
         pieces, blocks = pieces + n_ev, blocks + n_bl
+        edits += _edits(f, ep.label)
     f, lab, tag, sc = map(np.concatenate, (fl, lab, tag, sc))
     non = np.isin(tag, NONMUSIC)
     out = {"frames": int(f.size), "fp": _rate(f, non & sc), "fp_nocollar": _rate(f, non),
@@ -147,7 +149,25 @@ def metrics(eps: list[Episode], model: FrameClassifier, scores: list[np.ndarray]
             out[f"F1 {name}"] = round(2 * prec * r / max(1e-9, prec + r), 4)
     out["recall music"] = _rate(f, lab.astype(bool) & sc)
     out["events/block"] = round(pieces / max(1, blocks), 3)
+    out["edits/block"] = round(float(edits[:3].sum() / max(1, edits[3])), 3)
+    out["adds, extras, deletes, blocks"] = [int(v) for v in edits]
     return out
+
+
+def _edits(flagged: np.ndarray, label: np.ndarray) -> np.ndarray:
+    """Detection's share of a supervisor's edits, per episode (music blocks stand for cues):
+    (adds: blocks that events cover less than half; extras: events beyond the first on a block;
+    deletes: events mostly over no music; blocks)."""
+    events = _runs(flagged)
+    music = label.astype(bool)
+    adds = extras = 0
+    blocks = _runs(music)
+    for a, b in blocks:
+        if flagged[a:b].mean() < 0.5:
+            adds += 1
+        extras += max(0, sum(1 for c, d in events if c < b and d > a) - 1)
+    deletes = sum(1 for c, d in events if music[c:d].mean() < 0.5)
+    return np.array([adds, extras, deletes, len(blocks)], float)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -182,6 +202,8 @@ class OutOfFold:
         self.probs: dict[int, np.ndarray] = {}
         self.threshold: float | None = None
         self.low: float | None = None
+        self.bridge_s: float | None = None
+        self.smooth_s: float | None = None
         self.calibration: list[tuple[float, float]] | None = None
 
     def predict(self, feats: np.ndarray, columns: object = None) -> np.ndarray:
@@ -205,26 +227,39 @@ def fit(train: list[Episode], seed: int) -> FrameClassifier:
             for i in held:
                 oof.probs[id(train[i].feats)] = m.predict(train[i].feats, FEATURES)
         model = _train(train, seed)
-        model.calibration = calibrate(train, oof)
-        oof.calibration = model.calibration
-        model.threshold, model.low = _thresholds(train, oof)
-        return model
-    n_val = max(2, len(train) // 5)
-    val = [train[i] for i in order[:n_val]]
-    model = _train([train[i] for i in order[n_val:]], seed)
-    model.calibration = calibrate(val, model)
-    model.threshold, model.low = _thresholds(val, model)
+        _event_params(train, oof)
+    else:
+        n_val = max(2, len(train) // 5)
+        val = [train[i] for i in order[:n_val]]
+        model = _train([train[i] for i in order[n_val:]], seed)
+        oof = model
+        _event_params(val, model)
+    for field in ("calibration", "threshold", "low", "bridge_s", "smooth_s"):
+        setattr(model, field, getattr(oof, field))
     return model
 
 
-LOW_RULE = "fixed"  # "fixed": "off" 0.15 under "on"; "search": both chosen on validation (choose_hysteresis)
+LOW_RULE = "fixed"  # "fixed": "off" 0.15 under "on"; "search": choose_hysteresis over SMOOTHS
+SMOOTHS = [1.0]  # score smoothing widths (s) the search tries (--smooth), calibration refitted for each
 
 
-def _thresholds(val: list[Episode], model) -> tuple[float, float | None]:
+def _event_params(val: list[Episode], model) -> None:
+    """Set calibration, thresholds (and with the search rule bridge and smoothing) of
+    ``model`` from its scores on ``val``."""
     if LOW_RULE == "fixed":
-        return choose_threshold(val, model, metrics), None
-    scores = [episode_scores(e, model) for e in val]
-    return choose_hysteresis(val, model, lambda eps, m: metrics(eps, m, scores))
+        model.smooth_s = model.bridge_s = model.low = None
+        model.calibration = calibrate(val, model)
+        model.threshold = choose_threshold(val, model, metrics)
+        return
+    best = None
+    for smooth in SMOOTHS:
+        model.smooth_s = None if smooth == DetectParams.smooth_s else smooth
+        model.calibration = calibrate(val, model, params_for(model))
+        scores = [episode_scores(e, model) for e in val]
+        key, (high, low, bridge) = choose_hysteresis(val, model, lambda eps, m, sc=scores: metrics(eps, m, sc))
+        if best is None or key < best[0]:
+            best = (key, model.smooth_s, model.calibration, high, low, bridge)
+    _, model.smooth_s, model.calibration, model.threshold, model.low, model.bridge_s = best
 
 
 def _train(fit_eps: list[Episode], seed: int) -> FrameClassifier:
@@ -288,8 +323,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--context", default="", help="comma-separated frame offsets stacked as input (default none)")
     ap.add_argument("--hidden", default="", help="hidden layer sizes, e.g. 32,16")
     ap.add_argument("--val-folds", type=int, default=1, help="K > 1: threshold + calibration on K-fold out-of-fold scores")
+    ap.add_argument("--out", default="", help="final: write the model here instead of detector_model.json")
     ap.add_argument("--low", choices=["fixed", "search"], default="fixed",
                     help="hysteresis off level: 0.15 under on (fixed), or both chosen on validation (search)")
+    ap.add_argument("--smooth", default="1", help="search: score smoothing widths to try (s), e.g. 1,2,3")
     ap.add_argument("--fp-budget", type=float, default=model_train.FP_BUDGET,
                     help="validation false-positive share the threshold may spend")
     args = ap.parse_args(argv)
@@ -299,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     global VAL_FOLDS, LOW_RULE
     VAL_FOLDS = args.val_folds
     LOW_RULE = args.low
+    SMOOTHS[:] = [float(v) for v in args.smooth.split(",")]
     if args.context:
         CONTEXT[:] = [int(k) for k in args.context.split(",")]
     if args.hidden:
@@ -328,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 model = fit(train, args.seed)
                 low = f"/{model.low:.2f}" if model.low is not None else ""
+                low += f", bridge {model.bridge_s:.1f} s" if model.bridge_s is not None else ""
+                low += f", smooth {model.smooth_s:.0f} s" if model.smooth_s is not None else ""
                 rows.append((f"{axis}: {g} (thr {model.threshold:.2f}{low})", metrics(test, model)))
                 print(rows[-1], flush=True)
                 if axis == "synth":
@@ -346,9 +386,11 @@ def main(argv: list[str] | None = None) -> int:
         doc["trained_by"] = "benchmarks/detection/evaluate.py final"
         doc["data"] = {"fp_budget": args.fp_budget, "episodes": len(eps), "minutes": round(sum(len(e.label) for e in eps) * FRAME_S / 60, 1),
                        "seed": args.seed, "hidden": list(model_train.HIDDEN), "context": list(CONTEXT),
-                       "val_folds": VAL_FOLDS, "low_rule": LOW_RULE}
-        MODEL_PATH.write_text(json.dumps(doc, separators=(",", ":")))
-        print(f"wrote {MODEL_PATH}: threshold {model.threshold}, calibration {model.calibration}")
+                       "val_folds": VAL_FOLDS, "low_rule": LOW_RULE,
+                       "smooths": SMOOTHS, "gaps": list(model_train.GAPS), "bridges": list(model_train.BRIDGES)}
+        out = Path(args.out) if args.out else MODEL_PATH
+        out.write_text(json.dumps(doc, separators=(",", ":")))
+        print(f"wrote {out}: threshold {model.threshold}, low {model.low}, calibration {model.calibration}")
         return 0
     doc = {"mode": args.mode, "fp_budget": args.fp_budget, "rows": rows, "worst": worst([r for r in rows if r[0] != "all episodes"]),
            "machine": "2 cores, shared", "episodes": len(eps)}

@@ -4,6 +4,7 @@ choice on a validation split, and the reliability table."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -59,16 +60,26 @@ def train_mlp(x: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int, features: 
     return FrameClassifier(features, mean.astype(np.float32), std.astype(np.float32), layers)
 
 
+def model_params(model) -> DetectParams:
+    """The detection parameters a model file sets (as ``MusicDetector`` applies them)."""
+    params = DetectParams(base_high=model.threshold, base_low=model.low)
+    if getattr(model, "bridge_s", None) is not None:
+        params = replace(params, bridge_s=model.bridge_s)
+    if getattr(model, "smooth_s", None) is not None:
+        params = replace(params, smooth_s=model.smooth_s)
+    return params
+
+
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-4, 1 - 1e-4)
     return np.log(p / (1 - p))
 
 
-def calibrate(val: list, model: FrameClassifier) -> list[tuple[float, float]]:
-    """Isotonic calibration of the smoothed score, fitted on the validation episodes: quantile
-    bins of the raw score, each bin's share of music frames, pooled until monotone (pool
-    adjacent violators); the engine interpolates between these knots."""
-    params = DetectParams()
+def calibrate(val: list, model: FrameClassifier, params: DetectParams | None = None) -> list[tuple[float, float]]:
+    """Isotonic calibration of the smoothed score (smoothed as ``params`` say), fitted on the
+    validation episodes: quantile bins of the raw score, each bin's share of music frames,
+    pooled until monotone (pool adjacent violators); the engine interpolates between these knots."""
+    params = params or DetectParams()
     raw = np.concatenate([smooth_scores(model.predict(e.feats, FEATURES), e.loud, params) for e in val])
     y = np.concatenate([e.label for e in val]).astype(float)
     keep = np.concatenate([e.scored for e in val])
@@ -103,34 +114,34 @@ def choose_threshold(val: list, model: FrameClassifier, metrics: Callable) -> fl
 
 HIGHS = [round(float(t), 2) for t in np.arange(0.95, 0.34, -0.05)]
 GAPS = (0.15, 0.3, 0.45, 0.6)  # "off" this far under "on"
+BRIDGES = (1.5, 2.5, 3.5)  # gaps between segments closed (s)
 
 
-def choose_hysteresis(val: list, model: FrameClassifier, metrics: Callable) -> tuple[float, float]:
-    """("on", "off") levels chosen together on validation scores: of the pairs whose share of
-    speech/noise frames flagged stays within FP_BUDGET, the one that flags the most music frames
-    (within RECALL_TIE of it: the fewest events per music block, then the higher levels). A
-    lower "off" keeps quiet music under dialogue in one event through the dips between phrases,
-    and the budget says how far it may go before it runs on into speech."""
-    saved = model.threshold, model.low
-    ok: list[tuple[float, float, float, float]] = []  # (recall, events/block, high, low)
-    for high in HIGHS:
-        for gap in GAPS:
-            low = round(high - gap, 2)
-            if low < 0.05:
-                continue
-            model.threshold, model.low = high, low
-            m = metrics(val, model)
-            if m["fp"] <= globals()["FP_BUDGET"]:
-                ok.append((m["recall music"], m["events/block"], high, low))
-    model.threshold, model.low = saved
+def choose_hysteresis(val: list, model, metrics: Callable) -> tuple[tuple, tuple[float, float, float]]:
+    """("on", "off", bridge) chosen together on validation scores: of the settings whose share
+    of speech/noise frames flagged stays within FP_BUDGET, the one that leaves the fewest of
+    detection's edits per music block (adds: blocks covered less than half; extras: a block
+    broken into several events; deletes: events mostly over no music), ties to the higher
+    music recall. A lower "off" and a longer bridge keep quiet music under dialogue in one event
+    through the dips between phrases; the budget says how far they may go before they run on
+    into speech. Returns (the objective, smaller is better; (on, off, bridge))."""
+    saved = model.threshold, model.low, model.bridge_s
+    ok: list[tuple[float, float, float, float, float]] = []  # (edits, -recall, high, low, bridge)
+    for bridge in BRIDGES:
+        for high in HIGHS:
+            for gap in GAPS:
+                low = round(high - gap, 2)
+                if low < 0.05:
+                    continue
+                model.threshold, model.low, model.bridge_s = high, low, bridge
+                m = metrics(val, model)
+                if m["fp"] <= globals()["FP_BUDGET"]:
+                    ok.append((m["edits/block"], -m["recall music"], -high, -low, bridge))
+    model.threshold, model.low, model.bridge_s = saved
     if not ok:
-        return 0.95, 0.8
-    top = max(r for r, *_ in ok)
-    _, _, high, low = min((c for c in ok if c[0] >= top - RECALL_TIE), key=lambda c: (c[1], -c[2], -c[3]))
-    return high, low
-
-
-RECALL_TIE = 0.005  # recall differences this small are noise next to a split event
+        return (np.inf,), (0.95, 0.8, BRIDGES[0])
+    best = min(ok)
+    return best, (-best[2], -best[3], best[4])
 
 
 def reliability(pairs: list) -> dict:
@@ -138,7 +149,7 @@ def reliability(pairs: list) -> dict:
     of (episode, model) pairs: each episode scored by a model that did not train on it."""
     scores, labels, ev_conf, ev_true = [], [], [], []
     for e, model in pairs:
-        params = DetectParams(base_high=model.threshold, base_low=model.low)
+        params = model_params(model)
         s = smooth_scores(model.predict(e.feats, FEATURES), e.loud, params, model.calibration)
         scores.append(s[e.loud])
         labels.append(e.label[e.loud])
@@ -180,7 +191,7 @@ def check_values(model: FrameClassifier) -> dict:
     from cuesheet_app.identify.local.detect import signal_features
 
     feats, loud = signal_features(check_signal())
-    params = DetectParams(base_high=model.threshold, base_low=model.low)
+    params = model_params(model)
     scores = smooth_scores(model.predict(feats, FEATURES), loud, params, model.calibration)
     cols = [FEATURES.index(f) for f in model.features]
     return {"feature_means": [round(float(v), 5) for v in feats[:, cols].mean(axis=0)],

@@ -28,6 +28,8 @@ class FrameClassifier:
     layers: list[tuple[np.ndarray, np.ndarray]]  # hidden layers tanh, last layer logistic
     threshold: float | None = None  # hysteresis "on" level chosen on the validation split
     low: float | None = None  # hysteresis "off" level chosen with it (None: 0.15 under "on")
+    bridge_s: float | None = None  # gaps this short between segments closed (None: DetectParams')
+    smooth_s: float | None = None  # score smoothing width the calibration was fitted for (None: DetectParams')
     calibration: list[tuple[float, float]] | None = None  # isotonic knots (smoothed score, music share)
     context: list[int] | None = None  # frame offsets whose features are stacked (None: [0])
 
@@ -55,6 +57,10 @@ class FrameClassifier:
             d["threshold"] = self.threshold
         if self.low is not None:
             d["low"] = self.low
+        if self.bridge_s is not None:
+            d["bridge_s"] = self.bridge_s
+        if self.smooth_s is not None:
+            d["smooth_s"] = self.smooth_s
         if self.calibration is not None:
             d["calibration"] = [list(k) for k in self.calibration]
         if self.context is not None:
@@ -69,6 +75,8 @@ class FrameClassifier:
                            for layer in d["layers"]],
                    threshold=float(d["threshold"]) if "threshold" in d else None,
                    low=float(d["low"]) if "low" in d else None,
+                   bridge_s=float(d["bridge_s"]) if "bridge_s" in d else None,
+                   smooth_s=float(d["smooth_s"]) if "smooth_s" in d else None,
                    calibration=[(float(x), float(y)) for x, y in d["calibration"]]
                    if "calibration" in d else None,
                    context=[int(k) for k in d["context"]] if "context" in d else None)

@@ -54,6 +54,12 @@ class DetectParams:
         return min(0.97, max(0.3, base - 0.25 * (self.sensitivity - 0.5)))
 
     @property
+    def edge(self) -> float:
+        """Where a segment ends: its last frame at this level (0.15 under "on", the default
+        "off"), however far under it ``low`` lets the segment run on."""
+        return max(self.low, self.high - 0.15)
+
+    @property
     def low(self) -> float:
         """The "off" level: the same distance under ``high`` as at sensitivity 0.5."""
         base = 0.85 if self.base_high is None else self.base_high
@@ -139,18 +145,20 @@ def _mains_comb(s: np.ndarray, lo: int) -> np.ndarray:
     it is "on the grid" within 2 Hz + 0.3 % (the grid drifts a little)."""
     from cuesheet_app.media.decode import ANALYSIS_RATE
 
-    peaks = _peaks(s)
-    a = np.roll(s, 1, axis=0)
-    c = np.roll(s, -1, axis=0)
-    den = a - 2 * s + c
-    delta = np.where(peaks & (den < -1e-6), 0.5 * (a - c) / np.where(den < -1e-6, den, -1.0), 0.0)
-    freq = (np.arange(lo, lo + s.shape[0])[:, None] + np.clip(delta, -0.5, 0.5)) * (ANALYSIS_RATE / 512)
+    # only at the peaks (a few per cent of the cells): the first and last bin never count
+    r, t = np.nonzero(_peaks(s))
+    keep = (r > 0) & (r < s.shape[0] - 1)
+    r, t = r[keep], t[keep]
+    a, b, c = s[r - 1, t], s[r, t], s[r + 1, t]
+    den = a - 2 * b + c
+    bent = den < -1e-6
+    delta = np.where(bent, 0.5 * (a - c) / np.where(bent, den, -1.0), 0.0)
+    freq = (lo + r + np.clip(delta, -0.5, 0.5)) * (ANALYSIS_RATE / 512)
     tol = 3.0 + 0.003 * freq
     out = np.zeros(s.shape, np.int8)
     for code, grid in ((1, 50.0), (2, 60.0)):
-        off = np.abs(freq - grid * np.round(freq / grid))
-        out[peaks & (off < tol) & (freq > grid * 0.5)] = code
-    out[0] = out[-1] = 0
+        on = (np.abs(freq - grid * np.round(freq / grid)) < tol) & (freq > grid * 0.5)
+        out[r[on], t[on]] = code
     return out.T
 
 
@@ -195,8 +203,9 @@ def long_features(summary: FrameSummary) -> np.ndarray:
     n = summary.onset.size
     if n == 0:
         return np.zeros((0, len(LONG_FEATURES)), np.float32)
-    act_hi = uniform_filter1d(summary.peaks_hi.astype(np.float32), size=65, axis=0, mode="constant")
-    act8_hi = uniform_filter1d(summary.peaks_hi.astype(np.float32), size=345, axis=0, mode="constant")
+    peaks_hi = summary.peaks_hi.astype(np.float32)
+    act_hi = uniform_filter1d(peaks_hi, size=65, axis=0, mode="constant")
+    act8_hi = uniform_filter1d(peaks_hi, size=345, axis=0, mode="constant")
     act8_lo = uniform_filter1d(summary.peaks_lo.astype(np.float32), size=345, axis=0, mode="constant")
     cfa8_hi, cfa8_lo = _top_mean(act8_hi, TOP_BINS), _top_mean(act8_lo, 3)
     hold_change = _top_mean(np.maximum(act_hi - act8_hi, 0), TOP_BINS)
@@ -220,9 +229,8 @@ def long_features(summary: FrameSummary) -> np.ndarray:
     change = np.sqrt((shape * shape).mean(axis=1))
     # mains_comb: of the peaks held over 8 s (the 8 strongest bins), the share on the 50 or the 60 Hz
     # grid (whichever is larger): ~1 for hum and buzz, ~0.1 for music whose notes fall anywhere
-    act8 = uniform_filter1d(np.concatenate([np.zeros((n, 14 - COMB_LO), bool), summary.peaks_hi], axis=1)
-                            .astype(np.float32), size=345, axis=0, mode="constant")
-    act8[:, LO_BIN - COMB_LO:14 - COMB_LO] = act8_lo
+    # bins COMB_LO..HI_BIN: nothing below LO_BIN, then the 8 s activations computed above
+    act8 = np.concatenate([np.zeros((n, LO_BIN - COMB_LO), np.float32), act8_lo, act8_hi], axis=1)
     top = np.argpartition(act8, act8.shape[1] - 8, axis=1)[:, -8:]
     held_act = np.take_along_axis(act8, top, axis=1).sum(axis=1) + 1e-3
     shares = []
@@ -300,6 +308,11 @@ class MusicDetector:
             # the thresholds the training script chose on its validation split
             params = replace(params, base_high=self.classifier.threshold,
                              base_low=self.classifier.low if params.base_low is None else params.base_low)
+            if self.classifier.bridge_s is not None and params.bridge_s == DetectParams.bridge_s:
+                params = replace(params, bridge_s=self.classifier.bridge_s)
+            if self.classifier.smooth_s is not None and params.smooth_s == DetectParams.smooth_s:
+                # the calibration was fitted on scores smoothed this wide
+                params = replace(params, smooth_s=self.classifier.smooth_s)
         self.params = params
         self._parts: list[np.ndarray] = []
         self._summaries: list[FrameSummary] = []
@@ -395,6 +408,12 @@ def hysteresis_segments(scores: np.ndarray, params: DetectParams) -> list[Segmen
             on = False
     if on:
         raw.append([start, int(scores.size)])
+    # a segment stays on down to ``low``, but it ends where the score last stood at ``edge``: a
+    # low "off" level bridges dips inside the music without running the tail on into what follows
+    edge = params.edge
+    for seg in raw:
+        held = np.flatnonzero(scores[seg[0]:seg[1]] >= edge)
+        seg[1] = seg[0] + int(held[-1]) + 1
     bridge = int(round(params.bridge_s / FRAME_S))
     merged: list[list[int]] = []
     for seg in raw:
