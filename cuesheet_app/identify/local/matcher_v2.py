@@ -71,6 +71,27 @@ def _fit(q: np.ndarray, r: np.ndarray, ratio0: float) -> tuple[float, float, np.
     return ratio, a, inl
 
 
+def _dense_runs(key: np.ndarray, min_hits: int) -> np.ndarray:
+    """The sorted vote keys that lie in a run of ``min_hits`` keys spanning at most three
+    consecutive cells; the rest cannot matter to the vote, and they are most of it (chance).
+
+    Why exact: a cell whose smoothed count (itself and its two neighbours) reaches ``min_hits``
+    has that many keys within three consecutive values, and every one of them lies in such a
+    run, so the counts and smoothed counts of every cell that can be a candidate, or beat one,
+    come out as before; a cell left out, or counted short, stays under ``min_hits`` and can
+    neither be a candidate nor beat one."""
+    w = min_hits - 1
+    if w <= 0:
+        return key
+    if key.size <= w:
+        return key[:0]
+    starts = np.flatnonzero(key[w:] - key[:-w] <= 2)
+    cover = np.zeros(key.size + 1, np.int64)
+    cover[starts] += 1  # (``starts`` are distinct, so are ``starts + w + 1``)
+    cover[starts + w + 1] -= 1
+    return key[np.cumsum(cover[:-1]) > 0]
+
+
 def _slice_lines(index: SegmentedIndex, tr: Triplets, min_hits: int) -> list[_Line]:
     qh, qi = query_bands(tr.hashes, tr.f1)
     hits = index.lookup(qh, np.arange(qh.size))  # hits.query: the row of qh
@@ -105,20 +126,26 @@ def _slice_lines(index: SegmentedIndex, tr: Triplets, min_hits: int) -> list[_Li
     factor = np.exp(steps * RATIO_GRID)
     in_range = np.abs(steps * RATIO_GRID) <= np.log(1 + MAX_CHANGE) + RATIO_GRID
     to_centre = centre - tq
+    track_bits = track << 30
     keys = []
     for k in range(-VOTE_REACH, VOTE_REACH + 1):
         lr = lr0 + k
         rcb = np.floor((r1 + factor[lr + _LR_TABLE] * to_centre) / REF_BIN).astype(np.int64) + 64
         valid = in_range[lr + _LR_TABLE] & (rcb >= 0)
-        keys.append((track[valid] << 30) | ((lr[valid] + 128) << 22) | rcb[valid])
+        keys.append((track_bits | ((lr + 128) << 22) | rcb)[valid])  # the fields never overlap
     key = np.concatenate(keys)
     key.sort()
-    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    uniq, counts = key[first], np.diff(np.r_[first, key.size])
+    key = _dense_runs(key, min_hits)
+    if key.size == 0:
+        return []
 
     # smoothed count over neighbouring positions (a hit near a cell edge)
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    uniq, counts = key[first], np.diff(first, append=key.size)
     adjacent = uniq[1:] == uniq[:-1] + 1  # the next sorted cell is the next position
-    smooth = counts + np.r_[0, np.where(adjacent, counts[:-1], 0)] + np.r_[np.where(adjacent, counts[1:], 0), 0]
+    smooth = counts.copy()
+    smooth[1:] += counts[:-1] * adjacent
+    smooth[:-1] += counts[1:] * adjacent
     cand = np.flatnonzero(smooth >= min_hits)
     if cand.size == 0:
         return []
