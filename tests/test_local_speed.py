@@ -16,7 +16,7 @@ from cuesheet_app.identify.local.hash_index import build_index
 from cuesheet_app.identify.local.library import Library
 from cuesheet_app.identify.local.pair_segments import read_manifest as read_pair_manifest
 from cuesheet_app.identify.local.segment_index import read_manifest
-from tests.audio_fixtures import silence, write_wav
+from tests.audio_fixtures import espeak_available, silence, speech, write_wav
 from tests.cli_helpers import run_cli
 from tests.local_media import synth_music
 
@@ -98,6 +98,35 @@ def test_speed_25_24_and_tempo_1_03_are_identified_with_their_ratio(tmp_path: Pa
     plain = write_wav(tmp_path / "plain.wav", np.concatenate([silence(1.0), synth_music(30.0, seed=42)[RATE:15 * RATE]]))
     [e] = _identified(speed_library, plain)
     assert e.extra["reference_file"] == "track2.wav" and e.extra["speed_ratio"] == 1.0
+
+
+@pytest.mark.skipif(not espeak_available(), reason="espeak-ng not installed")
+def test_changed_excerpts_under_dialogue_are_identified_with_their_ratio(tmp_path: Path, speed_library: Path) -> None:
+    """Speed (25/24, 0.96) and tempo (1.03) changes with speech on top at the music's level:
+    the landmark pairs searched at candidate factors find them (triplets alone lost most such
+    excerpts under dialogue, docs/local-engine.md)."""
+    a = speed_change(synth_music(30.0, seed=40)[4 * RATE:20 * RATE], 25 / 24)
+    b = tempo_change(synth_music(30.0, seed=41)[3 * RATE:19 * RATE], 1.03)
+    c = speed_change(synth_music(30.0, seed=42)[5 * RATE:21 * RATE], 0.96)
+    music = np.concatenate([silence(1.0), a, silence(2.0), b, silence(2.0), c, silence(1.0)])
+    text = ("Good evening and welcome back. Tonight we follow the river from the mountains down to the "
+            "sea, and we meet the people who have lived beside it for generations. ") * 3
+    talk = speech(tmp_path / "talk", text)
+    talk = np.resize(talk, music.size)
+    level = np.sqrt(np.mean(music[music != 0] ** 2)) / np.sqrt(np.mean(talk ** 2))
+    episode = write_wav(tmp_path / "ep.wav", 0.45 * (music + level * talk) / np.abs(music + level * talk).max())
+    events = _identified(speed_library, episode)
+    by_file: dict[str, list] = {}
+    for e in events:
+        by_file.setdefault(e.extra["reference_file"], []).append(e)
+    assert set(by_file) == {"track0.wav", "track1.wav", "track2.wav"}
+    starts = {"track0.wav": 1.0, "track1.wav": 3.0 + a.size / RATE, "track2.wav": 5.0 + (a.size + b.size) / RATE}
+    ratios = {"track0.wav": (25 / 24, 25 / 24), "track1.wav": (1.03, 1.0), "track2.wav": (0.96, 0.96)}
+    for name, found in by_file.items():
+        e = max(found, key=lambda x: float(x.end) - float(x.start))
+        assert e.extra["speed_ratio"] == pytest.approx(ratios[name][0], abs=0.004)
+        assert e.extra["pitch_ratio"] == pytest.approx(ratios[name][1], abs=0.01)
+        assert float(e.start) == pytest.approx(starts[name], abs=1.5)
 
 
 def test_decoy_heavy_library_gives_no_wrong_id(tmp_path: Path) -> None:

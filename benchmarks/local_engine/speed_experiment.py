@@ -12,6 +12,7 @@ the right track, wrong IDs, the ratio error and the time taken.
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cuesheet_app.identify.local.matcher import MatchParams  # noqa: E402
 from cuesheet_app.identify.local.matcher_v2 import match_episode_v2  # noqa: E402
@@ -75,11 +77,15 @@ def change(x: np.ndarray, kind: str, factor: float, tmp: Path) -> np.ndarray:
     if kind == "speed":
         n = int(round(x.size / factor))
         return np.interp(np.arange(n) * factor, np.arange(x.size), x).astype(np.float32)
-    src, dst = tmp / "t_in.f32", tmp / "t_out.f32"
-    x.astype("<f4").tofile(src)
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "f32le", "-ar", str(RATE), "-ac", "1", "-i", str(src),
-                    "-filter:a", f"atempo={factor}", "-f", "f32le", str(dst)], check=True)
-    return np.fromfile(dst, "<f4")
+    if shutil.which("ffmpeg"):
+        src, dst = tmp / "t_in.f32", tmp / "t_out.f32"
+        x.astype("<f4").tofile(src)
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "f32le", "-ar", str(RATE), "-ac", "1", "-i", str(src),
+                        "-filter:a", f"atempo={factor}", "-f", "f32le", str(dst)], check=True)
+        return np.fromfile(dst, "<f4")
+    # no ffmpeg here: the library-scale episode's own phase vocoder
+    from library_scale_episode import time_stretch
+    return time_stretch(x, factor).astype(np.float32)
 
 
 def query_triplets(signal: np.ndarray) -> Triplets:

@@ -169,7 +169,7 @@ class LocalEngine:
             matches = [m for m in matches if m.track_id in tracks]
             # music the landmark pairs did not identify (or found drifting): speed-invariant triplets
             matches = [m for m in speed_matches(triplet_index, fine, segments, matches,
-                                                self.match_params, cancel) if m.track_id in tracks]
+                                                self.match_params, cancel, index) if m.track_id in tracks]
         refined: list[tuple[TrackMatch, Edges | None]] = [(m, None) for m in matches]
         peak_frames, peak_bins = collectors[0].peaks()
         peaks = EpisodePeaks(peak_frames, peak_bins) if matches else None

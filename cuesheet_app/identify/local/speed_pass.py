@@ -18,7 +18,13 @@ import numpy as np
 
 from cuesheet_app.identify.base import CancelToken
 from cuesheet_app.identify.local.detect import Segment
-from cuesheet_app.identify.local.matcher import MatchParams, TrackMatch
+from cuesheet_app.identify.local.landmarks import MAX_BIN, pair_hashes
+from cuesheet_app.identify.local.matcher import (
+    MatchParams,
+    TrackMatch,
+    match_episode,
+    resolve_overlaps,
+)
 from cuesheet_app.identify.local.matcher_v2 import match_episode_v2
 from cuesheet_app.identify.local.segment_index import SegmentedIndex
 from cuesheet_app.identify.local.spectro import FRAME_S
@@ -32,6 +38,10 @@ from cuesheet_app.identify.local.triplets import (
 MIN_REGION_S = 3.0  # unidentified detected music shorter than this is not searched
 PAD_S = 1.5  # searched this far around it (detection edges under dialogue are approximate)
 BATCH_S = 300.0  # query triplets are formed and matched for this much region audio at a time
+# The triplet search in the regions, beside the pairs searched at candidate factors: measured on
+# the 1,000-track library (speed_pass_replay.py) it added 1 excerpt at -12 dB and none at 0/-6 dB
+# for 46 s of CPU per 60-minute episode, so it is off (the index still holds the triplets).
+TRIPLET_PASS = False
 
 
 def _subtract(spans: list[tuple[int, int]], cuts: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -88,6 +98,94 @@ def region_triplets(collectors: list[TripletCollector], regions: list[tuple[int,
                     np.concatenate([p.span for p in parts])[o], np.concatenate([p.f1 for p in parts])[o])
 
 
+def ratio_pair_matches(index: object, phases: list[tuple[np.ndarray, np.ndarray]], ratio: float,
+                       pitch: float, params: MatchParams, fan_out: int = 6,
+                       max_bin: int = MAX_BIN) -> list[TrackMatch]:
+    """Landmark-pair matches of episode peaks played back at a candidate change.
+
+    ``phases``: per frame phase, the episode's fine peaks (frames on the episode's grid,
+    sub-frame; bins sub-bin). Each peak is mapped to where the reference would hold it
+    (frame x ratio, bin / pitch), rounded, paired and looked up as in the pair pass; the
+    matches come back in episode frames with the model reference = a + ratio x episode."""
+    hs, fs = [], []
+    for f, b in phases:
+        fi = np.rint(f * ratio).astype(np.int64)
+        bi = np.rint(b / pitch).astype(np.int64)
+        ok = (bi >= 1) & (bi < max_bin) & (fi >= 0)
+        fi, bi = fi[ok], bi[ok]
+        o = np.lexsort((bi, fi))
+        h, t = pair_hashes(fi[o], bi[o], fan_out)
+        hs.append(h)
+        fs.append(t)
+    if not hs:
+        return []
+    h, t = np.concatenate(hs), np.concatenate(fs)
+    o = np.argsort(t, kind="stable")
+    out = []
+    for m in match_episode(index, h[o], t[o], params):  # type: ignore[arg-type]
+        out.append(replace(m, start_frame=int(np.floor(m.start_frame / ratio)),
+                           end_frame=int(np.ceil(m.end_frame / ratio)), ratio=float(ratio),
+                           pitch=float(pitch), source="pairs_ratio"))
+    return out
+
+
+SPEED_STEP = 0.004  # log-ratio grid of speed candidates (pitch = ratio): at most 0.2 % off
+TEMPO_STEP = 0.008  # ... of tempo candidates (pitch 1): only time moves, which tolerates more
+SEARCH_FAN_OUT = 4  # pairs per anchor, first phase only, in the search over the grid ...
+REFINE_FAN_OUT = 6  # ... and as the pair pass (both phases) where the search found a match
+REFINE_STEP = 0.0013  # the refinement tries the found factor and this much either side
+REFINE_PAD_S = 3.0
+
+
+def pair_candidates(speed_step: float = SPEED_STEP, tempo_step: float = TEMPO_STEP, lo: float = 0.92,
+                    hi: float = 1.085, skip: float = 0.006) -> list[tuple[float, float]]:
+    """(ratio, pitch) candidates: speed (pitch = ratio) every ``speed_step`` and tempo (pitch
+    = 1) every ``tempo_step`` in log ratio, leaving out those within ``skip`` of 1 (the pair
+    pass's own)."""
+    out = []
+    for step, speed in ((speed_step, True), (tempo_step, False)):
+        n = np.arange(int(np.floor(np.log(lo) / step)), int(np.ceil(np.log(hi) / step)) + 1)
+        out += [(float(np.exp(k * step)), float(np.exp(k * step)) if speed else 1.0)
+                for k in n if abs(k * step) > skip]
+    return out
+
+
+def _within(phases: list[tuple[np.ndarray, np.ndarray]], lo: float, hi: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    out = []
+    for f, b in phases:
+        i, j = np.searchsorted(f, [lo, hi])
+        out.append((f[i:j], b[i:j]))
+    return out
+
+
+def ratio_pair_search(pair_index: object, collectors: list[TripletCollector], regions: list[tuple[int, int]],
+                      params: MatchParams, cancel: CancelToken | None = None) -> list[TrackMatch]:
+    """Pair matches at candidate changes in the regions: a sparse search over the whole grid
+    (``pair_candidates``), then each match found again at full density at its factor and
+    ``REFINE_STEP`` either side (the best of the three, by agreeing hashes, is kept)."""
+    phases = region_peaks(collectors, regions)
+    min_piece = int(round(params.min_piece_s / FRAME_S))
+    coarse: list[TrackMatch] = []
+    for r, p in pair_candidates():
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        coarse += ratio_pair_matches(pair_index, phases[:1], r, p, params, SEARCH_FAN_OUT)
+    pad = REFINE_PAD_S / FRAME_S
+    out: list[TrackMatch] = []
+    for m in resolve_overlaps(coarse, min_piece):
+        local = _within(phases, m.start_frame - pad, m.end_frame + pad)
+        best: list[TrackMatch] = []
+        for k in (-1, 0, 1):
+            r = m.ratio * float(np.exp(k * REFINE_STEP))
+            p = r if m.pitch != 1.0 else 1.0
+            got = [n for n in ratio_pair_matches(pair_index, local, r, p, params, REFINE_FAN_OUT)
+                   if n.track_id == m.track_id]
+            if sum(n.hits for n in got) > sum(n.hits for n in best):
+                best = got
+        out += best or [m]
+    return out
+
+
 DRIFT_GAP_S = 5.0  # pair matches of one track this close with different offsets: drifting
 
 
@@ -108,9 +206,24 @@ def drifting(matches: list[TrackMatch]) -> list[TrackMatch]:
     return out
 
 
+def region_peaks(collectors: list[TripletCollector], regions: list[tuple[int, int]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per frame phase, the fine peaks inside the regions (frames in phase-0 units)."""
+    out = []
+    for phase, c in enumerate(collectors):
+        f, b = c.peaks()
+        f = f + 0.5 * phase
+        keep = np.zeros(f.size, bool)
+        for lo, hi in regions:
+            keep |= (f >= lo) & (f < hi)
+        f, b = f[keep], b[keep]
+        o = np.argsort(f, kind="stable")
+        out.append((f[o], b[o]))
+    return out
+
+
 def speed_matches(index: SegmentedIndex, collectors: list[TripletCollector], segments: list[Segment],
                   matches: list[TrackMatch], params: MatchParams,
-                  cancel: CancelToken | None = None) -> list[TrackMatch]:
+                  cancel: CancelToken | None = None, pair_index: object | None = None) -> list[TrackMatch]:
     """The pair matches with triplet matches added in detected music they left unidentified
     (clipped so they never overlap a pair match), and drifting pair matches replaced by the
     triplet match of the same track over them (which has the ratio)."""
@@ -127,8 +240,12 @@ def speed_matches(index: SegmentedIndex, collectors: list[TripletCollector], seg
     for k, region in enumerate(regions):
         batch.append(region)
         if sum(b - a for a, b in batch) >= limit or k == len(regions) - 1:
-            found += match_episode_v2(index, region_triplets(collectors, batch), params, cancel=cancel)
+            if TRIPLET_PASS:
+                found += match_episode_v2(index, region_triplets(collectors, batch), params, cancel=cancel)
+            if pair_index is not None:
+                found += ratio_pair_search(pair_index, collectors, batch, params, cancel)
             batch = []
+    found = resolve_overlaps(found, int(round(params.min_piece_s / FRAME_S)))
     replaced = [d for d in drift if any(f.track_id == d.track_id and f.start_frame < d.end_frame
                                         and d.start_frame < f.end_frame for f in found)]
     kept = steady + [d for d in drift if all(d is not r for r in replaced)]

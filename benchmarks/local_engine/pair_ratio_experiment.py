@@ -1,0 +1,139 @@
+"""Quick experiment: landmark pairs searched at candidate speed/tempo factors.
+
+The episode's fine (sub-bin, sub-frame) peaks are mapped into the reference's frame of
+reference by a candidate (time ratio, pitch) -- time x ratio, frequency / pitch -- rounded, and
+paired and looked up exactly as the pair pass does. Same set as ``speed_experiment.py``
+(20 real tracks, 12 s excerpts under espeak-ng speech).
+
+    python benchmarks/local_engine/pair_ratio_experiment.py MUSIC_DIR --db 0 -6 --grid oracle
+    python benchmarks/local_engine/pair_ratio_experiment.py MUSIC_DIR --grid 0.004
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import speed_experiment as se  # noqa: E402
+
+from cuesheet_app.identify.local.hash_index import N_HASHES, HashIndex  # noqa: E402
+from cuesheet_app.identify.local.landmarks import QUERY, fingerprint_chunks  # noqa: E402
+from cuesheet_app.identify.local.matcher import MatchParams, resolve_overlaps  # noqa: E402
+from cuesheet_app.identify.local.spectro import FRAME_S, HOP, ChunkedSpectrogram, spectrogram_chunks  # noqa: E402
+from cuesheet_app.identify.local.speed_pass import pair_candidates, ratio_pair_matches  # noqa: E402
+from cuesheet_app.identify.local.triplets import fine_peaks  # noqa: E402
+
+RATE = se.RATE
+
+
+def episode_fine_peaks(signal: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per frame phase, (frames, bins) of the episode's fine peaks, frames in phase-0 units."""
+    out = []
+    for phase, skip in enumerate((0, HOP // 2)):
+        fs, bs = [], []
+        ch = ChunkedSpectrogram(skip=skip)
+        for chunk in ch.push(signal.astype(np.float32)) + ch.finish():
+            f, b = fine_peaks(chunk.spec, QUERY, chunk.before, chunk.before + chunk.core)
+            fs.append(f + chunk.first + 0.5 * phase)
+            bs.append(b)
+        out.append((np.concatenate(fs), np.concatenate(bs)))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("music", type=Path)
+    ap.add_argument("--tracks", type=int, default=20)
+    ap.add_argument("--db", type=float, nargs="*", default=[0.0])
+    ap.add_argument("--excerpt", type=float, default=12.0)
+    ap.add_argument("--grid", default="oracle", help="'oracle' (the true factor) or 'engine' (speed_pass's grid)")
+    ap.add_argument("--conditions", default="0,1,2,3,4")
+    args = ap.parse_args()
+    files = sorted(p for p in args.music.rglob("*") if p.suffix in (".ogg", ".wav", ".flac", ".mp3"))
+    rng = np.random.default_rng(7)
+    rng.shuffle(files)
+    tmp = Path(tempfile.mkdtemp())
+    audio = {}
+    for f in files:
+        x = se.decode(f)
+        if x.size > 40 * RATE:
+            audio[len(audio) + 1] = x
+        if len(audio) >= args.tracks:
+            break
+    parts = []
+    for tid, x in audio.items():
+        h, t = fingerprint_chunks(spectrogram_chunks([x]))
+        parts.append((tid, h, t))
+    hashes = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    tracks = np.concatenate([np.full(p[1].size, p[0], np.uint32) for p in parts])
+    times = np.concatenate([p[2] for p in parts]).astype(np.uint32)
+    o = np.argsort(hashes, kind="stable")
+    offsets = np.zeros(N_HASHES + 1, np.int64)
+    np.cumsum(np.bincount(hashes, minlength=N_HASHES), out=offsets[1:])
+    index = HashIndex(offsets, tracks[o], times[o])
+    sp = se.speech(args.excerpt * len(audio) + 3 * len(audio) + 30, 1, tmp)
+    conds = [se.CONDITIONS[int(i)] for i in args.conditions.split(",")]
+    params = MatchParams()
+    for db in args.db:
+        for kind, factor in conds:
+            pieces, truth, at = [], [], 0
+            erng = np.random.default_rng(11)
+            for tid, x in audio.items():
+                start = int(erng.integers(0, x.size - int(args.excerpt * 1.1 * RATE)))
+                ex = se.change(x[start:start + int(args.excerpt * 1.1 * RATE)], kind, factor, tmp)
+                ex = ex[: int(args.excerpt * RATE)]
+                gap = np.zeros(3 * RATE, np.float32)
+                pieces += [gap, ex]
+                at += gap.size
+                truth.append((tid, at, at + ex.size))
+                at += ex.size
+            music = np.concatenate(pieces)
+            s = sp[: music.size]
+            episode = music / np.sqrt(np.mean(music[music != 0] ** 2)) * np.sqrt(np.mean(s ** 2)) * 10 ** (db / 20) + s
+            ph = episode_fine_peaks(episode)
+            t0 = time.time()
+            if args.grid.startswith("oracle"):
+                err = float(args.grid[6:] or 0)
+                fe = factor * (1 + err)
+                cands = [(fe, fe if kind == "speed" else 1.0)]
+                matches = []
+                for r, p in cands:
+                    matches += ratio_pair_matches(index, ph, r, p, params)
+                matches = resolve_overlaps(matches)
+            elif args.grid.startswith("coarse"):
+                # coarse:<step>:<fan_out>:<phases>:<max bin for speed candidates>
+                _, step, fo, nph, mb = args.grid.split(":")
+                cands = pair_candidates(float(step))
+                matches = resolve_overlaps([m for r, p in cands for m in ratio_pair_matches(
+                    index, ph[:int(nph)], r, p, params, int(fo), int(mb) if p != 1.0 else 256)])
+            else:
+                cands = pair_candidates()
+                matches = resolve_overlaps([m for r, p in cands for m in ratio_pair_matches(index, ph, r, p, params)])
+            el = time.time() - t0
+            ok, wrong, errs = 0, 0, []
+            for m in matches:
+                mid = (m.start_frame + m.end_frame) / 2 * FRAME_S * RATE
+                hit = [t for t in truth if t[1] <= mid < t[2]]
+                if hit and hit[0][0] == m.track_id:
+                    ok += 1
+                    errs.append(abs(m.ratio - factor))
+                elif not any(t[0] == m.track_id and m.start_frame * FRAME_S * RATE < t[2] + 3 * RATE
+                             and m.end_frame * FRAME_S * RATE > t[1] - 3 * RATE for t in truth):
+                    wrong += 1  # another track: a piece of the right track beside its excerpt is not
+            found = {t[0] for t in truth for m in matches
+                     if m.track_id == t[0] and m.start_frame * FRAME_S * RATE < t[2] and m.end_frame * FRAME_S * RATE > t[1]}
+            print(f"{db:+.0f} dB {kind} {factor:.4f}: {len(found)}/{len(truth)} found, {wrong} wrong, "
+                  f"ratio err median {np.median(errs) if errs else float('nan'):.4f}, {len(cands)} candidates, "
+                  f"{music.size / RATE / el:.0f}x RT", flush=True)
+
+
+if __name__ == "__main__":
+    main()
