@@ -1,13 +1,16 @@
-"""The second identification pass: speed- or tempo-changed library music, by triplets.
+"""The second identification pass: speed- or tempo-changed library music.
 
-Why a second pass and not a replacement: measured on 20 real tracks under espeak-ng speech
-(benchmarks/local_engine/speed_experiment.py, docs/local-engine.md), triplet hashes find
-every excerpt at any ratio when the music is clean, but under dialogue they find fewer than
-landmark pairs do at the original speed (three peaks must survive the speech instead of two).
-So the pairs keep identifying unchanged music, with all their tuning (recall under dialogue,
-zero wrong IDs, boundaries), and the triplets look only at detected music the pairs left
-unidentified: that is where a speed-changed excerpt ends up, and it keeps the extra query
-cost to the stretches that need it.
+Why a second pass: the landmark pairs (the first pass) identify unchanged music under dialogue
+with all their tuning (recall, zero wrong IDs, boundaries), but a speed or tempo change moves
+every pair's hash. Detected music the pairs left unidentified is where a changed excerpt ends
+up, so only that is searched again, which keeps the extra cost to the stretches that need it.
+
+How, by measurement (docs/local-engine.md, "Third slice"): the same pairs, with the episode's
+peaks mapped back to where the reference holds them at candidate factors (a sparse search over
+a grid, then full density where it found something). Triplet hashes (``matcher_v2``) were the
+first answer; under dialogue they found far fewer excerpts than the pairs at the right factor
+(three peaks must survive the speech instead of two), and adding their search to the pairs'
+gained nothing at 0/-6 dB, so it is off (``TRIPLET_PASS``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from cuesheet_app.identify.local.matcher import (
     resolve_overlaps,
 )
 from cuesheet_app.identify.local.matcher_v2 import match_episode_v2
+from cuesheet_app.identify.local.pair_segments import PairIndex
 from cuesheet_app.identify.local.segment_index import SegmentedIndex
 from cuesheet_app.identify.local.spectro import FRAME_S
 from cuesheet_app.identify.local.triplets import (
@@ -98,7 +102,7 @@ def region_triplets(collectors: list[TripletCollector], regions: list[tuple[int,
                     np.concatenate([p.span for p in parts])[o], np.concatenate([p.f1 for p in parts])[o])
 
 
-def ratio_pair_matches(index: object, phases: list[tuple[np.ndarray, np.ndarray]], ratio: float,
+def ratio_pair_matches(index: PairIndex, phases: list[tuple[np.ndarray, np.ndarray]], ratio: float,
                        pitch: float, params: MatchParams, fan_out: int = 6,
                        max_bin: int = MAX_BIN) -> list[TrackMatch]:
     """Landmark-pair matches of episode peaks played back at a candidate change.
@@ -122,7 +126,7 @@ def ratio_pair_matches(index: object, phases: list[tuple[np.ndarray, np.ndarray]
     h, t = np.concatenate(hs), np.concatenate(fs)
     o = np.argsort(t, kind="stable")
     out = []
-    for m in match_episode(index, h[o], t[o], params):  # type: ignore[arg-type]
+    for m in match_episode(index, h[o], t[o], params):
         out.append(replace(m, start_frame=int(np.floor(m.start_frame / ratio)),
                            end_frame=int(np.ceil(m.end_frame / ratio)), ratio=float(ratio),
                            pitch=float(pitch), source="pairs_ratio"))
@@ -158,7 +162,7 @@ def _within(phases: list[tuple[np.ndarray, np.ndarray]], lo: float, hi: float) -
     return out
 
 
-def ratio_pair_search(pair_index: object, collectors: list[TripletCollector], regions: list[tuple[int, int]],
+def ratio_pair_search(pair_index: PairIndex, collectors: list[TripletCollector], regions: list[tuple[int, int]],
                       params: MatchParams, cancel: CancelToken | None = None) -> list[TrackMatch]:
     """Pair matches at candidate changes in the regions: a sparse search over the whole grid
     (``pair_candidates``), then each match found again at full density at its factor and
@@ -223,10 +227,11 @@ def region_peaks(collectors: list[TripletCollector], regions: list[tuple[int, in
 
 def speed_matches(index: SegmentedIndex, collectors: list[TripletCollector], segments: list[Segment],
                   matches: list[TrackMatch], params: MatchParams,
-                  cancel: CancelToken | None = None, pair_index: object | None = None) -> list[TrackMatch]:
-    """The pair matches with triplet matches added in detected music they left unidentified
-    (clipped so they never overlap a pair match), and drifting pair matches replaced by the
-    triplet match of the same track over them (which has the ratio)."""
+                  cancel: CancelToken | None = None, pair_index: PairIndex | None = None) -> list[TrackMatch]:
+    """The pair matches with matches at other factors added in detected music they left
+    unidentified (clipped so they never overlap a pair match), and drifting pair matches
+    replaced by the changed-factor match of the same track over them (which has the ratio).
+    ``pair_index``: the library's pair index (without it only ``TRIPLET_PASS`` could search)."""
     drift = drifting(matches)
     steady = [m for m in matches if all(m is not d for d in drift)]
     regions = unidentified_regions(segments, steady)
