@@ -20,6 +20,7 @@ moves both thresholds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -182,6 +183,18 @@ def frame_summary(spec: np.ndarray) -> FrameSummary:
                         onset.astype(np.float32), _mains_comb(spec[COMB_LO:HI_BIN], COMB_LO))
 
 
+_ROWS = 8192  # frames per block of the per-frame steps of long_features
+
+
+def _by_rows(f: Callable[..., np.ndarray], *arrays: np.ndarray) -> np.ndarray:
+    """``f`` over blocks of ``_ROWS`` frames of ``arrays``, concatenated: for steps that treat
+    each frame on its own (a partition along the bins), so their temporaries stay a block's size."""
+    n = arrays[0].shape[0]
+    if n == 0:
+        return f(*arrays)
+    return np.concatenate([f(*(x[a:a + _ROWS] for x in arrays)) for a in range(0, n, _ROWS)])
+
+
 def _top_mean(act: np.ndarray, top: int) -> np.ndarray:
     return np.partition(act, act.shape[1] - top, axis=1)[:, -top:].mean(axis=1)
 
@@ -203,12 +216,17 @@ def long_features(summary: FrameSummary) -> np.ndarray:
     n = summary.onset.size
     if n == 0:
         return np.zeros((0, len(LONG_FEATURES)), np.float32)
-    peaks_hi = summary.peaks_hi.astype(np.float32)
-    act_hi = uniform_filter1d(peaks_hi, size=65, axis=0, mode="constant")
-    act8_hi = uniform_filter1d(peaks_hi, size=345, axis=0, mode="constant")
-    act8_lo = uniform_filter1d(summary.peaks_lo.astype(np.float32), size=345, axis=0, mode="constant")
-    cfa8_hi, cfa8_lo = _top_mean(act8_hi, TOP_BINS), _top_mean(act8_lo, 3)
-    hold_change = _top_mean(np.maximum(act_hi - act8_hi, 0), TOP_BINS)
+    # (frames x bins) arrays of an hour are ~110 MB each: the per-frame steps below run in blocks
+    # of frames and the inputs are freed when done (the same numbers; peak memory of a 60-min
+    # episode was ~1.1 GB here, and it grows with the episode)
+    # (the filters read the boolean peak maps directly: scipy sums each line in double either way)
+    act_hi = uniform_filter1d(summary.peaks_hi, size=65, axis=0, mode="constant", output=np.float32)
+    act8_hi = uniform_filter1d(summary.peaks_hi, size=345, axis=0, mode="constant", output=np.float32)
+    act8_lo = uniform_filter1d(summary.peaks_lo, size=345, axis=0, mode="constant", output=np.float32)
+    cfa8_hi = _by_rows(lambda a: _top_mean(a, TOP_BINS), act8_hi)
+    cfa8_lo = _top_mean(act8_lo, 3)
+    hold_change = _by_rows(lambda a, b: _top_mean(np.maximum(a - b, 0), TOP_BINS), act_hi, act8_hi)
+    del act_hi
     o = np.log(summary.onset + 1e-3)
     o = o - uniform_filter1d(o, 43, mode="nearest")
     energy = uniform_filter1d(o * o, 259, mode="nearest") + 1e-6
@@ -231,11 +249,12 @@ def long_features(summary: FrameSummary) -> np.ndarray:
     # grid (whichever is larger): ~1 for hum and buzz, ~0.1 for music whose notes fall anywhere
     # bins COMB_LO..HI_BIN: nothing below LO_BIN, then the 8 s activations computed above
     act8 = np.concatenate([np.zeros((n, LO_BIN - COMB_LO), np.float32), act8_lo, act8_hi], axis=1)
-    top = np.argpartition(act8, act8.shape[1] - 8, axis=1)[:, -8:]
+    del act8_hi
+    top = _by_rows(lambda a: np.argpartition(a, a.shape[1] - 8, axis=1)[:, -8:], act8)
     held_act = np.take_along_axis(act8, top, axis=1).sum(axis=1) + 1e-3
     shares = []
     for code in (1, 2):
-        on = uniform_filter1d((summary.comb == code).astype(np.float32), size=345, axis=0, mode="constant")
+        on = uniform_filter1d(summary.comb == code, size=345, axis=0, mode="constant", output=np.float32)
         shares.append(np.take_along_axis(on, top, axis=1).sum(axis=1) / held_act)
     comb = np.maximum(*shares)
     return np.stack([cfa8_hi, cfa8_lo, hold_change, beat, contrast, np.log(var1 + 1e-3), np.log(var4 + 1e-3),
