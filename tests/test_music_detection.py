@@ -219,3 +219,25 @@ def test_a_low_off_level_does_not_run_the_tail_on() -> None:
                              np.zeros(2 * per_s)]).astype(np.float32)
     (seg,) = hysteresis_segments(scores, DetectParams(base_high=0.85, base_low=0.4))
     assert seg.start_frame == per_s and seg.end_frame == 5 * per_s
+
+
+def test_boosted_trees_round_trip_through_the_model_file(tmp_path: Path) -> None:
+    """A tree model (benchmarks/detection/gbdt.py) learns a rule a straight line cannot, and the
+    engine's copy read back from JSON predicts what the trained one does."""
+    from benchmarks.detection.gbdt import train_gbdt
+    from cuesheet_app.identify.local.classifier import FrameClassifier
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6000, 3)).astype(np.float32)
+    y = ((x[:, 0] > 0.3) ^ (x[:, 1] > 0)).astype(float)  # xor: no single threshold separates it
+    trees = train_gbdt(x, y, np.ones(len(y)), seed=1)
+    model = FrameClassifier(["a", "b", "c"], np.zeros(3, np.float32), np.ones(3, np.float32), [], trees=trees)
+    xt = rng.normal(size=(2000, 3)).astype(np.float32)
+    yt = (xt[:, 0] > 0.3) ^ (xt[:, 1] > 0)
+    prob = model.predict(xt)
+    assert ((prob > 0.5) == yt).mean() > 0.95
+    path = tmp_path / "trees.json"
+    path.write_text(json.dumps(model.to_dict()))
+    again = load_classifier(path)
+    assert again is not None and again.trees is not None
+    np.testing.assert_allclose(again.predict(xt), prob, atol=1e-5)

@@ -267,7 +267,8 @@ def _train(fit_eps: list[Episode], seed: int) -> FrameClassifier:
     can then be re-run over the same models in minutes)."""
     import hashlib
 
-    key = hashlib.sha1(json.dumps([USE, CONTEXT, list(model_train.HIDDEN), seed, FEATURE_KEY,
+    recipe = [MODEL_KIND, gbdt_recipe()] if MODEL_KIND != "mlp" else []
+    key = hashlib.sha1(json.dumps([USE, CONTEXT, list(model_train.HIDDEN), seed, FEATURE_KEY, *recipe,
                                    sorted((e.name, len(e.label)) for e in fit_eps)]).encode()).hexdigest()[:16]
     path = OUT / "models" / f"{key}.json"
     if path.exists():
@@ -278,13 +279,29 @@ def _train(fit_eps: list[Episode], seed: int) -> FrameClassifier:
     return model
 
 
+MODEL_KIND = "mlp"  # or "gbdt" (--model)
+
+
+def gbdt_recipe() -> list:
+    from benchmarks.detection import gbdt
+
+    return [gbdt.BINS, gbdt.DEPTH, gbdt.TREES, gbdt.RATE, gbdt.LAMBDA, gbdt.SUBSAMPLE, gbdt.MIN_HESS]
+
+
 def _train_uncached(fit_eps: list[Episode], seed: int) -> FrameClassifier:
     cols = [FEATURES.index(f) for f in USE]
     x = np.concatenate([stack_context(e.feats[:, cols], CONTEXT)[::3] for e in fit_eps])
     y = np.concatenate([e.label[::3] for e in fit_eps]).astype(float)
     w = np.concatenate([np.where(np.isin(e.tag[::3], (TAGS["music:-20"],)), 0.5, 1.0) * e.loud[::3]
                         for e in fit_eps]) + 1e-3
-    model = train_mlp(x, y, w, seed, list(USE))
+    if MODEL_KIND == "gbdt":
+        from benchmarks.detection.gbdt import train_gbdt
+
+        nf = x.shape[1]
+        model = FrameClassifier(list(USE), np.zeros(nf, np.float32), np.ones(nf, np.float32), [],
+                                trees=train_gbdt(x, y, w, seed))
+    else:
+        model = train_mlp(x, y, w, seed, list(USE))
     model.context = list(CONTEXT) if CONTEXT else None
     return model
 
@@ -324,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hidden", default="", help="hidden layer sizes, e.g. 32,16")
     ap.add_argument("--val-folds", type=int, default=1, help="K > 1: threshold + calibration on K-fold out-of-fold scores")
     ap.add_argument("--out", default="", help="final: write the model here instead of detector_model.json")
+    ap.add_argument("--model", choices=["mlp", "gbdt"], default="mlp", help="the frame classifier")
+    ap.add_argument("--trees", type=int, default=0, help="gbdt: number of trees (default gbdt.TREES)")
+    ap.add_argument("--depth", type=int, default=0, help="gbdt: tree depth (default gbdt.DEPTH)")
     ap.add_argument("--low", choices=["fixed", "search"], default="fixed",
                     help="hysteresis off level: 0.15 under on (fixed), or both chosen on validation (search)")
     ap.add_argument("--smooth", default="1", help="search: score smoothing widths to try (s), e.g. 1,2,3")
@@ -333,9 +353,14 @@ def main(argv: list[str] | None = None) -> int:
     model_train.FP_BUDGET = args.fp_budget
     if args.features:
         USE[:] = args.features.split(",")
-    global VAL_FOLDS, LOW_RULE
+    global VAL_FOLDS, LOW_RULE, MODEL_KIND
     VAL_FOLDS = args.val_folds
     LOW_RULE = args.low
+    MODEL_KIND = args.model
+    from benchmarks.detection import gbdt
+
+    gbdt.TREES = args.trees or gbdt.TREES
+    gbdt.DEPTH = args.depth or gbdt.DEPTH
     SMOOTHS[:] = [float(v) for v in args.smooth.split(",")]
     if args.context:
         CONTEXT[:] = [int(k) for k in args.context.split(",")]
@@ -386,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
         doc["trained_by"] = "benchmarks/detection/evaluate.py final"
         doc["data"] = {"fp_budget": args.fp_budget, "episodes": len(eps), "minutes": round(sum(len(e.label) for e in eps) * FRAME_S / 60, 1),
                        "seed": args.seed, "hidden": list(model_train.HIDDEN), "context": list(CONTEXT),
-                       "val_folds": VAL_FOLDS, "low_rule": LOW_RULE,
+                       "val_folds": VAL_FOLDS, "low_rule": LOW_RULE, "model": MODEL_KIND,
                        "smooths": SMOOTHS, "gaps": list(model_train.GAPS), "bridges": list(model_train.BRIDGES)}
         out = Path(args.out) if args.out else MODEL_PATH
         out.write_text(json.dumps(doc, separators=(",", ":")))

@@ -21,6 +21,44 @@ MODEL_PATH = Path(__file__).with_name("detector_model.json")
 
 
 @dataclass
+class TreeEnsemble:
+    """Boosted trees (``benchmarks/detection/gbdt.py``), each stored complete: inner node i
+    sends a row right when its feature ``>= thrs[i]`` (inf: every row left), children 2i+1 and
+    2i+2, leaves in order. The logit is ``base`` plus one leaf value per tree."""
+
+    feats: np.ndarray  # (trees, 2^depth - 1) int
+    thrs: np.ndarray  # (trees, 2^depth - 1) float
+    leaves: np.ndarray  # (trees, 2^depth) float
+    base: float
+
+    def raw(self, x: np.ndarray, block: int = 8192) -> np.ndarray:
+        """Logit per row of ``x``; rows in blocks so (rows, trees) index arrays stay small."""
+        n_trees, n_inner = self.feats.shape
+        depth = int(np.log2(n_inner + 1))
+        tree = np.arange(n_trees)
+        out = np.empty(len(x), np.float64)
+        for a in range(0, len(x), block):
+            xs = x[a:a + block]
+            rows = np.arange(len(xs))[:, None]
+            idx = np.zeros((len(xs), n_trees), np.int64)
+            for d in range(depth):
+                node = (2**d - 1) + idx
+                idx = 2 * idx + (xs[rows, self.feats[tree, node]] >= self.thrs[tree, node])
+            out[a:a + block] = self.base + self.leaves[tree, idx].sum(axis=1)
+        return out
+
+    def to_dict(self) -> dict:
+        return {"feats": self.feats.tolist(), "thrs": [[None if not np.isfinite(v) else float(v) for v in r]
+                                                       for r in self.thrs],
+                "leaves": self.leaves.tolist(), "base": self.base}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TreeEnsemble:
+        thrs = np.array([[np.inf if v is None else v for v in r] for r in d["thrs"]], np.float32)
+        return cls(np.asarray(d["feats"], np.int32), thrs, np.asarray(d["leaves"], np.float32), float(d["base"]))
+
+
+@dataclass
 class FrameClassifier:
     features: list[str]
     mean: np.ndarray
@@ -30,6 +68,7 @@ class FrameClassifier:
     low: float | None = None  # hysteresis "off" level chosen with it (None: 0.15 under "on")
     bridge_s: float | None = None  # gaps this short between segments closed (None: DetectParams')
     smooth_s: float | None = None  # score smoothing width the calibration was fitted for (None: DetectParams')
+    trees: TreeEnsemble | None = None  # boosted trees instead of the layers (on raw inputs)
     calibration: list[tuple[float, float]] | None = None  # isotonic knots (smoothed score, music share)
     context: list[int] | None = None  # frame offsets whose features are stacked (None: [0])
 
@@ -43,6 +82,8 @@ class FrameClassifier:
     def predict(self, feats: np.ndarray, columns: tuple[str, ...] | list[str] | None = None) -> np.ndarray:
         """Music probability per row of ``feats``; ``columns`` names feats' columns (the model
         takes the ones it was trained on, by name), else they are the model's own features."""
+        if self.trees is not None:
+            return (1.0 / (1.0 + np.exp(-self.trees.raw(self.inputs(feats, columns))))).astype(np.float32)
         h = (self.inputs(feats, columns) - self.mean) / self.std
         for i, (w, b) in enumerate(self.layers):
             h = h @ w + b
@@ -65,6 +106,8 @@ class FrameClassifier:
             d["calibration"] = [list(k) for k in self.calibration]
         if self.context is not None:
             d["context"] = list(self.context)
+        if self.trees is not None:
+            d["trees"] = self.trees.to_dict()
         return d
 
     @classmethod
@@ -79,7 +122,8 @@ class FrameClassifier:
                    smooth_s=float(d["smooth_s"]) if "smooth_s" in d else None,
                    calibration=[(float(x), float(y)) for x, y in d["calibration"]]
                    if "calibration" in d else None,
-                   context=[int(k) for k in d["context"]] if "context" in d else None)
+                   context=[int(k) for k in d["context"]] if "context" in d else None,
+                   trees=TreeEnsemble.from_dict(d["trees"]) if "trees" in d else None)
 
 
 def stack_context(feats: np.ndarray, offsets: list[int] | None) -> np.ndarray:
