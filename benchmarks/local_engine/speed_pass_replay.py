@@ -51,7 +51,7 @@ def capture(lib: Path, episode: Path, out: Path) -> None:
     out.write_bytes(pickle.dumps(box))
 
 
-def replay(lib: Path, episode: Path, data: Path) -> None:
+def replay(lib: Path, episode: Path, data: Path, pairs: bool = True) -> None:
     box = pickle.loads(data.read_bytes())
     library = Library(lib)
     collectors = []
@@ -64,7 +64,7 @@ def replay(lib: Path, episode: Path, data: Path) -> None:
     print(f"regions: {len(regions)}, {sum(b - a for a, b in regions) * FRAME_S:.0f} s", flush=True)
     t0, c0 = time.time(), _cpu()
     found = speed_pass.speed_matches(library.load_triplet_index(), collectors, box["segments"], box["matches"],
-                                     MatchParams(), None, library.load_index())
+                                     MatchParams(), None, library.load_index() if pairs else None)
     wall, cpu = time.time() - t0, _cpu() - c0
     by_id = {int(t.id): t.path for t in library.tracks()}
     ident = [(m.start_frame * FRAME_S, m.end_frame * FRAME_S, by_id.get(m.track_id, "?"), m.ratio) for m in found]
@@ -87,11 +87,16 @@ def main() -> None:
     ap.add_argument("episode", type=Path)
     ap.add_argument("data", type=Path)
     ap.add_argument("--set", nargs="*", default=[], help="speed_pass constants, NAME=value")
+    ap.add_argument("--no-pairs", action="store_true", help="no search at candidate factors (with "
+                    "--set TRIPLET_PASS=True: the triplet speed pass as before)")
     a = ap.parse_args()
     for kv in a.set:
         k, v = kv.split("=")
         setattr(speed_pass, k, type(getattr(speed_pass, k))(eval(v)))  # noqa: S307 (a local experiment)
-    (capture if a.mode == "capture" else replay)(a.library, a.episode, a.data)
+    if a.mode == "capture":
+        capture(a.library, a.episode, a.data)
+    else:
+        replay(a.library, a.episode, a.data, not a.no_pairs)
 
 
 if __name__ == "__main__":
