@@ -102,9 +102,12 @@ def _possible_cells(key: np.ndarray, min_hits: int) -> np.ndarray:
     centre = (counts + left + right) >= min_hits
     if not centre.any():
         return np.zeros(n, bool)
-    want = np.unique((cells[centre][:, None] + np.arange(-2, 3)[None, :]).ravel())
-    pos = np.minimum(np.searchsorted(want, cells), want.size - 1)
-    cell_keep = want[pos] == cells
+    # cells are distinct sorted integers: one within 2 of a centre is within 2 places of it
+    at = np.flatnonzero(centre)
+    cell_keep = np.zeros(cells.size, bool)
+    for d in (-2, -1, 0, 1, 2):
+        nb = np.clip(at + d, 0, cells.size - 1)
+        cell_keep[nb[np.abs(cells[nb] - cells[at]) <= 2]] = True
     keep = np.empty(n, bool)
     keep[order] = np.repeat(cell_keep, counts)
     return keep
