@@ -17,15 +17,18 @@ from cuesheet_app.identify.local.detect import (
     FEATURES,
     DetectParams,
     MusicDetector,
+    concat_summaries,
     hysteresis_segments,
+    long_features,
     signal_features,
     smooth_scores,
 )
-from cuesheet_app.identify.local.spectro import FRAME_S, ChunkedSpectrogram
+from cuesheet_app.identify.local.spectro import FRAME_S, ChunkedSpectrogram, spectrogram_chunks
 from cuesheet_app.identify.registry import create_engine
 from cuesheet_app.media.decode import decode_all
 from cuesheet_app.settings.store import Settings
 from tests.audio_fixtures import espeak_available, speech, write_wav
+from tests.local_media import synth_music
 
 RATE = 22050
 needs_espeak = pytest.mark.skipif(not espeak_available(), reason="espeak-ng is not installed")
@@ -241,3 +244,28 @@ def test_boosted_trees_round_trip_through_the_model_file(tmp_path: Path) -> None
     again = load_classifier(path)
     assert again is not None and again.trees is not None
     np.testing.assert_allclose(again.predict(xt), prob, atol=1e-5)
+
+
+def test_long_features_a_block_at_a_time_equal_the_whole_episodes() -> None:
+    """The long-context features are computed in blocks with a margin of context (their arrays
+    over a whole 60-minute episode took ~1 GB at once, 2.4 GB for two hours): every frame's
+    value must be what the whole-episode pass gives, at the block joins too. A margin narrower
+    than the widest window (the beat autocorrelation's, ~220 frames) must show up here."""
+    rate, rng = 11025, np.random.default_rng(8)
+    t = np.arange(40 * rate) / rate
+    hum = sum(np.sin(2 * np.pi * 50 * k * t) / k for k in range(1, 9)) * 0.05
+    clicks = np.zeros(t.size)
+    clicks[:: rate // 2] = 1.0
+    pulse = np.convolve(clicks, rng.normal(0, 1, 300) * np.exp(-np.arange(300) / 40))[: t.size] * 0.2
+    music = synth_music(40.0, seed=5)[::2]  # 22,050 -> 11,025 Hz
+    signal = np.concatenate([music[: t.size], hum + rng.normal(0, 1e-3, t.size), pulse]).astype(np.float32)
+    det = MusicDetector(features_only=True)
+    for chunk in spectrogram_chunks([signal]):
+        det.add(chunk)
+    summary = concat_summaries(det._summaries)
+    whole = long_features(summary, block=1 << 30)
+    assert whole.shape[0] > 2000
+    blocks = long_features(summary, block=300)
+    np.testing.assert_allclose(blocks, whole, rtol=1e-5, atol=1e-6)
+    narrow = long_features(summary, block=300, margin=60)
+    assert not np.allclose(narrow, whole, rtol=1e-5, atol=1e-6)

@@ -202,8 +202,32 @@ def _top_mean(act: np.ndarray, top: int) -> np.ndarray:
 BEAT_LAGS = np.arange(12, 70, 2)  # 0.28-1.6 s: beat periods from 37 to 214 BPM
 
 
-def long_features(summary: FrameSummary) -> np.ndarray:
-    """(frames, len(LONG_FEATURES)) over the whole episode, why each:
+# long_features runs over blocks of this many frames (~6.3 min), each with LONG_MARGIN frames of
+# context either side: its arrays are (frames x 184 bins) float32 and int64, ~1 GB for a 60-minute
+# episode at once (2.4 GB for two hours), against ~40 MB a block. The widest window a feature
+# reads is ~220 frames either side (the beat autocorrelation: 259-frame mean of a 68-frame lag of
+# a 43-frame high-pass), so the margin leaves every frame's value as over the whole episode.
+LONG_BLOCK = 8192
+LONG_MARGIN = 512
+
+
+def long_features(summary: FrameSummary, block: int = LONG_BLOCK, margin: int = LONG_MARGIN) -> np.ndarray:
+    """(frames, len(LONG_FEATURES)) over the whole episode (``_long_features``), computed a
+    block at a time so that memory stays bounded however long the episode is."""
+    n = summary.onset.size
+    if n <= block + 2 * margin:
+        return _long_features(summary)
+    out = np.empty((n, len(LONG_FEATURES)), np.float32)
+    for a in range(0, n, block):
+        b = min(n, a + block)
+        lo, hi = max(0, a - margin), min(n, b + margin)
+        part = FrameSummary(*(getattr(summary, f)[lo:hi] for f in SUMMARY_FIELDS))
+        out[a:b] = _long_features(part)[a - lo:b - lo]
+    return out
+
+
+def _long_features(summary: FrameSummary) -> np.ndarray:
+    """(frames, len(LONG_FEATURES)) of a stretch of summaries, why each:
 
     cfa_*_8s: peaks held on one bin for 8 s (mains hum, a fan's whine: tones that never move;
     music's notes move within a few seconds); hold_change: 1.5 s minus 8 s activation, large for
