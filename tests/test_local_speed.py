@@ -15,7 +15,7 @@ from cuesheet_app.identify.local.engine import LocalEngine
 from cuesheet_app.identify.local.hash_index import build_index
 from cuesheet_app.identify.local.library import Library
 from cuesheet_app.identify.local.pair_segments import read_manifest as read_pair_manifest
-from cuesheet_app.identify.local.segment_index import read_manifest
+from cuesheet_app.identify.local.segment_index import SegmentedIndex, read_manifest
 from tests.audio_fixtures import espeak_available, silence, speech, write_wav
 from tests.cli_helpers import run_cli
 from tests.local_media import synth_music
@@ -98,6 +98,19 @@ def test_speed_25_24_and_tempo_1_03_are_identified_with_their_ratio(tmp_path: Pa
     plain = write_wav(tmp_path / "plain.wav", np.concatenate([silence(1.0), synth_music(30.0, seed=42)[RATE:15 * RATE]]))
     [e] = _identified(speed_library, plain)
     assert e.extra["reference_file"] == "track2.wav" and e.extra["speed_ratio"] == 1.0
+
+
+def test_the_search_at_candidate_factors_needs_no_triplet_index(tmp_path: Path, speed_library: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The speed pass searches the landmark pairs at other factors; with the triplet search off
+    (``TRIPLET_PASS``) an empty triplet index must not switch the pair search off too."""
+    monkeypatch.setattr(Library, "load_triplet_index",
+                        lambda self: SegmentedIndex(tmp_path / "no-index2", {r.id for r in self.tracks()}))
+    a = speed_change(synth_music(30.0, seed=40)[4 * RATE:22 * RATE], 25 / 24)
+    episode = write_wav(tmp_path / "ep.wav", np.concatenate([silence(2.0), a * 0.8, silence(2.0)]))
+    [e] = _identified(speed_library, episode)
+    assert e.extra["reference_file"] == "track0.wav"
+    assert e.extra["speed_ratio"] == pytest.approx(25 / 24, abs=0.004)
 
 
 @pytest.mark.skipif(not espeak_available(), reason="espeak-ng not installed")

@@ -235,7 +235,10 @@ def speed_matches(index: SegmentedIndex, collectors: list[TripletCollector], seg
     drift = drifting(matches)
     steady = [m for m in matches if all(m is not d for d in drift)]
     regions = unidentified_regions(segments, steady)
-    if not regions or index.size == 0:
+    # (the pairs at candidate factors need only the pair index: an empty triplet index must
+    # not switch them off)
+    searchable = (TRIPLET_PASS and index.size > 0) or (pair_index is not None and pair_index.size > 0)
+    if not regions or not searchable:
         return matches
     # regions in batches of at most BATCH_S of audio: the query triplets of a 2-hour episode
     # of unidentified music would otherwise be held all at once (a region is never split)
