@@ -85,18 +85,24 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "lib"
 
 
+def _crossfaded_events(tmp_path: Path, library: Path, seconds: int) -> list:
+    """The detected events of 16 s of track1 then 16 s of track2, linearly crossfaded over
+    ``seconds`` at equal levels, with 1 s of silence either side."""
+    a = synth_music(30.0, seed=11)[2 * RATE:18 * RATE]
+    b = synth_music(30.0, seed=12)[5 * RATE:21 * RATE]
+    xf = seconds * RATE
+    ramp = np.linspace(0.0, 1.0, xf)
+    mixed = np.concatenate([a[:-xf], a[-xf:] * ramp[::-1] + b[:xf] * ramp, b[xf:]])
+    path = write_wav(tmp_path / f"xf{seconds}.wav", np.concatenate([silence(1.0), mixed, silence(1.0)]))
+    return [e for e in LocalEngine(library).identify(IdentifyRequest(media_path=path)).events
+            if e.music_detected]
+
+
 def test_crossfade_between_two_library_tracks_meets_at_its_midpoint(tmp_path: Path, library: Path) -> None:
     """Two identified excerpts crossfaded over 2 s: two events that meet within 1 s of the
     crossfade's middle (each edge may run into the other's span to where its peaks stop;
     bounded by the other's match alone, they left 1.25 s between them)."""
-    a = synth_music(30.0, seed=11)[2 * RATE:18 * RATE]
-    b = synth_music(30.0, seed=12)[5 * RATE:21 * RATE]
-    xf = 2 * RATE
-    ramp = np.linspace(0.0, 1.0, xf)
-    mixed = np.concatenate([a[:-xf], a[-xf:] * ramp[::-1] + b[:xf] * ramp, b[xf:]])
-    path = write_wav(tmp_path / "xf.wav", np.concatenate([silence(1.0), mixed, silence(1.0)]))
-    events = [e for e in LocalEngine(library).identify(IdentifyRequest(media_path=path)).events
-              if e.music_detected]
+    events = _crossfaded_events(tmp_path, library, 2)
     assert [e.title for e in events] == ["track1", "track2"], [(float(e.start), float(e.end)) for e in events]
     midpoint = 1.0 + 16.0 - 1.0  # the crossfade runs 15-17 s into the episode
     assert events[0].end == events[1].start
@@ -149,14 +155,7 @@ def test_a_long_crossfade_between_two_tracks_is_cut_where_both_references_agree(
     """A 4 s crossfade at equal levels: each edge refined on its own (and the overlap split at
     its middle) put the cut 1.6 s before the crossfade's middle; where both tracks' evidence
     cross (edges.shared_boundary) it is within 0.75 s."""
-    a = synth_music(30.0, seed=11)[2 * RATE:18 * RATE]
-    b = synth_music(30.0, seed=12)[5 * RATE:21 * RATE]
-    xf = 4 * RATE
-    ramp = np.linspace(0.0, 1.0, xf)
-    mixed = np.concatenate([a[:-xf], a[-xf:] * ramp[::-1] + b[:xf] * ramp, b[xf:]])
-    path = write_wav(tmp_path / "xf4.wav", np.concatenate([silence(1.0), mixed, silence(1.0)]))
-    events = [e for e in LocalEngine(library).identify(IdentifyRequest(media_path=path)).events
-              if e.music_detected]
+    events = _crossfaded_events(tmp_path, library, 4)
     assert [e.title for e in events] == ["track1", "track2"]
     midpoint = 1.0 + 16.0 - 2.0  # the crossfade runs 13-17 s into the episode
     assert events[0].end == events[1].start
