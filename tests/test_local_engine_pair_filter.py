@@ -78,3 +78,14 @@ def test_filter_bound_counts_repeats_so_it_never_drops_a_centre() -> None:
     keep = matcher._possible_cells(key, 5)
     assert keep[:10].all()  # everything within two cells of a possible centre
     assert not keep[10]  # a lone chance hit
+
+
+def test_filter_keeps_the_cells_two_offsets_from_a_possible_centre_and_no_further() -> None:
+    """A centre's test reads the smoothed counts of its neighbours, which read two cells away:
+    lone hits 2 cells from a possible centre stay, 3 cells away they go (the test above cannot
+    tell: each of its cells is a possible centre by itself)."""
+    t = 3
+    cells = [100] * 5 + [98, 102, 97, 103]
+    keep = matcher._possible_cells(np.array([(t << 32) | c for c in cells], np.int64), 5)
+    assert keep[:7].all()  # the centre and the cells two away
+    assert not keep[7:].any()  # three away
