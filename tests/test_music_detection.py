@@ -269,3 +269,17 @@ def test_long_features_a_block_at_a_time_equal_the_whole_episodes() -> None:
     np.testing.assert_allclose(blocks, whole, rtol=1e-5, atol=1e-6)
     narrow = long_features(summary, block=300, margin=60)
     assert not np.allclose(narrow, whole, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("seconds", [0.05, 0.5, 1.0])
+def test_a_clip_shorter_than_the_feature_lags_is_scored_without_error(tmp_path: Path, seconds: float) -> None:
+    """A sting or a trimmed clip shorter than the 0.5 s fine-structure lag or the beat lags
+    (chunk features: under ~0.6 s; long-context features: under ~1.6 s) crashed detection with
+    a shape mismatch; it is short music, and has one score per frame like any other."""
+    signal = synth_music(seconds, seed=2)[::2].astype(np.float32)  # 22,050 -> 11,025 Hz
+    feats, loud = signal_features(signal)
+    assert feats.shape == (loud.size, len(FEATURES)) and loud.size > 0
+    assert np.isfinite(feats).all()
+    path = write_wav(tmp_path / "short.wav", synth_music(seconds, seed=2))
+    doc = create_engine("local", Settings(), library_dir=tmp_path / "lib").identify(IdentifyRequest(media_path=path))
+    assert all(float(e.end) <= seconds + 0.1 for e in doc.events)

@@ -117,10 +117,11 @@ def _fine_corr(fine: np.ndarray, lag: int) -> np.ndarray:
     """Correlation of the spectral fine structure (log spectrum minus its envelope) between frame
     t and frame t-lag: random for noise, ~1 for a held tone or hum, high for music's held notes,
     low for speech at 0.5 s since syllables move on."""
-    a, b = fine[:, lag:], fine[:, :-lag]
+    n = fine.shape[1]
+    a, b = fine[:, lag:], fine[:, :max(0, n - lag)]  # (a chunk shorter than the lag: all zeros)
     num = (a * b).sum(axis=0)
     den = np.sqrt((a * a).sum(axis=0) * (b * b).sum(axis=0)) + 1e-6
-    return np.concatenate([np.zeros(lag, np.float32), num / den])
+    return np.concatenate([np.zeros(min(lag, n), np.float32), num / den])
 
 
 @dataclass
@@ -254,8 +255,7 @@ def _long_features(summary: FrameSummary) -> np.ndarray:
     o = np.log(summary.onset + 1e-3)
     o = o - uniform_filter1d(o, 43, mode="nearest")
     energy = uniform_filter1d(o * o, 259, mode="nearest") + 1e-6
-    ac = np.stack([uniform_filter1d(o * np.concatenate([np.zeros(lag, np.float32), o[:-lag]]), 259,
-                                    mode="nearest") for lag in BEAT_LAGS]) / energy
+    ac = np.stack([uniform_filter1d(o * _delayed(o, lag), 259, mode="nearest") for lag in BEAT_LAGS]) / energy
     beat = ac.max(axis=0)
     contrast = beat - np.median(ac, axis=0)
     b = summary.bands
@@ -283,6 +283,11 @@ def _long_features(summary: FrameSummary) -> np.ndarray:
     comb = np.maximum(*shares)
     return np.stack([cfa8_hi, cfa8_lo, hold_change, beat, contrast, np.log(var1 + 1e-3), np.log(var4 + 1e-3),
                      np.log(change + 1e-3), comb], axis=1).astype(np.float32)
+
+
+def _delayed(x: np.ndarray, lag: int) -> np.ndarray:
+    """``x`` delayed by ``lag`` frames, zeros first, the same length (shorter than the lag: zeros)."""
+    return np.concatenate([np.zeros(min(lag, x.size), x.dtype), x[:max(0, x.size - lag)]])
 
 
 def concat_summaries(parts: list[FrameSummary]) -> FrameSummary:
