@@ -27,7 +27,7 @@ import speed_experiment as se  # noqa: E402
 from cuesheet_app.identify.local.hash_index import N_HASHES, HashIndex  # noqa: E402
 from cuesheet_app.identify.local.landmarks import QUERY, fingerprint_chunks  # noqa: E402
 from cuesheet_app.identify.local.matcher import MatchParams, resolve_overlaps  # noqa: E402
-from cuesheet_app.identify.local.spectro import FRAME_S, HOP, ChunkedSpectrogram, spectrogram_chunks  # noqa: E402
+from cuesheet_app.identify.local.spectro import HOP, ChunkedSpectrogram, spectrogram_chunks  # noqa: E402
 from cuesheet_app.identify.local.speed_pass import pair_candidates, ratio_pair_matches  # noqa: E402
 from cuesheet_app.identify.local.triplets import fine_peaks  # noqa: E402
 
@@ -57,17 +57,8 @@ def main() -> None:
     ap.add_argument("--grid", default="oracle", help="'oracle' (the true factor) or 'engine' (speed_pass's grid)")
     ap.add_argument("--conditions", default="0,1,2,3,4")
     args = ap.parse_args()
-    files = sorted(p for p in args.music.rglob("*") if p.suffix in (".ogg", ".wav", ".flac", ".mp3"))
-    rng = np.random.default_rng(7)
-    rng.shuffle(files)
     tmp = Path(tempfile.mkdtemp())
-    audio = {}
-    for f in files:
-        x = se.decode(f)
-        if x.size > 40 * RATE:
-            audio[len(audio) + 1] = x
-        if len(audio) >= args.tracks:
-            break
+    audio = se.load_tracks(args.music, args.tracks)
     parts = []
     for tid, x in audio.items():
         h, t = fingerprint_chunks(spectrogram_chunks([x]))
@@ -84,20 +75,7 @@ def main() -> None:
     params = MatchParams()
     for db in args.db:
         for kind, factor in conds:
-            pieces, truth, at = [], [], 0
-            erng = np.random.default_rng(11)
-            for tid, x in audio.items():
-                start = int(erng.integers(0, x.size - int(args.excerpt * 1.1 * RATE)))
-                ex = se.change(x[start:start + int(args.excerpt * 1.1 * RATE)], kind, factor, tmp)
-                ex = ex[: int(args.excerpt * RATE)]
-                gap = np.zeros(3 * RATE, np.float32)
-                pieces += [gap, ex]
-                at += gap.size
-                truth.append((tid, at, at + ex.size))
-                at += ex.size
-            music = np.concatenate(pieces)
-            s = sp[: music.size]
-            episode = music / np.sqrt(np.mean(music[music != 0] ** 2)) * np.sqrt(np.mean(s ** 2)) * 10 ** (db / 20) + s
+            music, truth, episode = se.condition_episode(audio, kind, factor, args.excerpt, db, sp, tmp)
             ph = episode_fine_peaks(episode)
             t0 = time.time()
             if args.grid.startswith("oracle"):
@@ -118,18 +96,7 @@ def main() -> None:
                 cands = pair_candidates()
                 matches = resolve_overlaps([m for r, p in cands for m in ratio_pair_matches(index, ph, r, p, params)])
             el = time.time() - t0
-            ok, wrong, errs = 0, 0, []
-            for m in matches:
-                mid = (m.start_frame + m.end_frame) / 2 * FRAME_S * RATE
-                hit = [t for t in truth if t[1] <= mid < t[2]]
-                if hit and hit[0][0] == m.track_id:
-                    ok += 1
-                    errs.append(abs(m.ratio - factor))
-                elif not any(t[0] == m.track_id and m.start_frame * FRAME_S * RATE < t[2] + 3 * RATE
-                             and m.end_frame * FRAME_S * RATE > t[1] - 3 * RATE for t in truth):
-                    wrong += 1  # another track: a piece of the right track beside its excerpt is not
-            found = {t[0] for t in truth for m in matches
-                     if m.track_id == t[0] and m.start_frame * FRAME_S * RATE < t[2] and m.end_frame * FRAME_S * RATE > t[1]}
+            found, wrong, errs = se.score(matches, truth, factor, beside_ok=True)
             print(f"{db:+.0f} dB {kind} {factor:.4f}: {len(found)}/{len(truth)} found, {wrong} wrong, "
                   f"ratio err median {np.median(errs) if errs else float('nan'):.4f}, {len(cands)} candidates, "
                   f"{music.size / RATE / el:.0f}x RT", flush=True)
