@@ -117,7 +117,7 @@ def test_the_search_at_candidate_factors_needs_no_triplet_index(tmp_path: Path, 
 def test_changed_excerpts_under_dialogue_are_identified_with_their_ratio(tmp_path: Path, speed_library: Path) -> None:
     """Speed (25/24, 0.96) and tempo (1.03) changes with speech on top at the music's level:
     the landmark pairs searched at candidate factors find them (triplets alone lost most such
-    excerpts under dialogue, docs/local-engine.md)."""
+    excerpts under dialogue, docs/engine-v2.md)."""
     a = speed_change(synth_music(30.0, seed=40)[4 * RATE:20 * RATE], 25 / 24)
     b = tempo_change(synth_music(30.0, seed=41)[3 * RATE:19 * RATE], 1.03)
     c = speed_change(synth_music(30.0, seed=42)[5 * RATE:21 * RATE], 0.96)

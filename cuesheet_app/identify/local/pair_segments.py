@@ -1,6 +1,6 @@
 """The landmark-pair index in appended segments: adding tracks never rebuilds the whole index.
 
-Why: the pair pass is still the first identification pass (docs/local-engine.md: triplets
+Why: the pair pass is still the first identification pass (docs/engine-v2.md: triplets
 alone find fewer excerpts under dialogue), and its index used to be rebuilt from every
 fingerprint file after each change: after adding ten tracks to a 20,000-track library that is
 hundreds of millions of postings read, sorted and written again. Now each ``add`` writes one

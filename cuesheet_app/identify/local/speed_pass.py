@@ -5,7 +5,7 @@ with all their tuning (recall, zero wrong IDs, boundaries), but a speed or tempo
 every pair's hash. Detected music the pairs left unidentified is where a changed excerpt ends
 up, so only that is searched again, which keeps the extra cost to the stretches that need it.
 
-How, by measurement (docs/local-engine.md, "Third slice"): the same pairs, with the episode's
+How, by measurement (docs/engine-v2.md, "Third slice"): the same pairs, with the episode's
 peaks mapped back to where the reference holds them at candidate factors (a sparse search over
 a grid, then full density where it found something). Triplet hashes (``matcher_v2``) were the
 first answer; under dialogue they found far fewer excerpts than the pairs at the right factor
