@@ -294,3 +294,32 @@ def test_segment_directory_is_sparse_and_dense_segments_still_read(tmp_path: Pat
     qi2, words2 = dense.lookup(query, np.arange(query.size))
     assert words.size >= 50 and np.array_equal(qi, qi2) and np.array_equal(words, words2)
     assert np.array_equal(np.sort(sparse.all_hashes()), np.sort(np.concatenate([p[1].hashes for p in parts])))
+
+
+def test_unchanged_music_searched_at_other_factors_comes_back_at_ratio_1(tmp_path: Path, speed_library: Path) -> None:
+    """The factor grid leaves out the factors next to 1, so unchanged music in a searched region
+    (a looping track the pair pass found in drifting pieces) was matched at the nearest factor
+    outside, ~0.7 % off, which then mistimed its edges in back-to-back music; the refinement
+    tries ratio 1 too and keeps it where it agrees at least as well."""
+    from cuesheet_app.identify.local.matcher import MatchParams
+    from cuesheet_app.identify.local.spectro import HOP, ChunkedSpectrogram
+    from cuesheet_app.identify.local.speed_pass import ratio_pair_search
+    from cuesheet_app.identify.local.triplets import QUERY, QUERY_PARTNERS, TripletCollector
+    from cuesheet_app.media.decode import decode_blocks
+
+    episode = write_wav(tmp_path / "plain.wav", np.concatenate([silence(1.0), synth_music(30.0, seed=42)[RATE:25 * RATE]]))
+    phases = [ChunkedSpectrogram(), ChunkedSpectrogram(skip=HOP // 2)]
+    fine = [TripletCollector(QUERY, QUERY_PARTNERS) for _ in phases]
+    for block in decode_blocks(episode):
+        for chunker, collector in zip(phases, fine, strict=True):
+            for chunk in chunker.push(block):
+                collector.add(chunk)
+    for chunker, collector in zip(phases, fine, strict=True):
+        for chunk in chunker.finish():
+            collector.add(chunk)
+    lib = Library(speed_library)
+    track2 = next(t.id for t in lib.tracks() if t.path.endswith("track2.wav"))
+    found = [m for m in ratio_pair_search(lib.load_index(), fine, [(0, 10 ** 6)], MatchParams())
+             if m.track_id == track2]
+    assert found, "the search over the grid finds the unchanged excerpt near ratio 1"
+    assert [(m.ratio, m.pitch) for m in found] == [(1.0, 1.0)] * len(found)

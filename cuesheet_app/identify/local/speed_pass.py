@@ -166,7 +166,13 @@ def ratio_pair_search(pair_index: PairIndex, collectors: list[TripletCollector],
                       params: MatchParams, cancel: CancelToken | None = None) -> list[TrackMatch]:
     """Pair matches at candidate changes in the regions: a sparse search over the whole grid
     (``pair_candidates``), then each match found again at full density at its factor and
-    ``REFINE_STEP`` either side (the best of the three, by agreeing hashes, is kept)."""
+    ``REFINE_STEP`` either side (the best of the three, by agreeing hashes, is kept).
+
+    The grid leaves out the factors next to 1 (the pair pass's own), so unchanged music that
+    the pair pass left unidentified or in drifting pieces (a looping track, steady synthetic
+    beats) is found at a factor nearby, 0.7-1.5 % off, and that wrong ratio then mistimes its
+    edges. Each match is therefore tried at ratio 1 too, and kept at ratio 1 where that agrees
+    at least as well (one match in place of drifting pieces)."""
     phases = region_peaks(collectors, regions)
     min_piece = int(round(params.min_piece_s / FRAME_S))
     coarse: list[TrackMatch] = []
@@ -179,12 +185,14 @@ def ratio_pair_search(pair_index: PairIndex, collectors: list[TripletCollector],
     for m in resolve_overlaps(coarse, min_piece):
         local = _within(phases, m.start_frame - pad, m.end_frame + pad)
         best: list[TrackMatch] = []
-        for k in (-1, 0, 1):
-            r = m.ratio * float(np.exp(k * REFINE_STEP))
+        factors = [m.ratio * float(np.exp(k * REFINE_STEP)) for k in (-1, 0, 1)]
+        factors.append(1.0)
+        for r in factors:
             p = r if m.pitch != 1.0 else 1.0
             got = [n for n in ratio_pair_matches(pair_index, local, r, p, params, REFINE_FAN_OUT)
                    if n.track_id == m.track_id]
-            if sum(n.hits for n in got) > sum(n.hits for n in best):
+            hits, best_hits = sum(n.hits for n in got), sum(n.hits for n in best)
+            if hits > best_hits or (r == 1.0 and got and hits == best_hits):
                 best = got
         out += best or [m]
     return out
