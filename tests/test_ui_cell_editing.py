@@ -39,6 +39,13 @@ def _edit_first_title(qtbot, window):  # type: ignore[no-untyped-def]
     return QApplication.focusWidget()
 
 
+def _commit_title(qtbot, doc) -> str:  # type: ignore[no-untyped-def]
+    """Return ends the edit; the first cue's title once the model has it."""
+    press("Return")
+    qtbot.waitUntil(lambda: doc.sheet.cues[0].title != "Harbour Lights (Main Title)", timeout=3000)
+    return doc.sheet.cues[0].title
+
+
 @pytest.mark.slow
 def test_a_findings_refresh_mid_word_keeps_what_was_typed(qtbot, demo_window):  # noqa: F811
     doc = demo_window.document
@@ -46,9 +53,7 @@ def test_a_findings_refresh_mid_word_keeps_what_was_typed(qtbot, demo_window):  
     QTest.keyClicks(field, "Harbour")
     doc.flush_findings()  # what the validation timer does, between two key presses
     QTest.keyClicks(field, " Lights")
-    press("Return")
-    qtbot.waitUntil(lambda: doc.sheet.cues[0].title != "Harbour Lights (Main Title)", timeout=3000)
-    assert doc.sheet.cues[0].title == "Harbour Lights"
+    assert _commit_title(qtbot, doc) == "Harbour Lights"
 
 
 @pytest.mark.slow
@@ -58,9 +63,7 @@ def test_a_refresh_after_select_all_keeps_the_selection(qtbot, demo_window):  # 
     press("Ctrl+A")
     doc.flush_findings()
     QTest.keyClicks(field, "Night Crossing")
-    press("Return")
-    qtbot.waitUntil(lambda: doc.sheet.cues[0].title != "Harbour Lights (Main Title)", timeout=3000)
-    assert doc.sheet.cues[0].title == "Night Crossing"
+    assert _commit_title(qtbot, doc) == "Night Crossing"
 
 
 @pytest.mark.slow
