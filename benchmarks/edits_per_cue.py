@@ -19,8 +19,10 @@ cues covers only one of them (the other needs an add). Totals per episode, per s
 held-out group (synthesizer, noise type, music package) go to benchmarks/results/edits_per_cue.json,
 for the engine as it ships ("engine": change-point splitting only on strong evidence,
 ``STRONG_CHANGES``), with the eager splitting ("split", ``LocalEngine(split_changes=True)``)
-and with that but without moving identified
-edges to a crossfade's middle ("split-no-xfade-move"), all built from the same engine run; the
+with that but without moving identified
+edges to a crossfade's middle ("split-no-xfade-move"), and as shipped plus the cuts at the
+episode's own repeats ("repeats", ``LocalEngine(repeat_cuts=True)``, repeats.py), all built
+from the same engine run; the
 tables printed are the ones in docs/local-engine.md. ``--tune`` grid-searches the change-point
 parameters on the tune split only.
 
@@ -239,9 +241,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="also keep each episode's refinement and event-building inputs here (pickles)")
     ap.add_argument("--replay", type=Path, metavar="DIR",
                     help="rebuild and score events from inputs kept by --save-inputs (no decoding, no matching)")
+    ap.add_argument("--repeats", action="store_true",
+                    help="with --replay: also cut at the episode's own repeats (LocalEngine(repeat_cuts=True))")
     args = ap.parse_args(argv)
     if args.replay:
-        return replay(args.replay, args.split)
+        return replay(args.replay, args.split, args.repeats)
     if args.tune:
         return tune()
     if args.cost:
@@ -270,9 +274,11 @@ def main(argv: list[str] | None = None) -> int:
     from dataclasses import replace
 
     from cuesheet_app.identify.local.changepoints import ChangeParams
+    from cuesheet_app.identify.local.repeats import RepeatParams
 
     variants = {"engine": engine.change_params, "split": ChangeParams(),
-                "split-no-xfade-move": replace(ChangeParams(), place_crossfades=False)}
+                "split-no-xfade-move": replace(ChangeParams(), place_crossfades=False),
+                "repeats": engine.change_params}
     rows: dict[str, list[dict]] = {v: [] for v in variants}
     for ep in manifest["episodes"]:
         if args.split != "all" and ep["split"] != args.split:
@@ -293,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
             refine_inputs.clear()
         for variant, params in variants.items():
             engine.change_params = params
+            engine.repeat_params = RepeatParams() if variant == "repeats" else None
             events = [e.to_dict() for e in original(*a, **kw)]
             out_dir = DATA / "events" / variant
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -330,14 +337,14 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if worst_engine and worst_engine["per_10_cues"] > TARGET else 0
 
 
-def replay(folder: Path, split: str) -> int:
+def replay(folder: Path, split: str, repeats: bool = False) -> int:
     """Events rebuilt with the current code from the inputs ``--save-inputs`` kept (the edge
     refinement re-run on the saved matches, then the event building), scored per split and
     held-out group; nothing is written. For trusted pickles only (this session's own)."""
     manifest = json.loads((DATA / "manifest.json").read_text())
     lib_dir = DATA / "library"
     tracks = {t.id: t.path for t in Library(lib_dir).tracks()}
-    engine = LocalEngine(lib_dir)
+    engine = LocalEngine(lib_dir, repeat_cuts=repeats)
     rows = []
     for ep in manifest["episodes"]:
         saved_path = folder / f"{ep['name']}.pkl"
@@ -370,7 +377,8 @@ def note(rows: list[dict]) -> str:
     return (f"{len(names['tune'])} tune episodes ({', '.join(names['tune'])}), {len(names['test'])} held out "
             f"({', '.join(names['test'])}); 'engine' = as shipped (change-point splitting on strong evidence only), "
             "'split' = LocalEngine(split_changes=True) (eager), 'split-no-xfade-move' = split without moving "
-            "identified edges to a crossfade's novelty peak")
+            "identified edges to a crossfade's novelty peak, 'repeats' = as shipped plus cuts at the episode's "
+            "own repeats (LocalEngine(repeat_cuts=True))")
 
 
 def summarise(rows: list[dict], idx: dict) -> dict:

@@ -72,6 +72,10 @@ class EpisodePeaks:
         key = frames.astype(np.int64) * _BIN_SPAN + bins.astype(np.int64)
         self.keys = np.unique(key)
 
+    def frames_bins(self) -> tuple[np.ndarray, np.ndarray]:
+        """The peaks again as (frames, bins), sorted by frame then bin."""
+        return self.keys // _BIN_SPAN, self.keys % _BIN_SPAN
+
     def found(self, frames: np.ndarray, bins: np.ndarray) -> np.ndarray:
         """Whether the episode has a peak within one frame and one bin of each given point."""
         out = np.zeros(frames.size, bool)

@@ -47,6 +47,7 @@ from cuesheet_app.identify.local.changepoints import (
     ChangeFeatures,
     ChangeParams,
     crossfade_boundary,
+    novelty,
     pitch_classes,
     split_segment,
 )
@@ -66,6 +67,7 @@ from cuesheet_app.identify.local.landmarks import (
 )
 from cuesheet_app.identify.local.library import Library, LibraryError, TrackRecord
 from cuesheet_app.identify.local.matcher import MatchParams, TrackMatch, match_episode
+from cuesheet_app.identify.local.repeats import RepeatParams, find_repeats, repeat_cuts
 from cuesheet_app.identify.local.spectro import FRAME_S, HOP, ChunkedSpectrogram
 from cuesheet_app.identify.local.speed_pass import speed_matches
 from cuesheet_app.identify.local.triplets import QUERY as TRIPLET_QUERY
@@ -85,11 +87,18 @@ def _seconds(frame: int) -> Fraction:
     return Fraction(round(frame * FRAME_S * 1000), 1000)
 
 
+def _cut(a: int, b: int, cuts: list[int]) -> list[tuple[int, int]]:
+    """[a, b) cut at ``cuts`` (sorted, inside it)."""
+    edges = [a, *[c for c in cuts if a < c < b], b]
+    return list(zip(edges[:-1], edges[1:], strict=True))
+
+
 class LocalEngine:
     name = "local"
 
     def __init__(self, library_dir: Path, sensitivity: float = 0.5,
-                 match_params: MatchParams | None = None, split_changes: bool | None = None) -> None:
+                 match_params: MatchParams | None = None, split_changes: bool | None = None,
+                 repeat_cuts: bool = False) -> None:
         self.library = Library(library_dir)
         self.detect_params = DetectParams(sensitivity=min(1.0, max(0.0, float(sensitivity))))
         self.match_params = match_params or MatchParams()
@@ -102,6 +111,10 @@ class LocalEngine:
             STRONG_CHANGES if split_changes is None else ChangeParams() if split_changes else None)
         # where identified spans meet (boundaries.py); None: each match its own event
         self.boundary_params: BoundaryParams | None = BoundaryParams()
+        # unidentified music also cut where music the episode plays elsewhere too starts or stops
+        # and the music changes there (repeats.py). Off by default: on the edits benchmark it
+        # removed edits on the tune split but added false cuts held out (docs/local-engine.md)
+        self.repeat_params: RepeatParams | None = RepeatParams() if repeat_cuts else None
 
     @classmethod
     def from_settings(cls, settings: Settings, library_dir: Path | None = None) -> LocalEngine:
@@ -172,7 +185,7 @@ class LocalEngine:
                                                 self.match_params, cancel, index) if m.track_id in tracks]
         refined: list[tuple[TrackMatch, Edges | None]] = [(m, None) for m in matches]
         peak_frames, peak_bins = collectors[0].peaks()
-        peaks = EpisodePeaks(peak_frames, peak_bins) if matches else None
+        peaks = EpisodePeaks(peak_frames, peak_bins) if matches or self.repeat_params else None
         if peaks is not None and self.edge_params is not None:
             refined = list(self._refine(matches, peaks, tracks, scores.size))
         progress(Progress("Building events", 1.0))
@@ -351,6 +364,9 @@ class LocalEngine:
                     break
         if bounds is not None and bounds.onset_reach_s > 0 and change_features is not None:
             kept = self._onsets(kept, spans, segments, change_features[0], bounds)
+        if self.repeat_params is not None and peaks is not None and kept and change_features is not None:
+            # where music the episode plays elsewhere too starts or stops, and the music changes
+            kept = self._repeat_cuts(kept, segments, n_frames, peaks, change_features)
         if self.change_params is not None and change_features is not None:
             # one piece following another inside what detection saw as one stretch of music
             feats, chroma, onsets = change_features
@@ -366,6 +382,22 @@ class LocalEngine:
                                 detection_confidence=round(float(scores[a:b].mean()), 3)))
         events.sort(key=lambda e: e.start)
         return events
+
+    def _repeat_cuts(self, kept: list[tuple[int, int]], segments: list[Segment], n_frames: int,
+                     peaks: EpisodePeaks, change_features: tuple[np.ndarray, np.ndarray, np.ndarray]
+                     ) -> list[tuple[int, int]]:
+        """Unidentified pieces cut where a repeat of the episode's own music starts or ends and
+        the music changes there (repeats.py)."""
+        params = self.repeat_params or RepeatParams()
+        feats, chroma, _ = change_features
+        repeats = find_repeats(*peaks.frames_bins(), music_mask(segments, n_frames), params)
+        out: list[tuple[int, int]] = []
+        change = self.change_params or ChangeParams()
+        for a, b in kept:
+            lo, hi = a // BLOCK, min(feats.shape[0], -(-b // BLOCK))
+            nov = novelty(feats[lo:hi], chroma[lo:hi], change)
+            out.extend(_cut(a, b, repeat_cuts(repeats, lo * BLOCK, b, nov, BLOCK, params)))
+        return out
 
     @staticmethod
     def _onsets(kept: list[tuple[int, int]], spans: list[list[Any]], segments: list[Segment],
