@@ -14,6 +14,7 @@ from cuesheet_app.identify.local.boundaries import (
     close_slivers,
     join_same_track,
     music_mask,
+    offset_after,
     onset_before,
 )
 from cuesheet_app.identify.local.changepoints import N_BANDS
@@ -194,6 +195,24 @@ def test_music_after_no_music_starts_where_the_level_steps_up() -> None:
     assert onset_before(small, late, int(2 / block_s), int(1 / block_s), 1.4) == late
     early = int(round(9.0 / block_s))  # detection already before the rise: stays
     assert onset_before(level, early, int(2 / block_s), int(1 / block_s), 1.4) == early
+
+
+def test_music_before_no_music_ends_where_the_level_steps_down() -> None:
+    """The onset's mirror: a 1.5 s linear fade-out to a floor 30 dB down (music until 11.5 s),
+    let go by detection 1.2 s early: the end moves to within 0.4 s of the fade's end; a flat
+    level, or a step under ``min_step``, leaves it; it never moves earlier."""
+    block_s = 4 * FRAME_S
+    t = np.arange(400) * block_s
+    amp = np.clip((11.5 - t) / 1.5, 0.0, 1.0)
+    level = np.log(amp ** 2 + 10 ** -3.0)
+    early = int(round(10.3 / block_s))
+    got = offset_after(level, early, reach=int(2 / block_s), lead=int(1 / block_s), min_step=1.4)
+    assert abs(got * block_s - 11.5) <= 0.4, got * block_s
+    assert offset_after(np.zeros(400), early, int(2 / block_s), int(1 / block_s), 1.4) == early
+    small = np.where(t < 11.5, 0.5, 0.0)  # ~2 dB: not the music stopping
+    assert offset_after(small, early, int(2 / block_s), int(1 / block_s), 1.4) == early
+    late = int(round(12.5 / block_s))  # detection already past the fall: stays
+    assert offset_after(level, late, int(2 / block_s), int(1 / block_s), 1.4) == late
 
 
 def test_unidentified_piece_after_no_music_starts_at_the_level_step(tmp_path: Path) -> None:

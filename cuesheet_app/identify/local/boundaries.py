@@ -20,6 +20,9 @@ engine can settle from what it already knows:
   its thresholds, so an unidentified piece after speech, noise or silence started a median
   0.45 s late (1.2 s after a fade-in) on the tune split. Its start moves back to the level
   step up within ``onset_reach_s`` (``onset_before``), never into the music before it.
+* **Music before no music is let go early.** The same smoothing ends an unidentified piece
+  early (median 0.5 s on the tune split); its end may move to the level step down within
+  ``offset_reach_s`` (``offset_after``), never into the music after it.
 * **A sliver between two tracks.** Over a crossfade, or under dialogue, each track's
   reference peaks stop being found a little before the other's start, and detection sees
   music throughout. A short stretch of detected music left between two identified spans is
@@ -55,6 +58,10 @@ class BoundaryParams:
     onset_reach_s: float = 2.0
     onset_lead_s: float = 1.0  # (the step is fitted up to this far after detection's start)
     onset_step: float = 1.4  # ... at a level step up of at least this (log energy; 1.4 ~ 6 dB)
+    # an unidentified piece before no music may end this much later, at the level step down
+    # (the same fit and step as the onset's, mirrored; tune01-04 of edits_per_cue.py: 1 / 1.5 /
+    # 2 / 3 / 4 s gave 6.71 / 6.58 / 6.46 / 6.58 / 6.46 per 10 cues from 6.71); 0: off
+    offset_reach_s: float = 2.0
 
 
 def join_same_track(spans: list[list[Any]], gap: int, played_on: int, same_offset: float) -> list[list[Any]]:
@@ -129,3 +136,19 @@ def onset_before(level: np.ndarray, start: int, reach: int, lead: int, min_step:
     if step < min_step:
         return start
     return min(start, lo + int(k[best]))
+
+
+def offset_after(level: np.ndarray, end: int, reach: int, lead: int, min_step: float) -> int:
+    """Where music that detection ends at block ``end`` (before no music) really stops: the
+    best step down in ``level`` in [end - lead, end + reach], fitted as music-then-floor (the
+    onset's fit, mirrored), when the step is at least ``min_step``; otherwise ``end``. Never
+    earlier than ``end``.
+
+    Why: the same smoothing that makes detection find music late makes it let go early (tune
+    split of edits_per_cue.py: unidentified pieces before no music ended a median 0.5 s early,
+    1.4-3.9 s where the music faded out or was quiet under dialogue)."""
+    n = level.size
+    if n == 0:
+        return end
+    mirrored = onset_before(level[::-1], n - min(end, n), reach, lead, min_step)
+    return max(end, n - mirrored)

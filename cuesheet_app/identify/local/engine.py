@@ -37,6 +37,7 @@ from cuesheet_app.identify.local.boundaries import (
     close_slivers,
     join_same_track,
     music_mask,
+    offset_after,
     onset_before,
 )
 from cuesheet_app.identify.local.changepoints import (
@@ -364,6 +365,8 @@ class LocalEngine:
                     break
         if bounds is not None and bounds.onset_reach_s > 0 and change_features is not None:
             kept = self._onsets(kept, spans, segments, change_features[0], bounds)
+        if bounds is not None and bounds.offset_reach_s > 0 and change_features is not None:
+            kept = self._offsets(kept, spans, segments, change_features[0], bounds)
         if self.repeat_params is not None and peaks is not None and kept and change_features is not None:
             # where music the episode plays elsewhere too starts or stops, and the music changes
             kept = self._repeat_cuts(kept, segments, n_frames, peaks, change_features)
@@ -415,6 +418,26 @@ class LocalEngine:
                 prev = max((e for e in ends if e <= a), default=0)
                 block = onset_before(level, a // BLOCK, reach, lead, bounds.onset_step)
                 a = max(prev, min(a, block * BLOCK))
+            out.append((a, b))
+        return out
+
+    @staticmethod
+    def _offsets(kept: list[tuple[int, int]], spans: list[list[Any]], segments: list[Segment],
+                 feats: np.ndarray, bounds: BoundaryParams) -> list[tuple[int, int]]:
+        """Unidentified pieces that end a detected segment (before no music) end where the
+        level steps down (boundaries.offset_after), never after the music after them starts."""
+        ends = {seg.end_frame for seg in segments}
+        starts = sorted([s[0] for s in spans] + [a for a, _ in kept] + [seg.start_frame for seg in segments])
+        level = feats[:, N_BANDS]
+        reach = max(1, int(round(bounds.offset_reach_s / BLOCK_S)))
+        lead = max(1, int(round(bounds.onset_lead_s / BLOCK_S)))
+        last = feats.shape[0] * BLOCK
+        out = []
+        for a, b in kept:
+            if b in ends:
+                nxt = min((s for s in starts if s >= b), default=last)
+                block = offset_after(level, -(-b // BLOCK), reach, lead, bounds.onset_step)
+                b = min(nxt, max(b, block * BLOCK))
             out.append((a, b))
         return out
 
