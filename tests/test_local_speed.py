@@ -12,10 +12,11 @@ from av.filter import Graph
 
 from cuesheet_app.identify.base import IdentifyRequest, Progress
 from cuesheet_app.identify.local.engine import LocalEngine
+from cuesheet_app.identify.local.fingerprints import load_pairs
 from cuesheet_app.identify.local.hash_index import build_index
 from cuesheet_app.identify.local.library import Library
 from cuesheet_app.identify.local.pair_segments import read_manifest as read_pair_manifest
-from cuesheet_app.identify.local.segment_index import SegmentedIndex, read_manifest
+from cuesheet_app.identify.local.segment_index import SegmentedIndex
 from tests.audio_fixtures import espeak_available, silence, speech, write_wav
 from tests.cli_helpers import run_cli
 from tests.local_media import synth_music
@@ -173,12 +174,10 @@ def _downgrade_to_format_1(lib: Path) -> None:
     (lib / "library.json").write_text(json.dumps(manifest))
     parts = []
     for fp in (lib / "fp").glob("*.npz"):
-        with np.load(fp) as z:
-            hashes, frames = z["hashes"], z["frames"]
+        hashes, frames = load_pairs(fp)
         np.savez(fp, hashes=hashes, frames=frames)
         parts.append((int(fp.stem), hashes, frames))
     import shutil
-    shutil.rmtree(lib / "index2")
     shutil.rmtree(lib / "index")  # format 1's pair index: one table, rebuilt on every change
     build_index(lib / "index", parts, "format-1")
 
@@ -205,7 +204,7 @@ def test_old_format_library_is_recognised_and_upgraded_with_progress(tmp_path: P
     assert e.extra["reference_file"] == "t1.wav"
     assert e.extra["speed_ratio"] == pytest.approx(25 / 24, abs=0.005)
     stats = lib.stats()
-    assert stats.format == 2 and not stats.upgrade_needed and stats.segments >= 1
+    assert stats.format == 3 and not stats.upgrade_needed and stats.segments >= 1
     # the old pair table was re-segmented from the fingerprint files, and its files are gone
     assert read_pair_manifest(tmp_path / "lib" / "index") and not (tmp_path / "lib" / "index" / "offsets.npy").exists()
 
@@ -219,20 +218,13 @@ def test_incremental_add_appends_a_segment_and_leaves_the_others(tmp_path: Path)
     write_wav(refs2 / "b0.wav", synth_music(16.0, seed=90))
     lib = Library(tmp_path / "lib")
     lib.add([refs1], workers=1)
-    first = read_manifest(tmp_path / "lib" / "index2")["segments"]
-    assert len(first) == 1
-    seg_dir = tmp_path / "lib" / "index2" / first[0]["name"]
-    before = {p.name: p.stat().st_mtime_ns for p in seg_dir.iterdir()}
-    # the landmark-pair index too: one segment per add, earlier ones never rewritten
+    assert not (tmp_path / "lib" / "index2").exists()  # no triplet index while its search is off
+    # the landmark-pair index: one segment per add, earlier ones never rewritten
     pairs_first = read_pair_manifest(tmp_path / "lib" / "index")
     assert len(pairs_first) == 1 and pairs_first[0]["tracks"] == 2
     pair_dir = tmp_path / "lib" / "index" / pairs_first[0]["name"]
     pairs_before = {p.name: p.stat().st_mtime_ns for p in pair_dir.iterdir()}
     lib.add([refs2], workers=1)
-    second = read_manifest(tmp_path / "lib" / "index2")["segments"]
-    assert [s["name"] for s in second[:1]] == [first[0]["name"]] and len(second) == 2
-    assert second[1]["tracks"] == 1  # only the new track was written
-    assert {p.name: p.stat().st_mtime_ns for p in seg_dir.iterdir()} == before  # untouched
     pairs_second = read_pair_manifest(tmp_path / "lib" / "index")
     assert [s["name"] for s in pairs_second][:1] == [pairs_first[0]["name"]] and pairs_second[1]["tracks"] == 1
     assert {p.name: p.stat().st_mtime_ns for p in pair_dir.iterdir()} == pairs_before
@@ -260,7 +252,7 @@ def test_cli_shows_the_format_and_upgrades(tmp_path: Path) -> None:
     up = run_cli("library", "upgrade", "--library", lib)
     assert up.returncode == 0 and "2 track(s) re-indexed" in up.stdout
     stats = run_cli("library", "stats", "--library", lib, "--json")
-    assert json.loads(stats.stdout)["format"] == 2
+    assert json.loads(stats.stdout)["format"] == 3
 
 
 def test_segment_directory_is_sparse_and_dense_segments_still_read(tmp_path: Path) -> None:

@@ -17,22 +17,26 @@ Indexing is incremental: a file whose size and modification time are unchanged i
 and tracks whose files disappeared from a folder being added are dropped.
 
 Folder layout: ``library.json`` (the track list: path, size, mtime, duration, metadata),
-``fp/<id>.npz`` (each track's landmarks and peaks: the source the indexes are built from),
-``index/`` (landmark pairs) and ``index2/`` (speed-invariant triplets): both in memory-mapped
-segments, one appended per change (``pair_segments.py``, ``segment_index.py``), so adding tracks
-never rebuilds the whole index. A track no segment holds (a crash between its fingerprint and
-its segment) is appended on load; removed tracks are skipped until a merge drops them.
+``fp/<id>.npz`` (each track's landmark peaks and fine peaks: the source the index is built from;
+``fingerprints.py``) and ``index/`` (landmark pairs) in memory-mapped segments, one appended per
+change (``pair_segments.py``), so adding tracks never rebuilds the whole index. A track no
+segment holds (a crash between its fingerprint and its segment) is appended on load; removed
+tracks are skipped until a merge drops them. Format 2 also wrote ``index2/`` (speed-invariant
+triplets) on every add; the triplet search is off (``speed_pass.TRIPLET_PASS``), so format 3
+does not build it (an upgrade deletes it) and ``load_triplet_index(build=True)`` makes it again
+from the fine peaks, should the search come back.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import logging
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+import shutil
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -44,19 +48,29 @@ from filelock import FileLock, Timeout
 
 from cuesheet_app.identify.base import CancelToken, Progress, ProgressCallback, ignore_progress
 from cuesheet_app.identify.local.edges import reference_peaks
+from cuesheet_app.identify.local.fingerprints import FORMAT as FINGERPRINT_FORMAT
+from cuesheet_app.identify.local.fingerprints import (
+    FingerprintError,
+    TrackFingerprint,
+    file_format,
+    load_fine_peaks,
+    load_pairs,
+)
+from cuesheet_app.identify.local.fingerprints import load as load_fingerprint
 from cuesheet_app.identify.local.landmarks import REFERENCE, PeakCollector
 from cuesheet_app.identify.local.pair_segments import (
     PairIndex,
+    SegmentError,
     append_pair_segment,
     merge_pair_segments,
 )
 from cuesheet_app.identify.local.pair_segments import index_bytes as pair_index_bytes
+from cuesheet_app.identify.local.pair_segments import read_manifest as read_pair_manifest
 from cuesheet_app.identify.local.segment_index import (
     FLUSH_POSTINGS,
     SegmentedIndex,
     append_segment,
     index_bytes,
-    merge_segments,
     read_manifest,
 )
 from cuesheet_app.identify.local.spectro import spectrogram_chunks
@@ -82,7 +96,10 @@ AUDIO_SUFFIXES = frozenset({
 MAX_TRACK_S = 30 * 60  # longer "tracks" are fingerprinted up to here (bounded memory and index)
 METADATA_KEYS = ("title", "artists", "album", "label", "release_date", "isrc", "iswc", "library",
                  "catalogue_number", "track_number", "composers", "publishers")
-LIBRARY_FORMAT = 2  # 1: landmark pairs only; 2: + speed-invariant triplets (index2/)
+# 1: landmark pairs only; 2: + speed-invariant triplets (index2/); 3: compact postings and
+# fingerprint files, no triplet index
+LIBRARY_FORMAT = 3
+KNOWN_FORMATS = (1, 2, 3)
 
 
 class LibraryError(Exception):
@@ -147,26 +164,6 @@ class LibraryStats:
         return asdict(self)
 
 
-@dataclass
-class TrackFingerprint:
-    """Everything stored for one reference track (``fp/<id>.npz``)."""
-
-    hashes: np.ndarray  # landmark pairs (uint32) ...
-    frames: np.ndarray  # ... and their anchor frames (uint32)
-    seconds: float
-    triplets: Triplets  # speed-invariant triplets (format 2)
-    peak_frames: np.ndarray  # float32: the triplets' peaks, for edge refinement at any ratio
-    peak_bins: np.ndarray
-
-    def save(self, target: Path) -> None:
-        # the triplets are not stored: they are made from the peaks again when needed
-        # (``load_triplets``), which keeps the folder ~2 MB per hour of audio smaller
-        buf = io.BytesIO()
-        np.savez(buf, format=np.int64(LIBRARY_FORMAT), hashes=self.hashes, frames=self.frames,
-                 peak_frames=self.peak_frames, peak_bins=self.peak_bins)
-        atomic_write_bytes(target, buf.getvalue())
-
-
 def reference_triplets(peak_frames: np.ndarray, peak_bins: np.ndarray) -> Triplets:
     """A reference track's triplets from its stored (float32) peaks: the one definition used
     both when indexing and when a segment is rebuilt from the fingerprint files."""
@@ -175,13 +172,12 @@ def reference_triplets(peak_frames: np.ndarray, peak_bins: np.ndarray) -> Triple
 
 
 def load_triplets(path: Path) -> Triplets:
-    """A fingerprint file's triplets, made from its peaks (KeyError for a format-1 file)."""
-    with np.load(path) as z:
-        return reference_triplets(z["peak_frames"], z["peak_bins"])
+    """A fingerprint file's triplets, made from its fine peaks (FingerprintError for format 1)."""
+    return reference_triplets(*load_fine_peaks(path))
 
 
 def fingerprint_file(path: str, cancel: CancelToken | None = None) -> TrackFingerprint:
-    """Both fingerprints of one reference file, from one decode. Raises MediaError."""
+    """The fingerprint of one reference file, from one decode. Raises MediaError."""
     seen = 0
 
     def blocks() -> Iterable[np.ndarray]:
@@ -193,14 +189,13 @@ def fingerprint_file(path: str, cancel: CancelToken | None = None) -> TrackFinge
                 return
 
     pairs = PeakCollector(REFERENCE)
-    trip = TripletCollector(TRIPLET_REFERENCE, REF_PARTNERS)
+    fine = TripletCollector(TRIPLET_REFERENCE, REF_PARTNERS)
     for chunk in spectrogram_chunks(blocks()):
         pairs.add(chunk)
-        trip.add(chunk)
+        fine.add(chunk)
     hashes, frames = pairs.hashes()
-    pf, pb = (p.astype(np.float32) for p in trip.peaks())
-    return TrackFingerprint(hashes, frames.astype(np.uint32), seen / ANALYSIS_RATE,
-                            reference_triplets(pf, pb), pf, pb)
+    pf, pb = (p.astype(np.float32) for p in fine.peaks())
+    return TrackFingerprint(hashes, frames.astype(np.uint32), seen / ANALYSIS_RATE, pf, pb, pairs.peaks())
 
 
 def _fingerprint_job(path: str) -> tuple[str, Any]:
@@ -250,6 +245,7 @@ def _merge_metadata(tags: dict[str, Any], row: dict[str, str] | None) -> tuple[d
     return meta, ("tags+sheet" if tags else "sheet")
 
 
+DECODED_CACHE = 32  # decoded fingerprints kept per Library (~0.3 MB each for a 4-minute track)
 LOCK_TIMEOUT_S = 30.0  # how long a second writer waits before saying the library is busy
 
 
@@ -258,6 +254,28 @@ class Library:
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = Path(folder).expanduser()
+        # decoded fingerprints of the tracks edge refinement asked for last: a format-3 file
+        # makes its pairs again on reading (~20 ms for a 4-minute track), and one match's edges
+        # ask for the same track's peaks several times
+        self._decoded: OrderedDict[tuple, Any] = OrderedDict()
+
+    def _cached(self, kind: str, track_id: int, read: Callable[[Path], Any]) -> Any:
+        """``read(fingerprint path)``, kept for the last ``DECODED_CACHE`` requests (keyed by the
+        file's size and modification time, so a re-indexed track is read again)."""
+        path = self._fp_path(track_id)
+        try:
+            st = path.stat()
+        except OSError as exc:
+            raise FingerprintError(f"{path}: fingerprint file missing ({exc.strerror or exc})") from None
+        key = (kind, track_id, st.st_mtime_ns, st.st_size)
+        if key in self._decoded:
+            self._decoded.move_to_end(key)
+            return self._decoded[key]
+        value = read(path)
+        self._decoded[key] = value
+        while len(self._decoded) > DECODED_CACHE:
+            self._decoded.popitem(last=False)
+        return value
 
     # ----- stored state -------------------------------------------------------------------
     @contextlib.contextmanager
@@ -304,13 +322,13 @@ class Library:
             return {"format": LIBRARY_FORMAT, "next_id": 1, "tracks": []}
         except (OSError, ValueError) as exc:
             raise LibraryError(f"{self._manifest_path}: unreadable library list ({exc})") from None
-        if not isinstance(data, dict) or data.get("format") not in (1, LIBRARY_FORMAT):
+        if not isinstance(data, dict) or data.get("format") not in KNOWN_FORMATS:
             raise LibraryError(f"{self._manifest_path}: not a library list this version understands "
                                f"(format {data.get('format') if isinstance(data, dict) else '?'})")
         return data
 
     def needs_upgrade(self) -> bool:
-        """Built by an older version (format 1: no speed-invariant fingerprints)."""
+        """Built by an older version (format 1: no fine peaks; 2: the wide index and files)."""
         return self._load().get("format") != LIBRARY_FORMAT
 
     def _records(self, data: dict[str, Any]) -> dict[str, TrackRecord]:
@@ -327,11 +345,9 @@ class Library:
         for tid in track_ids:
             path = self._fp_path(tid)
             try:
-                with np.load(path) as z:
-                    parts.append((tid, z["hashes"], z["frames"]))
-            except (OSError, KeyError, ValueError) as exc:
-                raise LibraryError(f"{path}: fingerprint file damaged ({exc}); "
-                                   "remove and re-add its track") from None
+                parts.append((tid, *load_pairs(path)))
+            except FingerprintError as exc:
+                raise LibraryError(str(exc)) from None
         return parts
 
     def _cover_pairs(self, records: dict[str, TrackRecord]) -> None:
@@ -361,26 +377,31 @@ class Library:
         live = {r.id for r in records.values()}
         if not records:
             return PairIndex.empty(self._index_dir)
-        if live - PairIndex(self._index_dir, live).covered():
-            with self._writing():
-                self._cover_pairs(self._records(self._load()))  # another writer may have finished
-        return PairIndex(self._index_dir, live)
+        try:
+            if live - PairIndex(self._index_dir, live).covered():
+                with self._writing():
+                    self._cover_pairs(self._records(self._load()))  # another writer may have finished
+            return PairIndex(self._index_dir, live)
+        except SegmentError as exc:
+            raise LibraryError(str(exc)) from None
 
-    def load_triplet_index(self) -> SegmentedIndex:
-        """The speed-invariant index (memory-mapped segments). Tracks that the segments miss
-        (a crash between saving a fingerprint and appending its segment) are appended first."""
+    def load_triplet_index(self, build: bool = False) -> SegmentedIndex:
+        """The speed-invariant index (memory-mapped segments), as far as it exists: format 3
+        does not build it while the triplet search is off (``speed_pass.TRIPLET_PASS``). With
+        ``build`` the tracks its segments miss are appended first, made from the fine peaks
+        of the fingerprint files (the whole index, the first time)."""
         data = self._load()
         records = self._records(data)
         live = {r.id for r in records.values()}
         index = SegmentedIndex(self._index2_dir, live)
         covered = {int(t) for s in index.segments for t in s.track_ids}
-        if data.get("format") == LIBRARY_FORMAT and live - covered:
+        if build and data.get("format") == LIBRARY_FORMAT and live - covered:
             with self._writing():
                 index = SegmentedIndex(self._index2_dir, live)
                 covered = {int(t) for s in index.segments for t in s.track_ids}
                 parts = []
                 for tid in sorted(live - covered):
-                    with contextlib.suppress(OSError, KeyError, ValueError):
+                    with contextlib.suppress(FingerprintError):
                         parts.append((tid, load_triplets(self._fp_path(tid))))
                 append_segment(self._index2_dir, parts)
             index = SegmentedIndex(self._index2_dir, live)
@@ -389,24 +410,20 @@ class Library:
     def reference_triplet_peaks(self, track_id: int, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
         """(frames, bins) as floats of the peaks the triplets were made of, in reference
         frames [lo, hi): for edge refinement of a match at any speed ratio."""
-        path = self._fp_path(track_id)
         try:
-            with np.load(path) as z:
-                f, b = z["peak_frames"], z["peak_bins"]
-        except (OSError, KeyError, ValueError) as exc:
-            raise LibraryError(f"{path}: cannot read the track's peaks ({exc})") from None
+            f, b = self._cached("fine", track_id, load_fine_peaks)
+        except FingerprintError as exc:
+            raise LibraryError(f"cannot read the track's peaks: {exc}") from None
         a, e = np.searchsorted(f, [lo, hi])
         return f[a:e].astype(np.float64), b[a:e].astype(np.float64)
 
     def reference_peaks(self, track_id: int, lo: int = 0, hi: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(frames, bins) of the spectral peaks stored for one track in reference frames
         [lo, hi) (give or take a landmark's span), for edge refinement."""
-        path = self._fp_path(track_id)
         try:
-            with np.load(path) as z:
-                hashes, frames = z["hashes"], z["frames"]
-        except (OSError, KeyError, ValueError) as exc:
-            raise LibraryError(f"{path}: cannot read the track's landmarks ({exc})") from None
+            hashes, frames = self._cached("pairs", track_id, load_pairs)
+        except FingerprintError as exc:
+            raise LibraryError(f"cannot read the track's landmarks: {exc}") from None
         return reference_peaks(hashes, frames, lo, hi)
 
     def add(
@@ -438,43 +455,60 @@ class Library:
 
     def _upgrade(self, progress: ProgressCallback, cancel: CancelToken | None,
                  workers: int | None) -> AddReport:
+        """Format 2 -> 3: each fingerprint file is rewritten compactly (no decoding), the triplet
+        index is deleted and the pair index is rebuilt from the fingerprints in the compact
+        layout. Format 1 -> 3: tracks are fingerprinted again from their files (no fine peaks)."""
         report = AddReport()
         data = self._load()
         if data.get("format") == LIBRARY_FORMAT:
             return report
         records = self._records(data)
+        convert: list[TrackRecord] = []
         todo: list[Path] = []
         for r in records.values():
-            with contextlib.suppress(OSError, KeyError, ValueError):
-                load_triplets(self._fp_path(r.id))  # done by an upgrade that was cancelled
-                continue
-            if Path(r.path).is_file():
+            try:
+                fmt = file_format(self._fp_path(r.id))
+            except FingerprintError:
+                fmt = 0
+            if fmt == FINGERPRINT_FORMAT:
+                continue  # done by an upgrade that was cancelled
+            if fmt == 2:
+                convert.append(r)
+            elif Path(r.path).is_file():
                 todo.append(Path(r.path))
-            else:
+            elif fmt == 1:
                 report.failed.append((r.path, f"{r.path}: file not found; kept with its old fingerprint"))
-        progress(Progress("Upgrading library", 0.0, f"{len(todo)} track(s) to re-index"))
-        pending: list[tuple[int, Triplets]] = []
+            else:
+                report.failed.append((r.path, f"{r.path}: file not found and its fingerprint is unreadable"))
+        total = max(1, len(convert) + len(todo))
+        progress(Progress("Upgrading library", 0.0, f"{len(convert) + len(todo)} track(s) to re-index"))
+        for done, r in enumerate(convert, 1):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            path = self._fp_path(r.id)
+            try:
+                load_fingerprint(path, r.duration_s).save(path)
+                report.updated.append(r.path)
+            except FingerprintError as exc:
+                report.failed.append((r.path, str(exc)))
+            progress(Progress("Upgrading library", done / total, Path(r.path).name))
         workers = workers if workers is not None else min(2, os.cpu_count() or 1, max(1, len(todo)))
-        for done, (f, (status, result)) in enumerate(self._fingerprints(todo, workers, cancel), 1):
+        for done, (f, (status, result)) in enumerate(self._fingerprints(todo, workers, cancel), len(convert) + 1):
             if status == "error":
                 report.failed.append((str(f), str(result)))
             else:
                 r = records[str(f)]
                 result.save(self._fp_path(r.id))
                 r.hashes = int(result.hashes.size)
-                pending.append((r.id, result.triplets))
                 report.updated.append(str(f))
                 report.seconds_indexed += result.seconds
-                if sum(t.size for _, t in pending) >= FLUSH_POSTINGS:
-                    append_segment(self._index2_dir, pending)
-                    pending = []
-            progress(Progress("Upgrading library", done / max(1, len(todo)), f.name))
-        append_segment(self._index2_dir, pending)
-        merge_segments(self._index2_dir, {r.id for r in records.values()})
+            progress(Progress("Upgrading library", done / total, f.name))
+        # the triplet index is not used (speed_pass.TRIPLET_PASS): ~1 MB per hour of audio
+        shutil.rmtree(self._index2_dir, ignore_errors=True)
         data["format"] = LIBRARY_FORMAT
         self._save(data, records)
         progress(Progress("Building index", None))
-        self._cover_pairs(records)  # a format-1 index/ is one old-layout index: segmented once
+        self._cover_pairs(records)  # an older index/ is not read: rebuilt once from the fingerprints
         return report
 
     def _add(
@@ -516,30 +550,24 @@ class Library:
         (self.folder / "fp").mkdir(exist_ok=True)
         progress(Progress("Indexing", 0.0, f"{len(todo)} file(s) to index"))
         workers = workers if workers is not None else min(2, os.cpu_count() or 1, max(1, len(todo)))
-        pending: list[tuple[int, Triplets]] = []  # new postings: appended as a segment
-        pairs: list[tuple[int, np.ndarray, np.ndarray]] = []  # ... and their landmark pairs
+        pairs: list[tuple[int, np.ndarray, np.ndarray]] = []  # new postings: appended as a segment
         try:
             for done, (f, (status, result)) in enumerate(self._fingerprints(todo, workers, cancel), 1):
                 if status == "error":
                     report.failed.append((str(f), str(result)))
                 else:
                     track_id = self._store(records, data, f, result, sheet, matched_rows, report)
-                    pending.append((track_id, result.triplets))
                     pairs.append((track_id, result.hashes, result.frames))
-                    if sum(t.size for _, t in pending) >= FLUSH_POSTINGS \
-                            or sum(h.size for _, h, _ in pairs) >= FLUSH_POSTINGS:
+                    if sum(h.size for _, h, _ in pairs) >= FLUSH_POSTINGS:
                         self._save(data, records)
-                        append_segment(self._index2_dir, pending)
                         append_pair_segment(self._index_dir, pairs)
-                        pending, pairs = [], []
+                        pairs = []
                 progress(Progress("Indexing", done / max(1, len(todo)), f.name))
         finally:
             if sheet is not None:
                 report.unmatched_rows = [r.row for r in sheet.rows if r.ok and r.row not in matched_rows]
             self._save(data, records)
             progress(Progress("Building index", None))
-            append_segment(self._index2_dir, pending)
-            merge_segments(self._index2_dir, {r.id for r in records.values()})
             append_pair_segment(self._index_dir, pairs)
             self._cover_pairs(records)
         return report
@@ -628,7 +656,7 @@ class Library:
         data = self._load()
         records = self._records(data)
         size = pair_index_bytes(self._index_dir)
-        segs = read_manifest(self._index2_dir).get("segments", [])
+        segs = read_manifest(self._index2_dir).get("segments", [])  # format 2 only
         return LibraryStats(
             folder=str(self.folder), tracks=len(records),
             total_duration_s=round(sum(r.duration_s for r in records.values()), 3),
@@ -638,5 +666,6 @@ class Library:
                             if r.metadata.get("composers") or r.metadata.get("publishers")),
             missing_files=sum(1 for r in records.values() if not Path(r.path).exists()),
             format=int(data.get("format", 1)), upgrade_needed=data.get("format") != LIBRARY_FORMAT,
-            triplet_postings=sum(int(x.get("postings", 0)) for x in segs), segments=len(segs),
+            triplet_postings=sum(int(x.get("postings", 0)) for x in segs),
+            segments=len(read_pair_manifest(self._index_dir)) + len(segs),
         )

@@ -9,10 +9,20 @@ a track is its live one; removed tracks are skipped at lookup; when there are mo
 ``MAX_SEGMENTS`` the smallest are merged (which also drops dead postings). Same scheme as the
 triplet index (``segment_index.py``).
 
-Segment layout (one folder ``index/pseg-*``): ``keys.npy`` (uint32 distinct hashes, sorted),
-``offsets.npy`` (int64, one more than the keys), ``tracks.npy`` and ``times.npy`` (uint32 track id
-and anchor frame per posting, sorted by hash), ``ids.npy`` / ``counts.npy`` (the tracks held and
-their postings). ``index/segments.json`` lists them in order and is replaced atomically.
+Segment layout (one folder ``index/pseg-*``), format 3: ``postings.npy`` (uint32, one word per
+posting, sorted by hash: track id << ``frame_bits`` | anchor frame, or, when ids are too large for
+that, the track's position in ``ids.npy``),
+``ids.npy`` / ``counts.npy`` (int64: the tracks held, sorted, and their postings), the hash
+directory: ``offsets.npy`` alone (uint32, dense over the 2**20 hashes: postings of ``h`` are
+``offsets[h]:offsets[h+1]``) when most hashes occur, else ``keys.npy`` (uint32, the distinct hashes)
+plus ``offsets.npy`` (one more than the keys), and ``layout.json`` (``frame_bits``, ``local``). Why: format 2
+stored a uint32 track id and a uint32 frame per posting (8 bytes) and an int64 offset per key;
+a segment-local track number and a frame fit one uint32 (a reference track is fingerprinted up to
+30 minutes: 17 bits of frames, leaving 15 bits: 32,768 tracks per segment), and a dense uint32
+directory (4 MB) is smaller than a sparse one once more than half the hashes occur, and is read
+without a binary search. A segment with more tracks than its local numbers can hold is written
+in the wide layout (``tracks.npy`` and ``times.npy``, uint32 each), which is still read.
+``index/segments.json`` lists the segments in order and is replaced atomically.
 
 ``lookup`` returns the same ``Matches`` as ``HashIndex`` did, and applies the same
 ``MAX_POSTINGS`` cap to a hash's postings summed over all segments, so matching is unchanged.
@@ -20,13 +30,14 @@ their postings). ``index/segments.json`` lists them in order and is replaced ato
 
 from __future__ import annotations
 
+import json
 import shutil
 import uuid
 from pathlib import Path
 
 import numpy as np
 
-from cuesheet_app.identify.local.hash_index import MAX_POSTINGS, Matches, concat_postings
+from cuesheet_app.identify.local.hash_index import MAX_POSTINGS, N_HASHES, Matches, concat_postings
 from cuesheet_app.identify.local.segment_index import (
     all_live,
     live_table,
@@ -37,22 +48,89 @@ from cuesheet_app.identify.local.segment_index import (
     sparse_ranges,
 )
 
-FORMAT = 2  # index/ format 1 was one HashIndex rebuilt on every change
+FORMAT = 3  # index/ format 1 was one HashIndex rebuilt on every change; 2: 8 bytes per posting
 MAX_SEGMENTS = 6
+
+
+class SegmentError(Exception):
+    """A segment's files are missing, truncated or inconsistent; the message names the folder."""
 
 
 class PairSegment:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.keys = np.load(folder / "keys.npy", mmap_mode="r")
-        self.offsets = np.load(folder / "offsets.npy", mmap_mode="r")
-        self.tracks = np.load(folder / "tracks.npy", mmap_mode="r")
-        self.times = np.load(folder / "times.npy", mmap_mode="r")
-        self.track_ids = np.load(folder / "ids.npy")
-        self.track_counts = np.load(folder / "counts.npy")
+        try:
+            self.offsets = np.load(folder / "offsets.npy", mmap_mode="r")
+            keys = folder / "keys.npy"
+            self.keys = np.load(keys, mmap_mode="r") if keys.exists() else None  # None: dense
+            self.track_ids = np.load(folder / "ids.npy")
+            self.track_counts = np.load(folder / "counts.npy")
+            if (folder / "postings.npy").exists():
+                self.postings = np.load(folder / "postings.npy", mmap_mode="r")
+                layout = json.loads((folder / "layout.json").read_text())
+                self.frame_bits = int(layout["frame_bits"])
+                self.local = bool(layout["local"])  # track numbers index ``ids.npy``, else are ids
+                self.tracks = self.times = None
+            else:  # wide: more tracks than a segment-local number holds
+                self.postings = None
+                self.frame_bits, self.local = 0, False
+                self.tracks = np.load(folder / "tracks.npy", mmap_mode="r")
+                self.times = np.load(folder / "times.npy", mmap_mode="r")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SegmentError(f"{folder}: index segment damaged ({exc}); "
+                               "rebuild it with 'cuesheet library upgrade'") from None
+        n = int(self.size)
+        top = int(self.offsets[-1]) if self.offsets.size else 0
+        if (self.keys is None and self.offsets.size != N_HASHES + 1) \
+                or (self.keys is not None and self.offsets.size != self.keys.size + 1) \
+                or top != n or int(self.track_counts.sum()) != n or self.track_ids.size != self.track_counts.size:
+            raise SegmentError(f"{folder}: index segment damaged (its directory, postings and track "
+                               "counts disagree); rebuild it with 'cuesheet library upgrade'")
+
+    @property
+    def size(self) -> int:
+        return int((self.postings if self.postings is not None else self.tracks).size)
 
     def ranges(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(first posting, count) of each hash (count 0 for a hash the segment lacks)."""
+        if self.keys is None:
+            starts = np.asarray(self.offsets[hashes]).astype(np.int64)
+            return starts, np.asarray(self.offsets[hashes + 1]).astype(np.int64) - starts
         return sparse_ranges(self.keys, self.offsets, hashes)
+
+    def read(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(track ids, anchor frames) as int64 of the postings at ``idx``."""
+        if self.postings is None:
+            return np.asarray(self.tracks[idx]).astype(np.int64), np.asarray(self.times[idx]).astype(np.int64)
+        words = np.asarray(self.postings[idx]).astype(np.int64)
+        tracks = words >> self.frame_bits
+        if self.local:
+            tracks = self.track_ids[tracks]
+        return tracks, np.bitwise_and(words, (1 << self.frame_bits) - 1, out=words)
+
+    def all_hashes(self) -> np.ndarray:
+        """The hash of every posting, in posting order (for merging)."""
+        counts = np.diff(np.asarray(self.offsets).astype(np.int64))
+        keys = np.arange(N_HASHES, dtype=np.uint32) if self.keys is None else np.asarray(self.keys)
+        return np.repeat(keys, counts)
+
+
+def pack_postings(tracks: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, int, bool] | None:
+    """(uint32 words, frame bits, local) of postings, or None when the tracks are too many for
+    the numbers left beside the frames (the segment is then written wide). The track ids
+    themselves are stored when they fit (no table lookup per hit), else their positions in the
+    segment's sorted ids (``local``)."""
+    frame_bits = max(1, int(times.max(initial=0)).bit_length())
+    room = 1 << (32 - frame_bits) if frame_bits <= 31 else 0
+    if int(tracks.max(initial=0)) < room:
+        numbers, local = tracks.astype(np.uint32), False
+    else:
+        ids, numbers = np.unique(tracks, return_inverse=True)
+        if ids.size > room:
+            return None
+        local = True
+    words = (numbers.astype(np.uint32) << np.uint32(frame_bits)) | times.astype(np.uint32)
+    return words, frame_bits, local
 
 
 def write_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarray]]) -> int:
@@ -61,16 +139,26 @@ def write_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarr
     total = int(hashes.size)
     order = np.argsort(hashes, kind="stable")
     keys, counts = np.unique(hashes, return_counts=True)
-    offsets = np.zeros(keys.size + 1, np.int64)
-    np.cumsum(counts, out=offsets[1:])
     ids, per_track = np.unique(tracks, return_counts=True)
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    np.save(tmp / "keys.npy", keys.astype(np.uint32))
+    wide = total >= 1 << 32
+    if not wide and keys.size * 2 > N_HASHES:  # dense directory: smaller, and no binary search
+        offsets = np.zeros(N_HASHES + 1, np.uint32)
+        offsets[1:] = np.cumsum(np.bincount(hashes, minlength=N_HASHES))
+    else:
+        offsets = np.zeros(keys.size + 1, np.int64 if wide else np.uint32)
+        offsets[1:] = np.cumsum(counts)
+        np.save(tmp / "keys.npy", keys.astype(np.uint32))
     np.save(tmp / "offsets.npy", offsets)
-    np.save(tmp / "tracks.npy", tracks[order])
-    np.save(tmp / "times.npy", times[order])
+    packed = pack_postings(tracks[order], times[order])
+    if packed is None:
+        np.save(tmp / "tracks.npy", tracks[order])
+        np.save(tmp / "times.npy", times[order])
+    else:
+        np.save(tmp / "postings.npy", packed[0])
+        (tmp / "layout.json").write_text(json.dumps({"frame_bits": packed[1], "local": packed[2]}))
     np.save(tmp / "ids.npy", ids.astype(np.int64))
     np.save(tmp / "counts.npy", per_track.astype(np.int64))
     tmp.rename(folder)
@@ -82,9 +170,12 @@ def read_manifest(folder: Path) -> list[dict]:
 
 
 def _drop_old_layout(folder: Path) -> None:
-    """Format 1 kept one index directly in ``index/``: its files go once segments exist."""
+    """Format 1 kept one index directly in ``index/``, format 2 segments of 8-byte postings that
+    a format-3 list does not name: their files go when the first format-3 segment is written."""
     for name in ("offsets.npy", "tracks.npy", "times.npy", "meta.json"):
         (folder / name).unlink(missing_ok=True)
+    for old in folder.glob("pseg-*"):
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def append_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
@@ -134,9 +225,8 @@ class PairIndex:
                 continue
             first = np.repeat(starts - (np.cumsum(counts) - counts), counts)
             idx = first + np.arange(total)
-            tracks = np.asarray(seg.tracks[idx]).astype(np.int64)
+            tracks, t = seg.read(idx)
             q = np.repeat(query_frames.astype(np.int64), counts)
-            t = np.asarray(seg.times[idx]).astype(np.int64)
             hr = np.repeat(h, counts)
             if not self.all_live[i]:  # a re-indexed or removed track's postings are dead here
                 ok = self.live[np.minimum(tracks, self.live.size - 1)] == i
@@ -163,10 +253,9 @@ def merge_pair_segments(folder: Path, live_tracks: set[int], max_segments: int =
     parts: list[tuple[int, np.ndarray, np.ndarray]] = []
     for i in chosen:
         seg = index.segments[i]
-        counts = np.diff(np.asarray(seg.offsets))
-        hashes = np.repeat(np.asarray(seg.keys), counts)
-        tracks = np.asarray(seg.tracks).astype(np.int64)
-        times = np.asarray(seg.times)
+        hashes = seg.all_hashes()
+        tracks, times = seg.read(np.arange(seg.size))
+        times = times.astype(np.uint32)
         ok = index.live[np.minimum(tracks, index.live.size - 1)] == i
         tracks, hashes, times = tracks[ok], hashes[ok], times[ok]
         if not tracks.size:  # every track of this segment was re-indexed later or removed
@@ -183,4 +272,4 @@ def merge_pair_segments(folder: Path, live_tracks: set[int], max_segments: int =
 
 
 def index_bytes(folder: Path) -> int:
-    return sum(f.stat().st_size for f in folder.rglob("*.npy")) if folder.exists() else 0
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.exists() else 0

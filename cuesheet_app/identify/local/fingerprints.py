@@ -1,0 +1,146 @@
+"""One reference track's fingerprint file (``fp/<id>.npz``): what is stored, and how compactly.
+
+What a track needs kept: its landmark pairs (the source its index postings are rebuilt from,
+and whose peaks edge refinement tests) and its fine (sub-frame, sub-bin) peaks (edge
+refinement of a match found at another speed; and the triplets, should their index be wanted
+again, are made from them). Format 2 stored the pairs themselves, a uint32 hash and a uint32
+frame each (~514,000 per hour: 4.1 MB/h), and the fine peaks as float32 (0.6 MB/h).
+
+Format 3 stores the *peaks* the pairs were made of instead: a pair's hash is a function of its
+two peaks (``landmarks.pair_hashes``), and each peak is in ~4 pairs. The peaks of the pairs
+(both peaks of every pair, as ``edges.reference_peaks`` unpacks them) are written as frame steps and bins under
+zlib, and the pairs are made again on reading. That is exact only if ``pair_hashes`` of those
+peaks gives the stored pairs back (a peak in no pair can matter: an anchor looks at most 63
+peaks ahead, so dropping one can let a farther partner in); ``encode`` checks it and otherwise
+writes every peak the track had, or, when only the pairs are known (an upgraded format-2 file),
+the pairs themselves. The fine peaks stay float32, bit for bit (edge refinement rounds them
+after scaling, so any quantisation could move a result), but byte-planed before zlib: the
+exponent bytes of neighbouring peaks are nearly the same. Measured on 8 real tracks: 4.75 ->
+0.62 MB per hour of audio.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cuesheet_app.identify.local.landmarks import REFERENCE, pair_hashes
+from cuesheet_app.storage.atomic import atomic_write_bytes
+
+FORMAT = 3  # 1: pairs only; 2: pairs + fine peaks (float32); 3: peaks, compressed
+
+
+class FingerprintError(Exception):
+    """A fingerprint file is missing, damaged or lacks what was asked of it."""
+
+
+@dataclass
+class TrackFingerprint:
+    """Everything stored for one reference track."""
+
+    hashes: np.ndarray  # landmark pairs (uint32) ...
+    frames: np.ndarray  # ... and their anchor frames (uint32), sorted
+    seconds: float
+    peak_frames: np.ndarray  # float32: fine peaks, for edge refinement at any ratio
+    peak_bins: np.ndarray
+    pair_peaks: tuple[np.ndarray, np.ndarray] | None = None  # every landmark peak, when known
+
+    def save(self, target: Path) -> None:
+        atomic_write_bytes(target, encode(self))
+
+
+def _planes(x: np.ndarray) -> np.ndarray:
+    """float32 as four byte planes (a lossless reordering that zlib compresses far better)."""
+    return np.ascontiguousarray(np.ascontiguousarray(x, np.float32).view(np.uint8).reshape(-1, 4).T)
+
+
+def _unplanes(p: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(p.T).view(np.float32).ravel()
+
+
+def _steps(frames: np.ndarray) -> np.ndarray:
+    d = np.diff(frames.astype(np.int64), prepend=0)
+    return d.astype(np.uint8 if d.max(initial=0) < 256 else np.uint16 if d.max() < 65536 else np.uint32)
+
+
+def _peaks_of(hashes: np.ndarray, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both peaks of every pair, de-duplicated, sorted by frame then bin (the order
+    ``find_peaks`` gives). Hash layout: anchor bin << 12 | (df + 32) << 6 | dt."""
+    h, t = hashes.astype(np.int64), frames.astype(np.int64)
+    b1 = h >> 12
+    key = np.unique(np.concatenate([t * 512 + b1, (t + (h & 63)) * 512 + b1 + ((h >> 6) & 63) - 32]))
+    return key // 512, key % 512
+
+
+def _pairs_of(frames: np.ndarray, bins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    hashes, times = pair_hashes(frames.astype(np.int64), bins.astype(np.int64), REFERENCE.fan_out)
+    return hashes, times.astype(np.uint32)
+
+
+def _same(a: tuple[np.ndarray, np.ndarray], hashes: np.ndarray, frames: np.ndarray) -> bool:
+    return np.array_equal(a[0], hashes) and np.array_equal(a[1], frames)
+
+
+def encode(fp: TrackFingerprint) -> bytes:
+    """The format-3 file of ``fp`` (see the module docstring for what is kept and why)."""
+    arrays: dict[str, np.ndarray] = {"format": np.int64(FORMAT), "pairs": np.int64(fp.hashes.size),
+                                     "fine_frames": _planes(fp.peak_frames), "fine_bins": _planes(fp.peak_bins)}
+    f, b = _peaks_of(fp.hashes, fp.frames)
+    if not _same(_pairs_of(f, b), fp.hashes, fp.frames) and fp.pair_peaks is not None:
+        f, b = fp.pair_peaks
+    if _same(_pairs_of(f, b), fp.hashes, fp.frames):
+        arrays.update(pair_steps=_steps(f), pair_bins=np.asarray(b, np.uint8))
+    else:  # the peaks do not give these pairs back: keep the pairs
+        arrays.update(hashes=np.asarray(fp.hashes, np.uint32), frames=np.asarray(fp.frames, np.uint32))
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
+
+
+def _open(path: Path, *keys: str) -> dict[str, np.ndarray]:
+    """Those of ``keys`` the file holds (only those are read and decompressed)."""
+    try:
+        with np.load(path) as z:
+            return {k: z[k] for k in keys if k in z.files}
+    except (OSError, ValueError, EOFError) as exc:
+        raise FingerprintError(f"{path}: fingerprint file damaged ({exc}); remove and re-add its track") from None
+
+
+def file_format(path: Path) -> int:
+    """1, 2 or 3 (FingerprintError if unreadable)."""
+    z = _open(path, "format")
+    return int(z["format"]) if "format" in z else 1
+
+
+def load_pairs(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes uint32, anchor frames uint32) of a track's landmark pairs, from any format."""
+    z = _open(path, "hashes", "frames", "pair_steps", "pair_bins", "pairs")
+    if "hashes" in z and "frames" in z:
+        return z["hashes"], z["frames"]
+    if "pair_steps" not in z or "pair_bins" not in z or "pairs" not in z:
+        raise FingerprintError(f"{path}: fingerprint file damaged (no landmarks); remove and re-add its track")
+    hashes, frames = _pairs_of(np.cumsum(z["pair_steps"].astype(np.int64)), z["pair_bins"])
+    if hashes.size != int(z["pairs"]):
+        raise FingerprintError(f"{path}: fingerprint file damaged ({hashes.size} landmarks made from its peaks, "
+                               f"{int(z['pairs'])} stored); remove and re-add its track")
+    return hashes, frames
+
+
+def load_fine_peaks(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(frames, bins) float32 of a track's fine peaks (FingerprintError for a format-1 file)."""
+    z = _open(path, "fine_frames", "fine_bins", "peak_frames", "peak_bins")
+    if "fine_frames" in z and "fine_bins" in z:
+        return _unplanes(z["fine_frames"]), _unplanes(z["fine_bins"])
+    if "peak_frames" in z and "peak_bins" in z:
+        return z["peak_frames"], z["peak_bins"]  # format 2
+    raise FingerprintError(f"{path}: no fine peaks (an old fingerprint file; re-add its track)")
+
+
+def load(path: Path, seconds: float = 0.0) -> TrackFingerprint:
+    """A whole fingerprint of any format (FingerprintError for a format-1 file: no fine peaks)."""
+    hashes, frames = load_pairs(path)
+    pf, pb = load_fine_peaks(path)
+    return TrackFingerprint(hashes, frames, seconds, pf, pb)

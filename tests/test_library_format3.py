@@ -1,0 +1,196 @@
+"""Library format 3: compact pair postings and fingerprint files, no triplet index; format 2
+libraries are recognised, upgraded in place with progress, and identify the same."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cuesheet_app.identify.base import IdentifyRequest, Progress
+from cuesheet_app.identify.local.engine import LocalEngine
+from cuesheet_app.identify.local.fingerprints import (
+    FORMAT,
+    TrackFingerprint,
+    encode,
+    file_format,
+    load_fine_peaks,
+    load_pairs,
+)
+from cuesheet_app.identify.local.hash_index import MAX_POSTINGS, concat_postings
+from cuesheet_app.identify.local.library import (
+    Library,
+    LibraryError,
+    fingerprint_file,
+    reference_triplets,
+)
+from cuesheet_app.identify.local.pair_segments import (
+    PairIndex,
+    PairSegment,
+    SegmentError,
+    append_pair_segment,
+    read_manifest,
+)
+from cuesheet_app.identify.local.segment_index import append_segment
+from tests.audio_fixtures import silence, write_wav
+from tests.local_media import synth_music
+
+RATE = 11025
+
+
+def _hits(index: PairIndex, hashes: np.ndarray) -> list[tuple[int, int, int, int]]:
+    m = index.lookup(hashes, np.arange(hashes.size))
+    return sorted(zip(m.query_frames.tolist(), m.tracks.tolist(), m.ref_frames.tolist(), m.hashes.tolist(),
+                      strict=True))
+
+
+def _expected(parts: list[tuple[int, np.ndarray, np.ndarray]], hashes: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Every posting of each query hash, from the parts themselves, with the cap applied."""
+    h, tr, t = concat_postings(parts)
+    out = []
+    for q, x in enumerate(hashes.tolist()):
+        at = np.flatnonzero(h == x)
+        if at.size <= MAX_POSTINGS:
+            out += [(q, int(tr[i]), int(t[i]), x) for i in at]
+    return sorted(out)
+
+
+@pytest.mark.parametrize("layout", ["dense", "sparse", "wide"])
+def test_compact_postings_round_trip(tmp_path: Path, layout: str) -> None:
+    rng = np.random.default_rng(5)
+    n_hashes = {"dense": 1 << 20, "sparse": 5000, "wide": 5000}[layout]
+    n = 400_000 if layout == "dense" else 3000  # dense once more than half the hashes occur
+    top_frame = (1 << 32) if layout == "wide" else 77_000  # 32 frame bits leave no room for tracks
+    parts = [(tid, rng.integers(0, n_hashes, n).astype(np.uint32),
+              np.sort(rng.integers(0, top_frame, n)).astype(np.uint32)) for tid in (3, 7, 1000, 70_000)]
+    # one hash over the cap only when both segments' postings are summed
+    common = np.uint32(17)
+    parts[0][1][:MAX_POSTINGS // 2 + 1] = common
+    parts[2][1][:MAX_POSTINGS // 2 + 1] = common
+    append_pair_segment(tmp_path, parts[:2])
+    append_pair_segment(tmp_path, parts[2:])
+    seg_dirs = [tmp_path / s["name"] for s in read_manifest(tmp_path)]
+    names = {p.name for p in seg_dirs[0].iterdir()}
+    if layout == "wide":
+        assert {"tracks.npy", "times.npy"} <= names and "postings.npy" not in names
+    else:
+        assert "postings.npy" in names and np.load(seg_dirs[0] / "postings.npy").dtype == np.uint32
+        assert ("keys.npy" in names) == (layout == "sparse")
+        # 4 bytes per posting
+        assert (seg_dirs[0] / "postings.npy").stat().st_size < 2 * n * 4 + 200
+    index = PairIndex(tmp_path, {3, 7, 1000, 70_000})
+    query = np.r_[common, parts[1][1][:60], parts[3][1][:60], rng.integers(0, n_hashes, 60)].astype(np.int64)
+    got = _hits(index, query)
+    assert got == _expected(parts, query)
+    assert not [x for x in got if x[3] == int(common)]  # the cap counts both segments
+    assert index.size == 4 * n
+
+
+def test_a_corrupt_segment_gives_a_clear_error(tmp_path: Path) -> None:
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    write_wav(refs / "a.wav", synth_music(8.0, seed=3))
+    lib = Library(tmp_path / "lib")
+    lib.add([refs], workers=1)
+    [seg] = read_manifest(tmp_path / "lib" / "index")
+    postings = tmp_path / "lib" / "index" / seg["name"] / "postings.npy"
+    postings.write_bytes(postings.read_bytes()[:-40])  # truncated
+    with pytest.raises(SegmentError, match="index segment damaged"):
+        PairSegment(postings.parent)
+    with pytest.raises(LibraryError, match=f"{seg['name']}: index segment damaged"):
+        lib.load_index()
+
+
+def test_fingerprint_file_round_trip(tmp_path: Path) -> None:
+    write_wav(tmp_path / "a.wav", synth_music(20.0, seed=11))
+    fp = fingerprint_file(str(tmp_path / "a.wav"))
+    fp.save(tmp_path / "a.npz")
+    assert file_format(tmp_path / "a.npz") == FORMAT
+    h, t = load_pairs(tmp_path / "a.npz")
+    assert np.array_equal(h, fp.hashes) and np.array_equal(t, fp.frames) and h.size > 500
+    f, b = load_fine_peaks(tmp_path / "a.npz")
+    assert f.dtype == np.float32 and np.array_equal(f.view(np.uint32), fp.peak_frames.view(np.uint32))
+    assert np.array_equal(b.view(np.uint32), fp.peak_bins.view(np.uint32))
+    old = tmp_path / "old.npz"
+    np.savez(old, format=np.int64(2), hashes=fp.hashes, frames=fp.frames, peak_frames=fp.peak_frames,
+             peak_bins=fp.peak_bins)
+    assert (tmp_path / "a.npz").stat().st_size * 3 < old.stat().st_size
+    # pairs their peaks cannot give back (not made by pair_hashes) are kept as pairs
+    odd = TrackFingerprint(np.array([5, 9, 9], np.uint32), np.array([1, 4, 4], np.uint32), 1.0,
+                           fp.peak_frames[:3], fp.peak_bins[:3])
+    (tmp_path / "odd.npz").write_bytes(encode(odd))
+    h, t = load_pairs(tmp_path / "odd.npz")
+    assert h.tolist() == [5, 9, 9] and t.tolist() == [1, 4, 4]
+
+
+def _write_format_2(lib: Path) -> None:
+    """What format 2 left on disk, written by hand: library.json format 2, fingerprint files with
+    the pairs and float32 peaks, pair segments of 8-byte postings, and the triplet index."""
+    manifest = json.loads((lib / "library.json").read_text())
+    manifest["format"] = 2
+    (lib / "library.json").write_text(json.dumps(manifest))
+    parts, triplets = [], []
+    for fp in sorted((lib / "fp").glob("*.npz")):
+        hashes, frames = load_pairs(fp)
+        pf, pb = load_fine_peaks(fp)
+        np.savez(fp, format=np.int64(2), hashes=hashes, frames=frames, peak_frames=pf, peak_bins=pb)
+        parts.append((int(fp.stem), hashes, frames))
+        triplets.append((int(fp.stem), reference_triplets(pf, pb)))
+    shutil.rmtree(lib / "index")
+    seg = lib / "index" / "pseg-000000000001"
+    seg.mkdir(parents=True)
+    hashes, tracks, times = concat_postings(parts)
+    order = np.argsort(hashes, kind="stable")
+    keys, counts = np.unique(hashes, return_counts=True)
+    np.save(seg / "keys.npy", keys)
+    np.save(seg / "offsets.npy", np.r_[0, np.cumsum(counts)].astype(np.int64))
+    np.save(seg / "tracks.npy", tracks[order])
+    np.save(seg / "times.npy", times[order])
+    ids, per_track = np.unique(tracks, return_counts=True)
+    np.save(seg / "ids.npy", ids.astype(np.int64))
+    np.save(seg / "counts.npy", per_track.astype(np.int64))
+    (lib / "index" / "segments.json").write_text(json.dumps(
+        {"format": 2, "segments": [{"name": seg.name, "postings": int(hashes.size), "tracks": len(parts)}]}))
+    append_segment(lib / "index2", triplets)
+
+
+def _events(lib: Path, episode: Path, progress: list[Progress] | None = None) -> list[tuple]:
+    doc = LocalEngine(lib).identify(IdentifyRequest(media_path=episode),
+                                    progress=progress.append if progress is not None else lambda p: None)
+    return [(e.start, e.end, e.extra.get("reference_file"), e.extra.get("speed_ratio"))
+            for e in doc.events if e.music_identified]
+
+
+def test_format_2_library_opens_upgrades_in_place_and_identifies_the_same(tmp_path: Path) -> None:
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    for i in range(3):
+        write_wav(refs / f"t{i}.wav", synth_music(24.0, seed=50 + i))
+    Library(tmp_path / "lib").add([refs], workers=1)
+    from tests.test_local_speed import speed_change
+    episode = write_wav(tmp_path / "ep.wav", np.concatenate(
+        [silence(1.0), synth_music(24.0, seed=51)[2 * RATE:14 * RATE] * 0.8, silence(1.0),
+         speed_change(synth_music(24.0, seed=52)[2 * RATE:20 * RATE], 25 / 24) * 0.8, silence(1.0)]))
+    fresh = _events(tmp_path / "lib", episode)
+    assert [e[2] for e in fresh] == ["t1.wav", "t2.wav"]
+
+    _write_format_2(tmp_path / "lib")
+    old_bytes = sum(f.stat().st_size for f in (tmp_path / "lib").rglob("*") if f.is_file())
+    lib = Library(tmp_path / "lib")
+    stats = lib.stats()
+    assert stats.format == 2 and stats.upgrade_needed and stats.tracks == 3
+    with pytest.raises(LibraryError, match="older version"):
+        lib.load_index()
+    seen: list[Progress] = []
+    assert _events(tmp_path / "lib", episode, seen) == fresh
+    assert any(p.phase == "Upgrading library" and p.fraction == 1.0 for p in seen)
+    stats = lib.stats()
+    assert stats.format == 3 and not stats.upgrade_needed and stats.segments == 1
+    assert not (tmp_path / "lib" / "index2").exists()
+    assert [p.name for p in (tmp_path / "lib" / "index").glob("pseg-*")] == [read_manifest(tmp_path / "lib" / "index")[0]["name"]]
+    assert all(file_format(p) == FORMAT for p in (tmp_path / "lib" / "fp").glob("*.npz"))
+    new_bytes = sum(f.stat().st_size for f in (tmp_path / "lib").rglob("*") if f.is_file())
+    assert new_bytes < old_bytes
