@@ -246,6 +246,54 @@ def test_boosted_trees_round_trip_through_the_model_file(tmp_path: Path) -> None
     np.testing.assert_allclose(again.predict(xt), prob, atol=1e-5)
 
 
+def test_network_and_trees_in_one_file_combine_their_probabilities(tmp_path: Path) -> None:
+    """An ensemble model file holds the MLP's layers and the trees; the engine's copy read back
+    scores the mean of the two (or, with ``combine`` "min", the lower), not either one alone."""
+    from benchmarks.detection.gbdt import train_gbdt
+    from benchmarks.detection.model_train import train_mlp
+    from cuesheet_app.identify.local.classifier import FrameClassifier
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6000, 3)).astype(np.float32)
+    y = ((x[:, 0] > 0.3) ^ (x[:, 1] > 0)).astype(float)
+    w = np.ones(len(y))
+    net, trees = train_mlp(x, y, w, 1, ["a", "b", "c"], epochs=2), train_gbdt(x, y, w, seed=1)
+    alone = FrameClassifier(["a", "b", "c"], np.zeros(3, np.float32), np.ones(3, np.float32), [], trees=trees)
+    xt = rng.normal(size=(500, 3)).astype(np.float32)
+    p_net, p_trees = net.predict(xt), alone.predict(xt)
+    assert np.abs(p_net - p_trees).max() > 0.1  # they differ, so the test can tell which is used
+    for combine, expect in (("mean", (p_net + p_trees) / 2), ("min", np.minimum(p_net, p_trees))):
+        both = FrameClassifier(net.features, net.mean, net.std, net.layers, trees=trees, combine=combine)
+        path = tmp_path / f"{combine}.json"
+        path.write_text(json.dumps(both.to_dict()))
+        again = load_classifier(path)
+        assert again is not None and again.combine == combine
+        np.testing.assert_allclose(again.predict(xt), expect, atol=1e-5)
+
+
+def test_hysteresis_matches_a_frame_by_frame_state_machine() -> None:
+    """The vectorised hysteresis switches on at the first frame at "on" while off and off at
+    the first frame under "off" while on, exactly as walking the frames one by one does."""
+    rng = np.random.default_rng(3)
+    for trial in range(40):
+        scores = np.clip(np.cumsum(rng.normal(0, 0.06, 3000)), 0, 1).astype(np.float32)
+        params = DetectParams(base_high=float(rng.uniform(0.5, 0.95)), base_low=float(rng.uniform(0.1, 0.45)),
+                              bridge_s=0.0, min_segment_s=0.0)
+        on, runs = False, []
+        for i, v in enumerate(scores):
+            if not on and v >= params.high:
+                on, start = True, i
+            elif on and v < params.low:
+                runs.append((start, i))
+                on = False
+        if on:
+            runs.append((start, scores.size))
+        got = hysteresis_segments(scores, params)
+        assert [s.start_frame for s in got] == [a for a, _ in runs], trial
+        for seg, (a, b) in zip(got, runs, strict=True):  # ends trimmed back to the last frame at "edge"
+            assert seg.end_frame == a + int(np.flatnonzero(scores[a:b] >= params.edge)[-1]) + 1
+
+
 def test_long_features_a_block_at_a_time_equal_the_whole_episodes() -> None:
     """The long-context features are computed in blocks with a margin of context (their arrays
     over a whole 60-minute episode took ~1 GB at once, 2.4 GB for two hours): every frame's

@@ -42,22 +42,25 @@ def train_gbdt(x: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int) -> TreeEn
     w = w * np.where(y > 0.5, 0.5 / max(pos, 1), 0.5 / max(neg, 1)) * n
     edges = _bin_edges(x)
     xb = np.stack([np.searchsorted(e, x[:, f], side="right") for f, e in enumerate(edges)], axis=1).astype(np.int32)
-    offsets = (np.arange(nf) * BINS).astype(np.int32)
+    xb_flat = xb + (np.arange(nf) * BINS).astype(np.int32)  # a row's bin of feature f at f * BINS + bin
+    all_rows = np.arange(n)
     base = float(np.log(max(1e-6, (w * y).sum()) / max(1e-6, (w * (1 - y)).sum())))
     raw = np.full(n, base)
     n_inner, n_leaf = 2**DEPTH - 1, 2**DEPTH
     feats = np.zeros((TREES, n_inner), np.int32)
     thrs = np.full((TREES, n_inner), np.inf, np.float32)
+    cut = np.full((TREES, n_inner), BINS, np.int32)  # the split as a bin index (right: bin > cut)
     leaves = np.zeros((TREES, n_leaf), np.float32)
     for t in range(TREES):
         p = 1 / (1 + np.exp(-raw))
         g, h = w * (p - y), w * np.maximum(p * (1 - p), 1e-6)
         rows = np.flatnonzero(rng.random(n) < SUBSAMPLE)
         node_of = np.zeros(rows.size, np.int64)  # index within the current level
+        x_rows = xb_flat[rows]
         for depth in range(DEPTH):
             first = 2**depth - 1
             n_nodes = 2**depth
-            flat = (xb[rows] + offsets).ravel() + np.repeat(node_of * nf * BINS, nf)
+            flat = x_rows.ravel() + np.repeat(node_of * nf * BINS, nf) if depth else x_rows.ravel()
             size = n_nodes * nf * BINS
             gh = np.bincount(flat, weights=np.repeat(g[rows], nf), minlength=size).reshape(n_nodes, nf, BINS)
             hh = np.bincount(flat, weights=np.repeat(h[rows], nf), minlength=size).reshape(n_nodes, nf, BINS)
@@ -73,11 +76,18 @@ def train_gbdt(x: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int) -> TreeEn
                     continue  # no useful split: every row goes left
                 feats[t, first + k] = f
                 thrs[t, first + k] = edges[f][b]  # right: value >= edge (bin index > b)
+                cut[t, first + k] = b
                 here = node_of == k
                 go_right[here] = xb[rows[here], f] > b
             node_of = 2 * node_of + go_right
         gs = np.bincount(node_of, weights=g[rows], minlength=n_leaf)
         hs = np.bincount(node_of, weights=h[rows], minlength=n_leaf)
         leaves[t] = -RATE * gs / (hs + LAMBDA)
-        raw += TreeEnsemble(feats[t:t + 1], thrs[t:t + 1], leaves[t:t + 1], 0.0).raw(x)
+        # every row's leaf from its bins (value >= edge[b] exactly when bin > b): the same leaf
+        # TreeEnsemble.raw finds from the values, without gathering float rows per tree
+        leaf = np.zeros(n, np.int64)
+        for depth in range(DEPTH):
+            node = 2**depth - 1 + leaf
+            leaf = 2 * leaf + (xb[all_rows, feats[t, node]] > cut[t, node])
+        raw += leaves[t, leaf]
     return TreeEnsemble(feats, thrs, leaves, base)

@@ -68,9 +68,12 @@ class FrameClassifier:
     low: float | None = None  # hysteresis "off" level chosen with it (None: 0.15 under "on")
     bridge_s: float | None = None  # gaps this short between segments closed (None: DetectParams')
     smooth_s: float | None = None  # score smoothing width the calibration was fitted for (None: DetectParams')
-    trees: TreeEnsemble | None = None  # boosted trees instead of the layers (on raw inputs)
+    trees: TreeEnsemble | None = None  # boosted trees (on raw inputs), instead of the layers or with them
     calibration: list[tuple[float, float]] | None = None  # isotonic knots (smoothed score, music share)
     context: list[int] | None = None  # frame offsets whose features are stacked (None: [0])
+    # with both layers and trees: how their probabilities combine ("mean", or "min": either
+    # model can veto, e.g. the trees a steady bed the network scores as music)
+    combine: str = "mean"
 
     def inputs(self, feats: np.ndarray, columns: tuple[str, ...] | list[str] | None = None) -> np.ndarray:
         """The network's input rows: the model's columns of ``feats`` (``columns`` names feats'
@@ -82,14 +85,24 @@ class FrameClassifier:
     def predict(self, feats: np.ndarray, columns: tuple[str, ...] | list[str] | None = None) -> np.ndarray:
         """Music probability per row of ``feats``; ``columns`` names feats' columns (the model
         takes the ones it was trained on, by name), else they are the model's own features."""
+        x = self.inputs(feats, columns)
+        probs = []
         if self.trees is not None:
-            return (1.0 / (1.0 + np.exp(-self.trees.raw(self.inputs(feats, columns))))).astype(np.float32)
-        h = (self.inputs(feats, columns) - self.mean) / self.std
-        for i, (w, b) in enumerate(self.layers):
-            h = h @ w + b
-            if i < len(self.layers) - 1:
-                h = np.tanh(h)
-        return (1.0 / (1.0 + np.exp(-h[:, 0]))).astype(np.float32)
+            probs.append(1.0 / (1.0 + np.exp(-self.trees.raw(x))))
+        if self.layers:
+            h = (x - self.mean) / self.std
+            for i, (w, b) in enumerate(self.layers):
+                h = h @ w + b
+                if i < len(self.layers) - 1:
+                    h = np.tanh(h)
+            probs.append(1.0 / (1.0 + np.exp(-h[:, 0])))
+        if len(probs) == 1:
+            return probs[0].astype(np.float32)
+        # an ensemble: the network and the trees err on different held-out groups (the trees
+        # flag fewer steady beds, the network finds more quiet music), so their mean is steadier
+        if self.combine == "min":
+            return np.minimum(*probs).astype(np.float32)
+        return ((probs[0] + probs[1]) / 2).astype(np.float32)
 
     def to_dict(self) -> dict:
         d = {"features": self.features, "mean": self.mean.tolist(), "std": self.std.tolist(),
@@ -108,6 +121,8 @@ class FrameClassifier:
             d["context"] = list(self.context)
         if self.trees is not None:
             d["trees"] = self.trees.to_dict()
+            if self.layers and self.combine != "mean":
+                d["combine"] = self.combine
         return d
 
     @classmethod
@@ -123,7 +138,8 @@ class FrameClassifier:
                    calibration=[(float(x), float(y)) for x, y in d["calibration"]]
                    if "calibration" in d else None,
                    context=[int(k) for k in d["context"]] if "context" in d else None,
-                   trees=TreeEnsemble.from_dict(d["trees"]) if "trees" in d else None)
+                   trees=TreeEnsemble.from_dict(d["trees"]) if "trees" in d else None,
+                   combine=str(d.get("combine", "mean")))
 
 
 def stack_context(feats: np.ndarray, offsets: list[int] | None) -> np.ndarray:
