@@ -87,6 +87,7 @@ class Episode:
         edge = np.zeros(n, bool)
         edge[1:] = self.label[1:] != self.label[:-1]
         self.scored = ~binary_dilation(edge, iterations=int(round(0.5 / FRAME_S)))
+        self.blocks = _runs(self.label.astype(bool))  # the true music blocks (the event search reads them often)
 
 
 def _key() -> str:
@@ -133,9 +134,9 @@ def metrics(eps: list[Episode], model: FrameClassifier, scores: list[np.ndarray]
         lab.append(ep.label)
         tag.append(ep.tag)
         sc.append(ep.scored)
-        n_ev, n_bl = _events_per_block(f, ep.label)
+        n_ev, n_bl = _events_per_block(f, ep.label, ep.blocks)
         pieces, blocks = pieces + n_ev, blocks + n_bl
-        edits += _edits(f, ep.label)
+        edits += _edits(f, ep.label, ep.blocks)
     f, lab, tag, sc = map(np.concatenate, (fl, lab, tag, sc))
     non = np.isin(tag, NONMUSIC)
     out = {"frames": int(f.size), "fp": _rate(f, non & sc), "fp_nocollar": _rate(f, non),
@@ -154,14 +155,14 @@ def metrics(eps: list[Episode], model: FrameClassifier, scores: list[np.ndarray]
     return out
 
 
-def _edits(flagged: np.ndarray, label: np.ndarray) -> np.ndarray:
+def _edits(flagged: np.ndarray, label: np.ndarray, blocks: list[tuple[int, int]] | None = None) -> np.ndarray:
     """Detection's share of a supervisor's edits, per episode (music blocks stand for cues):
     (adds: blocks that events cover less than half; extras: events beyond the first on a block;
     deletes: events mostly over no music; blocks)."""
     events = _runs(flagged)
     music = label.astype(bool)
     adds = extras = 0
-    blocks = _runs(music)
+    blocks = _runs(music) if blocks is None else blocks
     for a, b in blocks:
         if flagged[a:b].mean() < 0.5:
             adds += 1
@@ -175,11 +176,12 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
 
 
-def _events_per_block(flagged: np.ndarray, label: np.ndarray) -> tuple[int, int]:
+def _events_per_block(flagged: np.ndarray, label: np.ndarray,
+                      blocks: list[tuple[int, int]] | None = None) -> tuple[int, int]:
     """(events overlapping true music blocks, blocks overlapped by an event)."""
     events = _runs(flagged)
     n_ev = n_bl = 0
-    for a, b in _runs(label.astype(bool)):
+    for a, b in (_runs(label.astype(bool)) if blocks is None else blocks):
         k = sum(1 for c, d in events if c < b and d > a)
         if k:
             n_ev, n_bl = n_ev + k, n_bl + 1
@@ -367,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="", help="final: write the model here instead of detector_model.json")
     ap.add_argument("--model", choices=["mlp", "gbdt", "mean", "min"], default="mlp",
                     help="the frame classifier: the MLP, the trees, or the mean / min of both's probabilities")
+    ap.add_argument("--episodes", type=int, default=0, help="only the first N episodes (a quick check)")
     ap.add_argument("--groups", default="", help="logo: only these held-out groups (comma-separated), a quick check")
     ap.add_argument("--trees", type=int, default=0, help="gbdt: number of trees (default gbdt.TREES)")
     ap.add_argument("--depth", type=int, default=0, help="gbdt: tree depth (default gbdt.DEPTH)")
@@ -394,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
         model_train.HIDDEN = tuple(int(k) for k in args.hidden.split(","))
     t0 = time.perf_counter()
     eps = load_episodes()
+    if args.episodes:
+        eps = eps[:args.episodes]
     print(f"{len(eps)} episodes, {sum(len(e.label) for e in eps) * FRAME_S / 60:.1f} min, "
           f"features in {time.perf_counter() - t0:.0f} s", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
