@@ -369,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="", help="final: write the model here instead of detector_model.json")
     ap.add_argument("--model", choices=["mlp", "gbdt", "mean", "min"], default="mlp",
                     help="the frame classifier: the MLP, the trees, or the mean / min of both's probabilities")
-    ap.add_argument("--episodes", type=int, default=0, help="only the first N episodes (a quick check)")
+    ap.add_argument("--episodes", default="",
+                    help="only these episode numbers, e.g. 0-43,66-105 (a quick check while data builds)")
     ap.add_argument("--groups", default="", help="logo: only these held-out groups (comma-separated), a quick check")
     ap.add_argument("--trees", type=int, default=0, help="gbdt: number of trees (default gbdt.TREES)")
     ap.add_argument("--depth", type=int, default=0, help="gbdt: tree depth (default gbdt.DEPTH)")
@@ -398,7 +399,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     eps = load_episodes()
     if args.episodes:
-        eps = eps[:args.episodes]
+        keep = {k for part in args.episodes.split(",")
+                for k in range(int(part.split("-")[0]), int(part.split("-")[-1]) + 1)}
+        eps = [e for e in eps if int(e.name[2:]) in keep]
     print(f"{len(eps)} episodes, {sum(len(e.label) for e in eps) * FRAME_S / 60:.1f} min, "
           f"features in {time.perf_counter() - t0:.0f} s", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
