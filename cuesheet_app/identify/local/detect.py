@@ -445,8 +445,8 @@ def signal_features(signal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def hysteresis_segments(scores: np.ndarray, params: DetectParams) -> list[Segment]:
     # the on/off state only changes at frames above "on" or under "off", and there it becomes
     # "above on": so it switches where that flag differs from the previous such frame's (the
-    # state starts off). Vectorised: the training script's event search calls this hundreds of
-    # times per fold, and a per-frame Python loop made that search most of a 20-minute benchmark
+    # state starts off). Vectorised because the training script's event search calls this for
+    # every episode at each of ~150 settings per fold (a Python loop ran over most frames)
     above_high = scores >= params.high
     idx = np.flatnonzero(above_high | (scores < params.low))
     state = above_high[idx]
