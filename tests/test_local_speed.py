@@ -114,6 +114,21 @@ def test_the_search_at_candidate_factors_needs_no_triplet_index(tmp_path: Path, 
     assert e.extra["speed_ratio"] == pytest.approx(25 / 24, abs=0.004)
 
 
+def test_the_triplet_index_is_not_read_while_its_pass_is_off(tmp_path: Path, speed_library: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``TRIPLET_PASS`` off the query never opens the triplet index (opening it checks, and
+    would append, every track's triplet postings): identification works without it."""
+    def refuse(self: Library) -> SegmentedIndex:
+        raise AssertionError("the triplet index was opened")
+
+    monkeypatch.setattr(Library, "load_triplet_index", refuse)
+    a = speed_change(synth_music(30.0, seed=40)[4 * RATE:22 * RATE], 25 / 24)
+    episode = write_wav(tmp_path / "ep.wav", np.concatenate([silence(2.0), a * 0.8, silence(2.0)]))
+    [e] = _identified(speed_library, episode)
+    assert e.extra["reference_file"] == "track0.wav"
+    assert e.extra["speed_ratio"] == pytest.approx(25 / 24, abs=0.004)
+
+
 @pytest.mark.skipif(not espeak_available(), reason="espeak-ng not installed")
 def test_changed_excerpts_under_dialogue_are_identified_with_their_ratio(tmp_path: Path, speed_library: Path) -> None:
     """Speed (25/24, 0.96) and tempo (1.03) changes with speech on top at the music's level:

@@ -63,7 +63,7 @@ def replay(lib: Path, episode: Path, data: Path, pairs: bool = True) -> None:
     regions = speed_pass.unidentified_regions(box["segments"], [m for m in box["matches"] if m not in drift])
     print(f"regions: {len(regions)}, {sum(b - a for a, b in regions) * FRAME_S:.0f} s", flush=True)
     t0, c0 = time.time(), _cpu()
-    found = speed_pass.speed_matches(library.load_triplet_index(), collectors, box["segments"], box["matches"],
+    found = speed_pass.speed_matches(library.load_triplet_index() if speed_pass.TRIPLET_PASS else None, collectors, box["segments"], box["matches"],
                                      MatchParams(), None, library.load_index() if pairs else None)
     wall, cpu = time.time() - t0, _cpu() - c0
     by_id = {int(t.id): t.path for t in library.tracks()}

@@ -32,6 +32,7 @@ from cuesheet_app.identify.base import (
     ProgressCallback,
     ignore_progress,
 )
+from cuesheet_app.identify.local import speed_pass
 from cuesheet_app.identify.local.boundaries import (
     BoundaryParams,
     close_slivers,
@@ -137,7 +138,9 @@ class LocalEngine:
                 self.library.upgrade(progress=progress, cancel=cancel)
             tracks = self.library.track_map()
             index = self.library.load_index()
-            triplet_index = self.library.load_triplet_index()
+            # the triplet index only when its pass is on: loading it checks (and would append)
+            # every track's triplet postings, which a library need not hold while the pass is off
+            triplet_index = self.library.load_triplet_index() if speed_pass.TRIPLET_PASS else None
         except LibraryError as exc:
             raise IdentificationError(str(exc)) from None
         source = open_audio(request.media_path, request.audio_stream)

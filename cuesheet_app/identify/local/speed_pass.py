@@ -233,19 +233,20 @@ def region_peaks(collectors: list[TripletCollector], regions: list[tuple[int, in
     return out
 
 
-def speed_matches(index: SegmentedIndex, collectors: list[TripletCollector], segments: list[Segment],
+def speed_matches(index: SegmentedIndex | None, collectors: list[TripletCollector], segments: list[Segment],
                   matches: list[TrackMatch], params: MatchParams,
                   cancel: CancelToken | None = None, pair_index: PairIndex | None = None) -> list[TrackMatch]:
     """The pair matches with matches at other factors added in detected music they left
     unidentified (clipped so they never overlap a pair match), and drifting pair matches
     replaced by the changed-factor match of the same track over them (which has the ratio).
-    ``pair_index``: the library's pair index (without it only ``TRIPLET_PASS`` could search)."""
+    ``pair_index``: the library's pair index (without it only ``TRIPLET_PASS`` could search);
+    ``index``: the triplet index, read only by ``TRIPLET_PASS`` (None while that is off)."""
     drift = drifting(matches)
     steady = [m for m in matches if all(m is not d for d in drift)]
     regions = unidentified_regions(segments, steady)
     # (the pairs at candidate factors need only the pair index: an empty triplet index must
     # not switch them off)
-    searchable = (TRIPLET_PASS and index.size > 0) or (pair_index is not None and pair_index.size > 0)
+    searchable = (TRIPLET_PASS and index is not None and index.size > 0) or (pair_index is not None and pair_index.size > 0)
     if not regions or not searchable:
         return matches
     # regions in batches of at most BATCH_S of audio: the query triplets of a 2-hour episode
@@ -256,7 +257,7 @@ def speed_matches(index: SegmentedIndex, collectors: list[TripletCollector], seg
     for k, region in enumerate(regions):
         batch.append(region)
         if sum(b - a for a, b in batch) >= limit or k == len(regions) - 1:
-            if TRIPLET_PASS:
+            if TRIPLET_PASS and index is not None:
                 found += match_episode_v2(index, region_triplets(collectors, batch), params, cancel=cancel)
             if pair_index is not None:
                 found += ratio_pair_search(pair_index, collectors, batch, params, cancel)
