@@ -89,28 +89,32 @@ def _possible_cells(key: np.ndarray, min_hits: int) -> np.ndarray:
     a cluster centre. A centre's test reads the counts up to two cells away and a hit joins a
     centre one cell away, so every cell within 2 of a possible centre is kept whole: the
     de-duplication and the centre test then see exactly the counts they saw before.
+    Cheaply, because nearly every hit is alone: the keys are sorted by value (no permutation, a
+    vectorised sort ~3x an argsort's speed); a centre's three cells hold ``min_hits`` keys
+    spanning at most 2, so only runs of ``min_hits`` sorted keys that close together can give
+    one (each run's first key is within 1 of it); those few candidates are counted exactly, and
+    each hit then looks its cell up among the kept ones (cells within 2 of a centre).
     """
-    order = np.argsort(key)
-    s = key[order]
-    n = s.size
-    first = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-    cells = s[first]
-    counts = np.diff(np.r_[first, n])
-    adj = cells[1:] == cells[:-1] + 1  # cell i+1 is the next offset of cell i
-    left = np.r_[0, np.where(adj, counts[:-1], 0)]
-    right = np.r_[np.where(adj, counts[1:], 0), 0]
-    centre = (counts + left + right) >= min_hits
-    if not centre.any():
-        return np.zeros(n, bool)
-    # cells are distinct sorted integers: one within 2 of a centre is within 2 places of it
-    at = np.flatnonzero(centre)
-    cell_keep = np.zeros(cells.size, bool)
-    for d in (-2, -1, 0, 1, 2):
-        nb = np.clip(at + d, 0, cells.size - 1)
-        cell_keep[nb[np.abs(cells[nb] - cells[at]) <= 2]] = True
-    keep = np.empty(n, bool)
-    keep[order] = np.repeat(cell_keep, counts)
-    return keep
+    if min_hits <= 1:  # every cell is a centre
+        return np.ones(key.size, bool)
+    s = np.sort(key)
+    k = min_hits - 1
+    runs = np.flatnonzero(s[k:] - s[:-k] <= 2)
+    if runs.size == 0:
+        return np.zeros(key.size, bool)
+    cand = np.unique(s[runs][:, None] + np.arange(-1, 2))
+
+    def count(v: np.ndarray) -> np.ndarray:
+        return np.searchsorted(s, v, side="right") - np.searchsorted(s, v, side="left")
+
+    # a centre is a cell (it has hits) whose smoothed count (itself and ±1) reaches min_hits
+    here = count(cand)
+    centres = cand[(here > 0) & (here + count(cand - 1) + count(cand + 1) >= min_hits)]
+    if centres.size == 0:
+        return np.zeros(key.size, bool)
+    kept = np.unique(centres[:, None] + np.arange(-2, 3))
+    pos = np.minimum(np.searchsorted(kept, key), kept.size - 1)
+    return kept[pos] == key
 
 
 def _candidates(index: PairIndex, hashes: np.ndarray, frames: np.ndarray,
@@ -220,9 +224,9 @@ def match_episode(index: PairIndex, hashes: np.ndarray, frames: np.ndarray,
     cluster_key = ukeys[new_cluster]
     cluster_sizes = np.bincount(cluster)
     good = np.flatnonzero(cluster_sizes >= params.min_window_hits)
-    hits_by_cluster = np.split(hit, np.cumsum(cluster_sizes)[:-1])
+    ends = np.cumsum(cluster_sizes)  # a cluster's hits are hit[end - size:end] (only good ones are cut)
     keys_out = [(int(cluster_key[c] >> 32), int((cluster_key[c] & 0xFFFFFFFF) - _OFF_BIAS)) for c in good]
-    return _accept(keys_out, [np.sort(hits_by_cluster[c]) for c in good], params)
+    return _accept(keys_out, [np.sort(hit[ends[c] - cluster_sizes[c]:ends[c]]) for c in good], params)
 
 
 def _accept(keys: list[tuple[int, int]], hits: list[np.ndarray], params: MatchParams) -> list[TrackMatch]:
