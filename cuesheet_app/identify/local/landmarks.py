@@ -96,23 +96,31 @@ def pair_hashes(frames: np.ndarray, bins: np.ndarray, fan_out: int) -> tuple[np.
     taken = np.zeros(n, dtype=np.int64)
     out_h: list[np.ndarray] = []
     out_t: list[np.ndarray] = []
-    anchors = np.arange(n)
+    # anchors still looking for partners: one whose k-th successor is past the end or more than
+    # DT_MAX frames later (peaks are sorted by frame), or that has its fan_out, is done for good,
+    # so each step k works on the few anchors left instead of every peak
+    active = np.arange(n)
     for k in range(1, 64):
-        j = anchors + k
+        j = active + k
         live = j < n
-        if not live.any():
+        if not live.all():
+            active, j = active[live], j[live]
+        dt = frames[j] - frames[active]
+        near = dt <= DT_MAX
+        if not near.all():
+            active, j, dt = active[near], j[near], dt[near]
+        if active.size == 0:
             break
-        a, j = anchors[live], j[live]
-        dt = frames[j] - frames[a]
-        if dt.min(initial=DT_MAX + 1) > DT_MAX:
-            break
-        df = bins[j] - bins[a]
-        ok = (dt >= 1) & (dt <= DT_MAX) & (np.abs(df) <= DF_MAX) & (taken[a] < fan_out)
-        a, dt, df = a[ok], dt[ok], df[ok]
+        df = bins[j] - bins[active]
+        ok = (dt >= 1) & (np.abs(df) <= DF_MAX)
+        a, dt, df = active[ok], dt[ok], df[ok]
         taken[a] += 1
         h = (bins[a] << 12) | ((df + 32) << 6) | dt
         out_h.append(h.astype(np.uint32))
         out_t.append(frames[a])
+        full = taken[active] >= fan_out
+        if full.any():
+            active = active[~full]
     if not out_h:
         return np.zeros(0, np.uint32), np.zeros(0, np.int64)
     hashes, times = np.concatenate(out_h), np.concatenate(out_t)

@@ -117,7 +117,7 @@ def ratio_pair_matches(index: PairIndex, phases: list[tuple[np.ndarray, np.ndarr
         bi = np.rint(b / pitch).astype(np.int64)
         ok = (bi >= 1) & (bi < max_bin) & (fi >= 0)
         fi, bi = fi[ok], bi[ok]
-        o = np.lexsort((bi, fi))
+        o = np.argsort(fi * max_bin + bi, kind="stable")  # = lexsort((bi, fi)), ~10x faster
         h, t = pair_hashes(fi[o], bi[o], fan_out)
         hs.append(h)
         fs.append(t)
