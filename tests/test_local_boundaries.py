@@ -228,3 +228,18 @@ def test_unidentified_piece_after_no_music_starts_at_the_level_step(tmp_path: Pa
     events = engine._events([], [Segment(1050, 2000, 0.9)], scores, {}, n,
                             (feats, np.zeros((blocks, 12), np.float32), np.zeros(n, np.float32)))
     assert [(round(float(e.start) / FRAME_S), round(float(e.end) / FRAME_S)) for e in events] == [(1000, 2000)]
+
+
+def test_unidentified_piece_at_the_episode_end_does_not_end_after_it() -> None:
+    """The change-point features count a last partial block as a block, so rounding an end up
+    to a block boundary could put it past the episode's last frame: the end is kept inside it."""
+    n_frames = 4 * 50 + 2  # not a whole number of blocks: 51 blocks, the last one partial
+    feats = np.zeros((51, N_BANDS + 2), np.float32)
+    feats[:, N_BANDS] = np.where(np.arange(51) < 49, 0.0, -8.0)  # a step down near the end
+    segments = [Segment(0, n_frames, 0.9)]
+    bounds = LocalEngine(Path("/nonexistent")).boundary_params
+    assert bounds is not None
+    got = LocalEngine._offsets([(0, n_frames)], [], segments, feats, bounds, n_frames)
+    assert got == [(0, n_frames)]
+    inside = LocalEngine._offsets([(0, 150)], [], [Segment(0, 150, 0.9)], feats, bounds, n_frames)
+    assert inside[0][1] == 49 * 4  # a piece ending before the step still moves to it

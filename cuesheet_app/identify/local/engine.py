@@ -369,7 +369,7 @@ class LocalEngine:
         if bounds is not None and bounds.onset_reach_s > 0 and change_features is not None:
             kept = self._onsets(kept, spans, segments, change_features[0], bounds)
         if bounds is not None and bounds.offset_reach_s > 0 and change_features is not None:
-            kept = self._offsets(kept, spans, segments, change_features[0], bounds)
+            kept = self._offsets(kept, spans, segments, change_features[0], bounds, n_frames)
         if self.repeat_params is not None and peaks is not None and kept and change_features is not None:
             # where music the episode plays elsewhere too starts or stops, and the music changes
             kept = self._repeat_cuts(kept, segments, n_frames, peaks, change_features)
@@ -426,21 +426,23 @@ class LocalEngine:
 
     @staticmethod
     def _offsets(kept: list[tuple[int, int]], spans: list[list[Any]], segments: list[Segment],
-                 feats: np.ndarray, bounds: BoundaryParams) -> list[tuple[int, int]]:
+                 feats: np.ndarray, bounds: BoundaryParams, n_frames: int) -> list[tuple[int, int]]:
         """Unidentified pieces that end a detected segment (before no music) end where the
-        level steps down (boundaries.offset_after), never after the music after them starts."""
+        level steps down (boundaries.offset_after), never after the music after them starts
+        nor after the episode's last frame (the features' last block may be partial, so a
+        block boundary can lie past it)."""
         ends = {seg.end_frame for seg in segments}
         starts = sorted([s[0] for s in spans] + [a for a, _ in kept] + [seg.start_frame for seg in segments])
         level = feats[:, N_BANDS]
         reach = max(1, int(round(bounds.offset_reach_s / BLOCK_S)))
         lead = max(1, int(round(bounds.onset_lead_s / BLOCK_S)))
-        last = feats.shape[0] * BLOCK
+        last = min(n_frames, feats.shape[0] * BLOCK)
         out = []
         for a, b in kept:
             if b in ends:
                 nxt = min((s for s in starts if s >= b), default=last)
                 block = offset_after(level, -(-b // BLOCK), reach, lead, bounds.onset_step)
-                b = min(nxt, max(b, block * BLOCK))
+                b = max(b, min(nxt, last, block * BLOCK))
             out.append((a, b))
         return out
 
