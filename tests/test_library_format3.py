@@ -194,3 +194,27 @@ def test_format_2_library_opens_upgrades_in_place_and_identifies_the_same(tmp_pa
     assert all(file_format(p) == FORMAT for p in (tmp_path / "lib" / "fp").glob("*.npz"))
     new_bytes = sum(f.stat().st_size for f in (tmp_path / "lib").rglob("*") if f.is_file())
     assert new_bytes < old_bytes
+
+
+def test_a_damaged_segment_is_rebuilt_by_upgrade_as_its_error_says(tmp_path: Path) -> None:
+    """A segment's error says to rebuild it with 'cuesheet library upgrade': on a library of the
+    current format that must not be a no-op. The library reports it needs an upgrade, and the
+    upgrade rebuilds the pair index from the fingerprint files (the same postings)."""
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    for i in range(2):
+        write_wav(refs / f"t{i}.wav", synth_music(8.0, seed=60 + i))
+    lib = Library(tmp_path / "lib")
+    lib.add([refs], workers=1)
+    query = np.arange(1 << 20, dtype=np.int64)
+    before = _hits(lib.load_index(), query)
+    assert before and not lib.needs_upgrade()
+    [seg] = read_manifest(tmp_path / "lib" / "index")
+    postings = tmp_path / "lib" / "index" / seg["name"] / "postings.npy"
+    postings.write_bytes(postings.read_bytes()[:-40])
+    with pytest.raises(LibraryError, match="cuesheet library upgrade"):
+        lib.load_index()
+    assert lib.needs_upgrade()
+    lib.upgrade()
+    assert not lib.needs_upgrade() and lib.stats().format == FORMAT
+    assert _hits(lib.load_index(), query) == before

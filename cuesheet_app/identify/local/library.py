@@ -62,6 +62,7 @@ from cuesheet_app.identify.local.pair_segments import (
     PairIndex,
     SegmentError,
     append_pair_segment,
+    forget_pair_segments,
     merge_pair_segments,
 )
 from cuesheet_app.identify.local.pair_segments import index_bytes as pair_index_bytes
@@ -328,8 +329,20 @@ class Library:
         return data
 
     def needs_upgrade(self) -> bool:
-        """Built by an older version (format 1: no fine peaks; 2: the wide index and files)."""
-        return self._load().get("format") != LIBRARY_FORMAT
+        """Built by an older version (format 1: no fine peaks; 2: the wide index and files), or
+        a pair index segment is damaged (a crash or a disk error): its error tells the user to
+        run the upgrade, which then rebuilds the index from the fingerprint files."""
+        data = self._load()
+        if data.get("format") != LIBRARY_FORMAT:
+            return True
+        return self._pair_index_damaged({r.id for r in self._records(data).values()})
+
+    def _pair_index_damaged(self, live: set[int]) -> bool:
+        try:
+            PairIndex(self._index_dir, live)
+        except SegmentError:
+            return True
+        return False
 
     def _records(self, data: dict[str, Any]) -> dict[str, TrackRecord]:
         return {t["path"]: TrackRecord.from_dict(t) for t in data.get("tracks", [])}
@@ -461,6 +474,13 @@ class Library:
         report = AddReport()
         data = self._load()
         if data.get("format") == LIBRARY_FORMAT:
+            records = self._records(data)
+            if self._pair_index_damaged({r.id for r in records.values()}):
+                # the index is derived data: forget every segment (their folders go with the
+                # first one appended) and make it again from the fingerprint files
+                progress(Progress("Building index", None))
+                forget_pair_segments(self._index_dir)
+                self._cover_pairs(records)
             return report
         records = self._records(data)
         convert: list[TrackRecord] = []

@@ -178,6 +178,13 @@ def _drop_old_layout(folder: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def forget_pair_segments(folder: Path) -> None:
+    """List no segment (atomically), so that the index is rebuilt: for a damaged segment, whose
+    tracks cannot be dropped alone (an older segment's dead postings would come alive again)."""
+    if folder.exists():
+        save_segment_list(folder, FORMAT, [])
+
+
 def append_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
     if not parts:
         return
