@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cuesheet_app.identify.local.edges import reference_peaks
 from cuesheet_app.identify.local.landmarks import REFERENCE, pair_hashes
 from cuesheet_app.storage.atomic import atomic_write_bytes
 
@@ -49,6 +50,7 @@ class TrackFingerprint:
     pair_peaks: tuple[np.ndarray, np.ndarray] | None = None  # every landmark peak, when known
 
     def save(self, target: Path) -> None:
+        """Write the format-3 file atomically (a crash leaves the old file or the new one)."""
         atomic_write_bytes(target, encode(self))
 
 
@@ -68,11 +70,8 @@ def _steps(frames: np.ndarray) -> np.ndarray:
 
 def _peaks_of(hashes: np.ndarray, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Both peaks of every pair, de-duplicated, sorted by frame then bin (the order
-    ``find_peaks`` gives). Hash layout: anchor bin << 12 | (df + 32) << 6 | dt."""
-    h, t = hashes.astype(np.int64), frames.astype(np.int64)
-    b1 = h >> 12
-    key = np.unique(np.concatenate([t * 512 + b1, (t + (h & 63)) * 512 + b1 + ((h >> 6) & 63) - 32]))
-    return key // 512, key % 512
+    ``find_peaks`` gives): edge refinement's unpacking of the whole track."""
+    return reference_peaks(hashes, frames)
 
 
 def _pairs_of(frames: np.ndarray, bins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
