@@ -331,3 +331,28 @@ def test_a_clip_shorter_than_the_feature_lags_is_scored_without_error(tmp_path: 
     path = write_wav(tmp_path / "short.wav", synth_music(seconds, seed=2))
     doc = create_engine("local", Settings(), library_dir=tmp_path / "lib").identify(IdentifyRequest(media_path=path))
     assert all(float(e.end) <= seconds + 0.1 for e in doc.events)
+
+
+def test_evaluation_model_cache_survives_a_half_written_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The evaluation caches each trained model by recipe and training code; a run killed while
+    writing one left a file that every later run failed to read. Such a file is trained again."""
+    from benchmarks.detection import evaluate
+    from cuesheet_app.identify.local.classifier import FrameClassifier
+
+    trained: list[int] = []
+
+    def fake_train(fit_eps: list, seed: int, kind: str) -> FrameClassifier:
+        trained.append(seed)
+        return FrameClassifier(["a"], np.zeros(1, np.float32), np.ones(1, np.float32),
+                               [(np.ones((1, 1), np.float32), np.zeros(1, np.float32))])
+
+    monkeypatch.setattr(evaluate, "OUT", tmp_path)
+    monkeypatch.setattr(evaluate, "_train_uncached", fake_train)
+    evaluate._train_kind([], 1, "mlp")
+    evaluate._train_kind([], 1, "mlp")
+    assert trained == [1]  # the second came from the cache
+    [cached] = (tmp_path / "models").glob("*.json")
+    cached.write_text(cached.read_text()[:20])  # killed while writing
+    model = evaluate._train_kind([], 1, "mlp")
+    assert trained == [1, 1] and model.features == ["a"]
+    assert json.loads(cached.read_text())["features"] == ["a"]

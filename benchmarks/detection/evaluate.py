@@ -23,6 +23,7 @@ collar: where an edge lands is the segmentation's job and is scored by the edits
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -59,6 +60,7 @@ from cuesheet_app.identify.local.detect import (  # noqa: E402
 )
 from cuesheet_app.identify.local.spectro import FRAME_S  # noqa: E402
 from cuesheet_app.media.decode import decode_all  # noqa: E402
+from cuesheet_app.storage.atomic import atomic_write_bytes  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 FEATURE_KEY = "-".join(FEATURES)
@@ -284,11 +286,12 @@ def _train_kind(fit_eps: list[Episode], seed: int, kind: str) -> FrameClassifier
     key = hashlib.sha1(json.dumps([USE, CONTEXT, seed, FEATURE_KEY, *recipe, _code_key(kind),
                                    sorted((e.name, len(e.label)) for e in fit_eps)]).encode()).hexdigest()[:16]
     path = OUT / "models" / f"{key}.json"
-    if path.exists():
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):  # none, or left half-written
         return FrameClassifier.from_dict(json.loads(path.read_text()))
     model = _train_uncached(fit_eps, seed, kind)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(model.to_dict()))
+    # atomically: runs are killed (and run side by side), and a half-written model would be read
+    atomic_write_bytes(path, json.dumps(model.to_dict()).encode())
     return model
 
 
