@@ -1,4 +1,7 @@
-"""The triplet index: memory-mapped segments, appended on every library change, merged by size.
+"""The triplet index: memory-mapped segments, appended per library change, merged by size.
+
+Since library format 3 it is not built while the triplet search is off (``speed_pass.TRIPLET_PASS``);
+``Library.load_triplet_index(build=True)`` makes it from the fingerprint files' fine peaks.
 
 Why segments (an LSM tree without the log): a library of 20,000 tracks holds ~1,000 hours and
 hundreds of millions of postings; rebuilding that after adding ten tracks would take longer
