@@ -248,10 +248,11 @@ def test_boosted_trees_round_trip_through_the_model_file(tmp_path: Path) -> None
 
 def test_network_and_trees_in_one_file_combine_their_probabilities(tmp_path: Path) -> None:
     """An ensemble model file holds the MLP's layers and the trees; the engine's copy read back
-    scores the mean of the two (or, with ``combine`` "min", the lower), not either one alone."""
+    scores the mean of the two (or, with ``combine`` "min", the lower; with "veto", the network's
+    unless the trees are below VETO_BELOW), not either one alone."""
     from benchmarks.detection.gbdt import train_gbdt
     from benchmarks.detection.model_train import train_mlp
-    from cuesheet_app.identify.local.classifier import FrameClassifier
+    from cuesheet_app.identify.local.classifier import VETO_BELOW, FrameClassifier
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(6000, 3)).astype(np.float32)
@@ -262,7 +263,9 @@ def test_network_and_trees_in_one_file_combine_their_probabilities(tmp_path: Pat
     xt = rng.normal(size=(500, 3)).astype(np.float32)
     p_net, p_trees = net.predict(xt), alone.predict(xt)
     assert np.abs(p_net - p_trees).max() > 0.1  # they differ, so the test can tell which is used
-    for combine, expect in (("mean", (p_net + p_trees) / 2), ("min", np.minimum(p_net, p_trees))):
+    veto = np.where(p_trees < VETO_BELOW, np.minimum(p_net, p_trees), p_net)
+    assert np.abs(veto - p_net).max() > 0.1  # the trees below VETO_BELOW overrule the network here
+    for combine, expect in (("mean", (p_net + p_trees) / 2), ("min", np.minimum(p_net, p_trees)), ("veto", veto)):
         both = FrameClassifier(net.features, net.mean, net.std, net.layers, trees=trees, combine=combine)
         path = tmp_path / f"{combine}.json"
         path.write_text(json.dumps(both.to_dict()))

@@ -269,7 +269,7 @@ def _event_params(val: list[Episode], model) -> None:
 def _train(fit_eps: list[Episode], seed: int) -> FrameClassifier:
     """The classifier of MODEL_KIND trained on ``fit_eps``; an ensemble ("mean", "min") is the
     network and the trees trained apart (each cached on its own) and combined."""
-    if MODEL_KIND in ("mean", "min"):
+    if MODEL_KIND in ("mean", "min", "veto"):
         net, trees = _train_kind(fit_eps, seed, "mlp"), _train_kind(fit_eps, seed, "gbdt")
         return FrameClassifier(net.features, net.mean, net.std, net.layers, trees=trees.trees,
                                context=net.context, combine=MODEL_KIND)
@@ -370,8 +370,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hidden", default="", help="hidden layer sizes, e.g. 32,16")
     ap.add_argument("--val-folds", type=int, default=1, help="K > 1: threshold + calibration on K-fold out-of-fold scores")
     ap.add_argument("--out", default="", help="final: write the model here instead of detector_model.json")
-    ap.add_argument("--model", choices=["mlp", "gbdt", "mean", "min"], default="mlp",
-                    help="the frame classifier: the MLP, the trees, or the mean / min of both's probabilities")
+    ap.add_argument("--model", choices=["mlp", "gbdt", "mean", "min", "veto"], default="mlp",
+                    help="the MLP, the trees, the mean / min of both's probabilities, or veto (trees < 0.2 veto)")
     ap.add_argument("--episodes", default="",
                     help="only these episode numbers, e.g. 0-43,66-105 (a quick check while data builds)")
     ap.add_argument("--groups", default="", help="logo: only these held-out groups (comma-separated), a quick check")

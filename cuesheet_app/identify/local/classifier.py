@@ -58,6 +58,11 @@ class TreeEnsemble:
         return cls(np.asarray(d["feats"], np.int32), thrs, np.asarray(d["leaves"], np.float32), float(d["base"]))
 
 
+# "veto" ensemble: below this tree probability the trees overrule the network (the min of
+# both); above it the network alone decides, so the trees' misses of quiet music cost nothing
+VETO_BELOW = 0.2
+
+
 @dataclass
 class FrameClassifier:
     features: list[str]
@@ -71,8 +76,9 @@ class FrameClassifier:
     trees: TreeEnsemble | None = None  # boosted trees (on raw inputs), instead of the layers or with them
     calibration: list[tuple[float, float]] | None = None  # isotonic knots (smoothed score, music share)
     context: list[int] | None = None  # frame offsets whose features are stacked (None: [0])
-    # with both layers and trees: how their probabilities combine ("mean", or "min": either
-    # model can veto, e.g. the trees a steady bed the network scores as music)
+    # with both layers and trees: how their probabilities combine ("mean"; "min": either
+    # model can veto, e.g. the trees a steady bed the network scores as music; "veto": the
+    # network decides unless the trees are confident there is no music, p < VETO_BELOW)
     combine: str = "mean"
 
     def inputs(self, feats: np.ndarray, columns: tuple[str, ...] | list[str] | None = None) -> np.ndarray:
@@ -102,6 +108,9 @@ class FrameClassifier:
         # flag fewer steady beds, the network finds more quiet music), so their mean is steadier
         if self.combine == "min":
             return np.minimum(*probs).astype(np.float32)
+        if self.combine == "veto":
+            p_trees, p_net = probs
+            return np.where(p_trees < VETO_BELOW, np.minimum(p_net, p_trees), p_net).astype(np.float32)
         return ((probs[0] + probs[1]) / 2).astype(np.float32)
 
     def to_dict(self) -> dict:
