@@ -7,6 +7,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from tests.audio_fixtures import write_wav
+
 
 def write_media(path: Path, samples: np.ndarray, rate: int = 22050, codec: str = "pcm_s16le",
                 layout: str = "mono", video: bool = False) -> Path:
@@ -73,6 +75,15 @@ def synth_music(seconds: float, seed: int, rate: int = 22050) -> np.ndarray:
             na = a + int(j * bar / 4 * rate)
             tone(root - 12, na, min(n, na + int(bar / 4 * rate)), 0.15, 8.0, harmonics=6)
     return 0.6 * out / max(1e-9, np.abs(out).max())
+
+
+def synth_refs(folder: Path, count: int, seconds: float, seed: int, name: str = "t") -> Path:
+    """``folder`` made and filled with ``count`` reference tracks ``<name><i>.wav`` of
+    ``synth_music(seconds, seed + i)``: the small library most engine tests index."""
+    folder.mkdir()
+    for i in range(count):
+        write_wav(folder / f"{name}{i}.wav", synth_music(seconds, seed=seed + i))
+    return folder
 
 
 def mix(music: np.ndarray, speech: np.ndarray, music_db: float) -> np.ndarray:

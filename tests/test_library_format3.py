@@ -36,7 +36,7 @@ from cuesheet_app.identify.local.pair_segments import (
 )
 from cuesheet_app.identify.local.segment_index import append_segment
 from tests.audio_fixtures import silence, write_wav
-from tests.local_media import synth_music
+from tests.local_media import synth_music, synth_refs
 
 RATE = 11025
 
@@ -165,10 +165,7 @@ def _events(lib: Path, episode: Path, progress: list[Progress] | None = None) ->
 
 
 def test_format_2_library_opens_upgrades_in_place_and_identifies_the_same(tmp_path: Path) -> None:
-    refs = tmp_path / "refs"
-    refs.mkdir()
-    for i in range(3):
-        write_wav(refs / f"t{i}.wav", synth_music(24.0, seed=50 + i))
+    refs = synth_refs(tmp_path / "refs", 3, 24.0, seed=50)
     Library(tmp_path / "lib").add([refs], workers=1)
     from tests.test_local_speed import speed_change
     episode = write_wav(tmp_path / "ep.wav", np.concatenate(
@@ -200,10 +197,7 @@ def test_a_damaged_segment_is_rebuilt_by_upgrade_as_its_error_says(tmp_path: Pat
     """A segment's error says to rebuild it with 'cuesheet library upgrade': on a library of the
     current format that must not be a no-op. The library reports it needs an upgrade, and the
     upgrade rebuilds the pair index from the fingerprint files (the same postings)."""
-    refs = tmp_path / "refs"
-    refs.mkdir()
-    for i in range(2):
-        write_wav(refs / f"t{i}.wav", synth_music(8.0, seed=60 + i))
+    refs = synth_refs(tmp_path / "refs", 2, 8.0, seed=60)
     lib = Library(tmp_path / "lib")
     lib.add([refs], workers=1)
     query = np.arange(1 << 20, dtype=np.int64)

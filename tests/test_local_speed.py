@@ -19,7 +19,7 @@ from cuesheet_app.identify.local.pair_segments import read_manifest as read_pair
 from cuesheet_app.identify.local.segment_index import SegmentedIndex
 from tests.audio_fixtures import espeak_available, silence, speech, write_wav
 from tests.cli_helpers import run_cli
-from tests.local_media import synth_music
+from tests.local_media import synth_music, synth_refs
 
 RATE = 22050
 
@@ -68,10 +68,7 @@ def _identified(library: Path, episode: Path) -> list:
 @pytest.fixture(scope="module")
 def speed_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("speed-lib")
-    refs = root / "refs"
-    refs.mkdir()
-    for i in range(3):
-        write_wav(refs / f"track{i}.wav", synth_music(30.0, seed=40 + i))
+    refs = synth_refs(root / "refs", 3, 30.0, seed=40, name="track")
     Library(root / "lib").add([refs], workers=1)
     return root / "lib"
 
@@ -198,10 +195,7 @@ def _downgrade_to_format_1(lib: Path) -> None:
 
 
 def test_old_format_library_is_recognised_and_upgraded_with_progress(tmp_path: Path) -> None:
-    refs = tmp_path / "refs"
-    refs.mkdir()
-    for i in range(2):
-        write_wav(refs / f"t{i}.wav", synth_music(24.0, seed=70 + i))
+    refs = synth_refs(tmp_path / "refs", 2, 24.0, seed=70)
     lib = Library(tmp_path / "lib")
     lib.add([refs], workers=1)
     _downgrade_to_format_1(tmp_path / "lib")
@@ -255,10 +249,7 @@ def test_incremental_add_appends_a_segment_and_leaves_the_others(tmp_path: Path)
 
 
 def test_cli_shows_the_format_and_upgrades(tmp_path: Path) -> None:
-    refs = tmp_path / "refs"
-    refs.mkdir()
-    for i in range(2):
-        write_wav(refs / f"t{i}.wav", synth_music(12.0, seed=60 + i))
+    refs = synth_refs(tmp_path / "refs", 2, 12.0, seed=60)
     Library(tmp_path / "lib").add([refs], workers=1)
     _downgrade_to_format_1(tmp_path / "lib")
     lib = str(tmp_path / "lib")
