@@ -68,12 +68,6 @@ def _steps(frames: np.ndarray) -> np.ndarray:
     return d.astype(np.uint8 if d.max(initial=0) < 256 else np.uint16 if d.max() < 65536 else np.uint32)
 
 
-def _peaks_of(hashes: np.ndarray, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Both peaks of every pair, de-duplicated, sorted by frame then bin (the order
-    ``find_peaks`` gives): edge refinement's unpacking of the whole track."""
-    return reference_peaks(hashes, frames)
-
-
 def _pairs_of(frames: np.ndarray, bins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     hashes, times = pair_hashes(frames.astype(np.int64), bins.astype(np.int64), REFERENCE.fan_out)
     return hashes, times.astype(np.uint32)
@@ -87,10 +81,14 @@ def encode(fp: TrackFingerprint) -> bytes:
     """The format-3 file of ``fp`` (see the module docstring for what is kept and why)."""
     arrays: dict[str, np.ndarray] = {"format": np.int64(FORMAT), "pairs": np.int64(fp.hashes.size),
                                      "fine_frames": _planes(fp.peak_frames), "fine_bins": _planes(fp.peak_bins)}
-    f, b = _peaks_of(fp.hashes, fp.frames)
-    if not _same(_pairs_of(f, b), fp.hashes, fp.frames) and fp.pair_peaks is not None:
+    # both peaks of every pair, sorted by frame then bin (edge refinement's unpacking); the
+    # pairs are made from them once, and from every landmark peak only if those differ
+    f, b = reference_peaks(fp.hashes, fp.frames)
+    exact = _same(_pairs_of(f, b), fp.hashes, fp.frames)
+    if not exact and fp.pair_peaks is not None:
         f, b = fp.pair_peaks
-    if _same(_pairs_of(f, b), fp.hashes, fp.frames):
+        exact = _same(_pairs_of(f, b), fp.hashes, fp.frames)
+    if exact:
         arrays.update(pair_steps=_steps(f), pair_bins=np.asarray(b, np.uint8))
     else:  # the peaks do not give these pairs back: keep the pairs
         arrays.update(hashes=np.asarray(fp.hashes, np.uint32), frames=np.asarray(fp.frames, np.uint32))
