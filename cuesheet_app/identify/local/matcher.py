@@ -18,6 +18,7 @@ from cuesheet_app.identify.base import CancelToken, Progress, ProgressCallback, 
 from cuesheet_app.identify.local.hash_index import Matches
 from cuesheet_app.identify.local.pair_segments import PairIndex
 from cuesheet_app.identify.local.spectro import FRAME_S
+from cuesheet_app.identify.local.threads import ordered_map
 
 _OFF_BIAS = 1 << 21  # offsets are within +-2**21 frames (13 h)
 
@@ -182,8 +183,9 @@ def confidence_for(hits: int, seconds: float) -> float:
 
 def match_episode(index: PairIndex, hashes: np.ndarray, frames: np.ndarray,
                   params: MatchParams = MatchParams(), progress: ProgressCallback = ignore_progress,
-                  cancel: CancelToken | None = None) -> list[TrackMatch]:
-    """Track matches in the episode, non-overlapping, in time order."""
+                  cancel: CancelToken | None = None, threads: int = 1) -> list[TrackMatch]:
+    """Track matches in the episode, non-overlapping, in time order. ``threads``: slices
+    looked up at once (the speed pass runs its own calls side by side instead)."""
     if hashes.size == 0 or index.size == 0:
         return []
     slice_frames = int(params.slice_s / FRAME_S)
@@ -192,14 +194,16 @@ def match_episode(index: PairIndex, hashes: np.ndarray, frames: np.ndarray,
     hit_frames: list[np.ndarray] = []
     edges = np.searchsorted(frames, np.arange(0, total + slice_frames, slice_frames))
     n_slices = max(1, len(edges) - 1)
-    for i in range(n_slices):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        a, b = edges[i], edges[i + 1] if i + 1 < len(edges) else hashes.size
-        if b > a:
-            k, f = _candidates(index, hashes[a:b], frames[a:b], params.min_slice_hits)
-            keys.append(k)
-            hit_frames.append(f)
+    bounds = [(int(edges[i]), int(edges[i + 1]) if i + 1 < len(edges) else hashes.size) for i in range(n_slices)]
+
+    def one_slice(ab: tuple[int, int]) -> tuple[np.ndarray, np.ndarray] | None:
+        a, b = ab
+        return _candidates(index, hashes[a:b], frames[a:b], params.min_slice_hits) if b > a else None
+
+    for i, got in enumerate(ordered_map(one_slice, bounds, cancel, threads)):
+        if got is not None:
+            keys.append(got[0])
+            hit_frames.append(got[1])
         progress(Progress("Identifying", (i + 1) / n_slices))
     if not keys:
         return []

@@ -32,6 +32,7 @@ from cuesheet_app.identify.local.matcher_v2 import match_episode_v2
 from cuesheet_app.identify.local.pair_segments import PairIndex
 from cuesheet_app.identify.local.segment_index import SegmentedIndex
 from cuesheet_app.identify.local.spectro import FRAME_S
+from cuesheet_app.identify.local.threads import ordered_map
 from cuesheet_app.identify.local.triplets import (
     QUERY_PARTNERS,
     TripletCollector,
@@ -175,27 +176,30 @@ def ratio_pair_search(pair_index: PairIndex, collectors: list[TripletCollector],
     at least as well (one match in place of drifting pieces)."""
     phases = region_peaks(collectors, regions)
     min_piece = int(round(params.min_piece_s / FRAME_S))
-    coarse: list[TrackMatch] = []
-    for r, p in pair_candidates():
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        coarse += ratio_pair_matches(pair_index, phases[:1], r, p, params, SEARCH_FAN_OUT)
+    coarse = [m for found in ordered_map(
+        lambda rp: ratio_pair_matches(pair_index, phases[:1], rp[0], rp[1], params, SEARCH_FAN_OUT),
+        pair_candidates(), cancel) for m in found]
     pad = REFINE_PAD_S / FRAME_S
-    out: list[TrackMatch] = []
-    for m in resolve_overlaps(coarse, min_piece):
-        local = _within(phases, m.start_frame - pad, m.end_frame + pad)
-        best: list[TrackMatch] = []
-        factors = [m.ratio * float(np.exp(k * REFINE_STEP)) for k in (-1, 0, 1)]
-        factors.append(1.0)
-        for r in factors:
-            p = r if m.pitch != 1.0 else 1.0
-            got = [n for n in ratio_pair_matches(pair_index, local, r, p, params, REFINE_FAN_OUT)
-                   if n.track_id == m.track_id]
-            hits, best_hits = sum(n.hits for n in got), sum(n.hits for n in best)
-            if hits > best_hits or (r == 1.0 and got and hits == best_hits):
-                best = got
-        out += best or [m]
-    return out
+    return [m for best in ordered_map(lambda m: _refined(pair_index, phases, m, params, pad),
+                                    resolve_overlaps(coarse, min_piece), cancel) for m in best]
+
+
+def _refined(pair_index: PairIndex, phases: list[tuple[np.ndarray, np.ndarray]], m: TrackMatch,
+             params: MatchParams, pad: float) -> list[TrackMatch]:
+    """A coarse match found again at full density at its factor, ``REFINE_STEP`` either side
+    and ratio 1: the best of them by agreeing hashes (ratio 1 wins ties), or ``m`` itself."""
+    local = _within(phases, m.start_frame - pad, m.end_frame + pad)
+    best: list[TrackMatch] = []
+    factors = [m.ratio * float(np.exp(k * REFINE_STEP)) for k in (-1, 0, 1)]
+    factors.append(1.0)
+    for r in factors:
+        p = r if m.pitch != 1.0 else 1.0
+        got = [n for n in ratio_pair_matches(pair_index, local, r, p, params, REFINE_FAN_OUT)
+               if n.track_id == m.track_id]
+        hits, best_hits = sum(n.hits for n in got), sum(n.hits for n in best)
+        if hits > best_hits or (r == 1.0 and got and hits == best_hits):
+            best = got
+    return best or [m]
 
 
 DRIFT_GAP_S = 5.0  # pair matches of one track this close with different offsets: drifting
