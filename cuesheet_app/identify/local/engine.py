@@ -72,7 +72,6 @@ from cuesheet_app.identify.local.matcher import MatchParams, TrackMatch, match_e
 from cuesheet_app.identify.local.repeats import RepeatParams, find_repeats, repeat_cuts
 from cuesheet_app.identify.local.spectro import FRAME_S, HOP, ChunkedSpectrogram
 from cuesheet_app.identify.local.speed_pass import speed_matches
-from cuesheet_app.identify.local.threads import THREADS
 from cuesheet_app.identify.local.triplets import QUERY as TRIPLET_QUERY
 from cuesheet_app.identify.local.triplets import QUERY_PARTNERS, TripletCollector
 from cuesheet_app.media.decode import ANALYSIS_RATE, DecodeStats, decode_blocks, open_audio
@@ -183,7 +182,7 @@ class LocalEngine:
             frames = np.concatenate([f for _, f in parts])
             order = np.argsort(frames, kind="stable")
             matches = match_episode(index, hashes[order], frames[order], self.match_params,
-                                    progress=progress, cancel=cancel, threads=THREADS)
+                                    progress=progress, cancel=cancel, threads=None)
             matches = [m for m in matches if m.track_id in tracks]
             # music the landmark pairs did not identify (or found drifting): speed-invariant triplets
             matches = [m for m in speed_matches(triplet_index, fine, segments, matches,

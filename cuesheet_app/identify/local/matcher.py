@@ -183,9 +183,10 @@ def confidence_for(hits: int, seconds: float) -> float:
 
 def match_episode(index: PairIndex, hashes: np.ndarray, frames: np.ndarray,
                   params: MatchParams = MatchParams(), progress: ProgressCallback = ignore_progress,
-                  cancel: CancelToken | None = None, threads: int = 1) -> list[TrackMatch]:
+                  cancel: CancelToken | None = None, threads: int | None = 1) -> list[TrackMatch]:
     """Track matches in the episode, non-overlapping, in time order. ``threads``: slices
-    looked up at once (the speed pass runs its own calls side by side instead)."""
+    looked up at once (None: ``threads.THREADS``; the speed pass runs its own calls side by
+    side instead)."""
     if hashes.size == 0 or index.size == 0:
         return []
     slice_frames = int(params.slice_s / FRAME_S)

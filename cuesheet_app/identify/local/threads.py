@@ -22,8 +22,9 @@ _R = TypeVar("_R")
 
 
 def ordered_map(fn: Callable[[_T], _R], items: Iterable[_T], cancel: CancelToken | None = None,
-                threads: int = THREADS) -> Iterator[_R]:
-    """``fn(x)`` for each of ``items`` on ``threads`` threads, yielded in the items' order (the
+                threads: int | None = None) -> Iterator[_R]:
+    """``fn(x)`` for each of ``items`` on ``threads`` threads (``THREADS`` when None, read at
+    each call so a caller or benchmark can change it), yielded in the items' order (the
     same results as one thread). A cancel (or any error) raises in the caller, and the jobs not
     yet started are dropped."""
 
@@ -33,6 +34,7 @@ def ordered_map(fn: Callable[[_T], _R], items: Iterable[_T], cancel: CancelToken
         return fn(x)
 
     items = list(items)
+    threads = THREADS if threads is None else threads
     if threads <= 1 or len(items) < 2:
         for x in items:
             yield run(x)
