@@ -321,3 +321,50 @@ def test_unchanged_music_searched_at_other_factors_comes_back_at_ratio_1(tmp_pat
              if m.track_id == track2]
     assert found, "the search over the grid finds the unchanged excerpt near ratio 1"
     assert [(m.ratio, m.pitch) for m in found] == [(1.0, 1.0)] * len(found)
+
+
+def test_threads_give_the_events_of_one_thread(tmp_path: Path, speed_library: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pair pass's slices and the speed pass's factors run side by side
+    (``threads.THREADS``); the events must be exactly those of one thread."""
+    from cuesheet_app.identify.local import threads
+
+    a = speed_change(synth_music(30.0, seed=40)[4 * RATE:20 * RATE], 0.96)
+    episode = write_wav(tmp_path / "ep.wav", np.concatenate([silence(1.0), synth_music(30.0, seed=42)[RATE:12 * RATE],
+                                                            silence(2.0), a * 0.8, silence(1.0)]))
+    runs = {}
+    for n in (1, 2):
+        monkeypatch.setattr(threads, "THREADS", n)
+        doc = LocalEngine(speed_library).identify(IdentifyRequest(media_path=episode))
+        runs[n] = doc.to_json()
+    assert runs[1] == runs[2]
+    assert sum(e["music_identified"] for e in json.loads(runs[2])["events"]) == 2
+
+
+def test_ordered_map_keeps_the_order_and_stops_on_cancel() -> None:
+    import threading
+    import time
+
+    from cuesheet_app.identify.base import Cancelled, CancelToken
+    from cuesheet_app.identify.local.threads import ordered_map
+
+    def slow_square(x: int) -> int:
+        time.sleep(0.02 * (5 - x))  # later items finish first
+        return x * x
+
+    assert list(ordered_map(slow_square, range(5), threads=3)) == [0, 1, 4, 9, 16]
+    token = CancelToken()
+    started: list[int] = []
+    lock = threading.Lock()
+
+    def work(x: int) -> int:
+        with lock:
+            started.append(x)
+        if x == 1:
+            token.cancel()
+        time.sleep(0.01)
+        return x
+
+    with pytest.raises(Cancelled):
+        list(ordered_map(work, range(50), token, threads=2))
+    assert len(started) < 50  # the jobs not yet started were dropped

@@ -114,8 +114,17 @@ def _possible_cells(key: np.ndarray, min_hits: int) -> np.ndarray:
     if centres.size == 0:
         return np.zeros(key.size, bool)
     kept = np.unique(centres[:, None] + np.arange(-2, 3))
-    pos = np.minimum(np.searchsorted(kept, key), kept.size - 1)
-    return kept[pos] == key
+    # only hits of a track that has a kept cell can be in one: a table over the track ids
+    # finds those few (one gather per hit) before the binary search
+    tracks = key >> 32
+    kept_tracks = kept >> 32
+    table = np.zeros(int(kept_tracks[-1]) + 1, bool)
+    table[kept_tracks] = True
+    maybe = np.flatnonzero(table[np.minimum(tracks, table.size - 1)] & (tracks < table.size))
+    out = np.zeros(key.size, bool)
+    pos = np.minimum(np.searchsorted(kept, key[maybe]), kept.size - 1)
+    out[maybe] = kept[pos] == key[maybe]
+    return out
 
 
 def _candidates(index: PairIndex, hashes: np.ndarray, frames: np.ndarray,
