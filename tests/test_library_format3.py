@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from cuesheet_app.identify.base import IdentifyRequest, Progress
+from cuesheet_app.identify.local import library as library_module
 from cuesheet_app.identify.local.engine import LocalEngine
 from cuesheet_app.identify.local.fingerprints import (
     FORMAT,
@@ -212,3 +213,30 @@ def test_a_damaged_segment_is_rebuilt_by_upgrade_as_its_error_says(tmp_path: Pat
     lib.upgrade()
     assert not lib.needs_upgrade() and lib.stats().format == FORMAT
     assert _hits(lib.load_index(), query) == before
+
+
+def test_identification_opens_the_pair_index_once_and_still_rebuilds_a_damaged_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Identification asked ``needs_upgrade()``, which opened every segment to check it, then
+    ``load_index()``, which opened them twice more. It now calls ``load_index()`` alone: one
+    opening, whose errors say when an upgrade (or an index rebuild) is due."""
+    refs = synth_refs(tmp_path / "refs", 2, 8.0, seed=70)
+    Library(tmp_path / "lib").add([refs], workers=1)
+    episode = write_wav(tmp_path / "ep.wav", np.concatenate(
+        [silence(1.0), synth_music(8.0, seed=71)[RATE:7 * RATE] * 0.8, silence(1.0)]))
+    opened: list[Path] = []
+
+    class Counting(PairIndex):
+        def __init__(self, folder: Path, live_tracks: set[int] | None = None) -> None:
+            opened.append(folder)
+            super().__init__(folder, live_tracks)
+
+    monkeypatch.setattr(library_module, "PairIndex", Counting)
+    found = _events(tmp_path / "lib", episode)
+    assert [e[2] for e in found] == ["t1.wav"]
+    assert len(opened) == 1
+    [seg] = read_manifest(tmp_path / "lib" / "index")
+    postings = tmp_path / "lib" / "index" / seg["name"] / "postings.npy"
+    postings.write_bytes(postings.read_bytes()[:-40])
+    assert _events(tmp_path / "lib", episode) == found  # rebuilt by the engine's upgrade
+    assert not Library(tmp_path / "lib").needs_upgrade()

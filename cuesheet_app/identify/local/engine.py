@@ -67,7 +67,7 @@ from cuesheet_app.identify.local.landmarks import (
     query_params_for,
     same_peaks,
 )
-from cuesheet_app.identify.local.library import Library, LibraryError, TrackRecord
+from cuesheet_app.identify.local.library import Library, LibraryError, TrackRecord, UpgradeNeeded
 from cuesheet_app.identify.local.matcher import MatchParams, TrackMatch, match_episode
 from cuesheet_app.identify.local.repeats import RepeatParams, find_repeats, repeat_cuts
 from cuesheet_app.identify.local.spectro import FRAME_S, HOP, ChunkedSpectrogram
@@ -134,10 +134,12 @@ class LocalEngine:
     def identify(self, request: IdentifyRequest, progress: ProgressCallback = ignore_progress,
                  cancel: CancelToken | None = None) -> EventsDocument:
         try:
-            if self.library.needs_upgrade():
+            try:  # the index opened once: load_index says when it must be upgraded or rebuilt
+                index = self.library.load_index()
+            except UpgradeNeeded:
                 self.library.upgrade(progress=progress, cancel=cancel)
+                index = self.library.load_index()
             tracks = self.library.track_map()
-            index = self.library.load_index()
             # the triplet index only when its pass is on: loading it checks (and would append)
             # every track's triplet postings, which a library need not hold while the pass is off
             triplet_index = self.library.load_triplet_index() if speed_pass.TRIPLET_PASS else None

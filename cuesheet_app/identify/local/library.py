@@ -107,6 +107,12 @@ class LibraryError(Exception):
     """The library folder itself is unusable; the message names it."""
 
 
+class UpgradeNeeded(LibraryError):
+    """The library was built by an older version or a pair index segment is damaged:
+    ``Library.upgrade`` (``cuesheet library upgrade``) converts it or rebuilds the index. Raised
+    by ``load_index`` so that identification opens the index once, not once more to check it."""
+
+
 @dataclass
 class TrackRecord:
     id: int
@@ -331,7 +337,8 @@ class Library:
     def needs_upgrade(self) -> bool:
         """Built by an older version (format 1: no fine peaks; 2: the wide index and files), or
         a pair index segment is damaged (a crash or a disk error): its error tells the user to
-        run the upgrade, which then rebuilds the index from the fingerprint files."""
+        run the upgrade, which then rebuilds the index from the fingerprint files. Opens the index
+        to check it: a reader that goes on to use it calls ``load_index`` and catches UpgradeNeeded."""
         data = self._load()
         if data.get("format") != LIBRARY_FORMAT:
             return True
@@ -381,22 +388,25 @@ class Library:
         return {r.id: r for r in self._records(self._load()).values()}
 
     def load_index(self) -> PairIndex:
-        """The memory-mapped pair index; tracks its segments miss are appended first."""
+        """The memory-mapped pair index; tracks its segments miss are appended first. Raises
+        UpgradeNeeded for an older format or a damaged segment (then ``upgrade`` and call again)."""
         data = self._load()
         if data.get("format") != LIBRARY_FORMAT:
-            raise LibraryError(f"{self.folder}: this library was built by an older version (format "
-                               f"{data.get('format')}); upgrade it first (cuesheet library upgrade)")
+            raise UpgradeNeeded(f"{self.folder}: this library was built by an older version (format "
+                                f"{data.get('format')}); upgrade it first (cuesheet library upgrade)")
         records = self._records(data)
         live = {r.id for r in records.values()}
         if not records:
             return PairIndex.empty(self._index_dir)
         try:
-            if live - PairIndex(self._index_dir, live).covered():
+            index = PairIndex(self._index_dir, live)
+            if live - index.covered():
                 with self._writing():
                     self._cover_pairs(self._records(self._load()))  # another writer may have finished
-            return PairIndex(self._index_dir, live)
+                index = PairIndex(self._index_dir, live)
+            return index
         except SegmentError as exc:
-            raise LibraryError(str(exc)) from None
+            raise UpgradeNeeded(str(exc)) from None
 
     def load_triplet_index(self, build: bool = False) -> SegmentedIndex:
         """The speed-invariant index (memory-mapped segments), as far as it exists: format 3
