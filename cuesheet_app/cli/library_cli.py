@@ -103,7 +103,9 @@ def _stats(args: argparse.Namespace, lib: Library) -> int:
     human = (f"{s.folder}: {s.tracks} track(s), {s.total_duration_s / 3600:.2f} h of audio, "
              f"{s.postings:,} landmarks, index {s.index_bytes / 1e6:.1f} MB, "
              f"{s.with_rights} with rights data, {s.missing_files} missing file(s); "
-             f"format {s.format}" + (" (built by an older version: run 'cuesheet library upgrade')"
+             f"format {s.format}" + (" (index damaged: run 'cuesheet library upgrade' to rebuild it)"
+                                     if s.index_damaged else
+                                     " (built by an older version: run 'cuesheet library upgrade')"
                                      if s.upgrade_needed else f", {s.segments} index segment(s)"))
     emit(args, human, s.to_dict())
     return 0

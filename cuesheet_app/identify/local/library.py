@@ -163,7 +163,8 @@ class LibraryStats:
     with_rights: int  # tracks with composers or publishers
     missing_files: int
     format: int = LIBRARY_FORMAT  # of library.json and the fingerprints
-    upgrade_needed: bool = False  # built by an older version: re-indexed on next use
+    upgrade_needed: bool = False  # older format or damaged index: converted/rebuilt on next use
+    index_damaged: bool = False  # a pair index segment is unreadable: the upgrade rebuilds it
     triplet_postings: int = 0
     segments: int = 0
 
@@ -683,8 +684,11 @@ class Library:
         return removed
 
     def stats(self) -> LibraryStats:
+        """What ``cuesheet library stats`` shows; opens the pair index to say whether it is damaged."""
         data = self._load()
         records = self._records(data)
+        current = data.get("format") == LIBRARY_FORMAT
+        damaged = current and self._pair_index_damaged({r.id for r in records.values()})
         size = pair_index_bytes(self._index_dir)
         segs = read_manifest(self._index2_dir).get("segments", [])  # format 2 only
         return LibraryStats(
@@ -695,7 +699,8 @@ class Library:
             with_rights=sum(1 for r in records.values()
                             if r.metadata.get("composers") or r.metadata.get("publishers")),
             missing_files=sum(1 for r in records.values() if not Path(r.path).exists()),
-            format=int(data.get("format", 1)), upgrade_needed=data.get("format") != LIBRARY_FORMAT,
+            format=int(data.get("format", 1)), upgrade_needed=not current or damaged,
+            index_damaged=damaged,
             triplet_postings=sum(int(x.get("postings", 0)) for x in segs),
             segments=len(read_pair_manifest(self._index_dir)) + len(segs),
         )
