@@ -246,3 +246,24 @@ def test_identification_opens_the_pair_index_once_and_still_rebuilds_a_damaged_o
     postings.write_bytes(postings.read_bytes()[:-40])
     assert _events(tmp_path / "lib", episode) == found  # rebuilt by the engine's upgrade
     assert not Library(tmp_path / "lib").needs_upgrade()
+
+
+def test_an_upgrade_drops_a_track_with_neither_a_readable_fingerprint_nor_its_file(tmp_path: Path) -> None:
+    """Such a track was kept in a library saved as format 3 with no postings: the index could
+    not be built (every load_index failed on its fingerprint) while stats said all was well. The
+    upgrade now removes it, reports why, and the other tracks are upgraded and indexed."""
+    refs = synth_refs(tmp_path / "refs", 3, 8.0, seed=80)
+    lib = Library(tmp_path / "lib")
+    lib.add([refs], workers=1)
+    _write_format_2(tmp_path / "lib")
+    [lost] = [r for r in lib.tracks() if r.path.endswith("t1.wav")]
+    (tmp_path / "lib" / "fp" / f"{lost.id}.npz").write_bytes(b"not a fingerprint")
+    Path(lost.path).unlink()
+    report = lib.upgrade()
+    assert [p for p, _ in report.failed] == [lost.path] and report.dropped == [lost.path]
+    assert "removed from the library" in report.failed[0][1]
+    assert sorted(report.updated) == sorted(str(refs / f"t{i}.wav") for i in (0, 2))
+    assert [Path(r.path).name for r in lib.tracks()] == ["t0.wav", "t2.wav"]
+    assert not (tmp_path / "lib" / "fp" / f"{lost.id}.npz").exists()
+    assert not lib.needs_upgrade() and not lib.stats().upgrade_needed
+    assert lib.load_index().size == sum(r.hashes for r in lib.tracks())

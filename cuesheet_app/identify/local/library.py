@@ -141,7 +141,8 @@ class AddReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)  # gone from a folder that was re-added
+    # removed, their files gone: from a folder that was re-added, or by an upgrade (no fingerprint)
+    dropped: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
     sheet_errors: list[str] = field(default_factory=list)  # "sheet.csv row 7: ..."
     unmatched_rows: list[int] = field(default_factory=list)  # good sheet rows that found no file
@@ -473,7 +474,9 @@ class Library:
                 workers: int | None = None) -> AddReport:
         """Re-index a library built by an older version, with progress. Tracks whose files are
         gone keep their old fingerprints (found at the original speed only) and are listed as
-        failed; a cancel keeps what was done and the next upgrade goes on from there."""
+        failed; one whose fingerprint is unreadable too is removed (listed as failed and
+        dropped): nothing is left to index it from. A cancel keeps what was done and the next
+        upgrade goes on from there."""
         with self._writing():
             return self._upgrade(progress, cancel, workers)
 
@@ -496,6 +499,7 @@ class Library:
         records = self._records(data)
         convert: list[TrackRecord] = []
         todo: list[Path] = []
+        gone: list[TrackRecord] = []  # nothing left to index them from: removed, reported
         for r in records.values():
             try:
                 fmt = file_format(self._fp_path(r.id))
@@ -509,8 +513,13 @@ class Library:
                 todo.append(Path(r.path))
             elif fmt == 1:
                 report.failed.append((r.path, f"{r.path}: file not found; kept with its old fingerprint"))
-            else:
-                report.failed.append((r.path, f"{r.path}: file not found and its fingerprint is unreadable"))
+            else:  # kept, it would hold no postings and every load of the index would fail on it
+                gone.append(r)
+                report.failed.append((r.path, f"{r.path}: file not found and its fingerprint is unreadable; "
+                                      "removed from the library (add the file again to index it)"))
+        for r in gone:
+            del records[r.path]
+            report.dropped.append(r.path)
         total = max(1, len(convert) + len(todo))
         progress(Progress("Upgrading library", 0.0, f"{len(convert) + len(todo)} track(s) to re-index"))
         for done, r in enumerate(convert, 1):
@@ -538,6 +547,8 @@ class Library:
         shutil.rmtree(self._index2_dir, ignore_errors=True)
         data["format"] = LIBRARY_FORMAT
         self._save(data, records)
+        for r in gone:
+            self._drop(r)
         progress(Progress("Building index", None))
         self._cover_pairs(records)  # an older index/ is not read: rebuilt once from the fingerprints
         return report
