@@ -267,3 +267,28 @@ def test_an_upgrade_drops_a_track_with_neither_a_readable_fingerprint_nor_its_fi
     assert not (tmp_path / "lib" / "fp" / f"{lost.id}.npz").exists()
     assert not lib.needs_upgrade() and not lib.stats().upgrade_needed
     assert lib.load_index().size == sum(r.hashes for r in lib.tracks())
+
+
+def test_an_unreadable_segment_list_is_an_error_not_an_empty_index(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A corrupt ``index/segments.json`` was read as "no segments": the next append deleted every
+    segment folder and readers saw an empty index. Now it is a damaged index: the append refuses
+    (the folders stay), ``load_index`` names the upgrade, and the upgrade (here the one ``add``
+    runs first) rebuilds the index from the fingerprint files, with a warning in the log."""
+    refs = synth_refs(tmp_path / "refs", 2, 8.0, seed=90)
+    lib = Library(tmp_path / "lib")
+    lib.add([refs], workers=1)
+    index = tmp_path / "lib" / "index"
+    [seg] = read_manifest(index)
+    (index / "segments.json").write_text('{"format": 3, "segm')
+    with pytest.raises(SegmentError, match="segments.json"):
+        append_pair_segment(index, [(99, np.array([1], np.uint32), np.array([0], np.uint32))])
+    assert (index / seg["name"] / "ids.npy").is_file()
+    with pytest.raises(LibraryError, match="cuesheet library upgrade"):
+        lib.load_index()
+    assert lib.needs_upgrade() and lib.stats().index_damaged
+    lib.add([synth_refs(tmp_path / "more", 1, 8.0, seed=95, name="m")], workers=1)
+    assert "rebuilding the pair index" in caplog.text
+    assert not lib.needs_upgrade() and len(lib.tracks()) == 3
+    assert lib.load_index().covered() == {r.id for r in lib.tracks()}
+    assert lib.load_index().size == sum(r.hashes for r in lib.tracks())

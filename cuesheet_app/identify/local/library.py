@@ -492,6 +492,8 @@ class Library:
             if self._pair_index_damaged({r.id for r in records.values()}):
                 # the index is derived data: forget every segment (their folders go with the
                 # first one appended) and make it again from the fingerprint files
+                log.warning("%s: the index is damaged; rebuilding the pair index from the fingerprint files",
+                            self.folder)
                 progress(Progress("Building index", None))
                 forget_pair_segments(self._index_dir)
                 self._cover_pairs(records)
@@ -550,7 +552,8 @@ class Library:
         for r in gone:
             self._drop(r)
         progress(Progress("Building index", None))
-        self._cover_pairs(records)  # an older index/ is not read: rebuilt once from the fingerprints
+        forget_pair_segments(self._index_dir)  # an older index/ (even unreadable) is not read:
+        self._cover_pairs(records)  # rebuilt once from the fingerprints
         return report
 
     def _add(
@@ -702,6 +705,10 @@ class Library:
         damaged = current and self._pair_index_damaged({r.id for r in records.values()})
         size = pair_index_bytes(self._index_dir)
         segs = read_manifest(self._index2_dir).get("segments", [])  # format 2 only
+        try:
+            pair_segs = len(read_pair_manifest(self._index_dir))
+        except SegmentError:  # an unreadable list: index_damaged says so (format 3)
+            pair_segs = 0
         return LibraryStats(
             folder=str(self.folder), tracks=len(records),
             total_duration_s=round(sum(r.duration_s for r in records.values()), 3),
@@ -713,5 +720,5 @@ class Library:
             format=int(data.get("format", 1)), upgrade_needed=not current or damaged,
             index_damaged=damaged,
             triplet_postings=sum(int(x.get("postings", 0)) for x in segs),
-            segments=len(read_pair_manifest(self._index_dir)) + len(segs),
+            segments=pair_segs + len(segs),
         )

@@ -41,7 +41,6 @@ from cuesheet_app.identify.local.hash_index import MAX_POSTINGS, N_HASHES, Match
 from cuesheet_app.identify.local.segment_index import (
     all_live,
     live_table,
-    read_segment_list,
     replace_with_merged,
     save_segment_list,
     segments_to_merge,
@@ -166,7 +165,23 @@ def write_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarr
 
 
 def read_manifest(folder: Path) -> list[dict]:
-    return read_segment_list(folder, FORMAT)
+    """The segments ``segments.json`` lists (none when it is missing or of an older format).
+
+    Raises SegmentError when it exists but cannot be read: taken for "no segments", the next
+    append deleted every segment folder (``_drop_old_layout``) and readers saw an empty index.
+    The upgrade rebuilds it from the fingerprint files, like a damaged segment.
+    """
+    path = folder / "segments.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as exc:
+        raise SegmentError(f"{path}: index segment list unreadable ({exc}); "
+                           "rebuild it with 'cuesheet library upgrade'") from None
+    if not isinstance(data, dict) or not isinstance(data.get("segments", []), list):
+        raise SegmentError(f"{path}: not an index segment list; rebuild it with 'cuesheet library upgrade'")
+    return list(data.get("segments", [])) if data.get("format") == FORMAT else []
 
 
 def _drop_old_layout(folder: Path) -> None:
