@@ -21,18 +21,21 @@ for the engine as it ships ("engine": change-point splitting only on strong evid
 ``STRONG_CHANGES``), with the eager splitting ("split", ``LocalEngine(split_changes=True)``)
 with that but without moving identified
 edges to a crossfade's middle ("split-no-xfade-move"), and as shipped plus the cuts at the
-episode's own repeats ("repeats", ``LocalEngine(repeat_cuts=True)``, repeats.py), all built
-from the same engine run; the
+episode's own repeats ("repeats", ``LocalEngine(repeat_cuts=True)``, repeats.py), and with
+cuts by the piece-identity score instead of the novelty ("identity",
+``LocalEngine(identity_changes=True)``), all built from the same engine run; the
 tables printed are the ones in docs/local-engine.md. ``--tune`` grid-searches the change-point
 parameters on the tune split only.
 
 ``--save-inputs DIR`` keeps, per episode, what the engine's edge refinement and event building
 were given (matches, episode peaks, detected segments, change features; a pickle, ~1 MB an
-episode); ``--replay DIR`` then rebuilds the events from them with the current code and scores
+episode; and its log spectrogram as ``<episode>.spec.npy``, float16, ~9 MB, for features the
+pickle lacks); ``--replay DIR`` then rebuilds the events from them with the current code and scores
 them, in seconds instead of minutes: for iterating on boundaries.py / edges.py /
 changepoints.py / engine._events. Detection and matching are not re-run, so a change there needs
 a fresh ``--save-inputs``; a pickle is only good for the code it was written with (dataclass
-fields).
+fields). ``--replay DIR --identity`` scores the piece-identity variant; ``--replay DIR --fit``
+fits its weights on the tune split's saved inputs.
 
 Exit status 1 when a test-split group needs more than 2 edits per 10 cues.
 """
@@ -243,9 +246,20 @@ def main(argv: list[str] | None = None) -> int:
                     help="rebuild and score events from inputs kept by --save-inputs (no decoding, no matching)")
     ap.add_argument("--repeats", action="store_true",
                     help="with --replay: also cut at the episode's own repeats (LocalEngine(repeat_cuts=True))")
+    ap.add_argument("--identity", action="store_true",
+                    help="with --replay: cut unidentified music by the piece-identity score "
+                         "(LocalEngine(identity_changes=True))")
+    ap.add_argument("--fit", action="store_true",
+                    help="with --replay: fit the piece-identity score's weights on the tune split's "
+                         "unidentified pieces and print them (changepoints.IDENTITY_CHANGES)")
     args = ap.parse_args(argv)
+    if args.replay and args.fit:
+        return fit_identity(args.replay)
     if args.replay:
-        return replay(args.replay, args.split, args.repeats)
+        from cuesheet_app.identify.local.changepoints import IDENTITY_CHANGES
+
+        replay(args.replay, args.split, args.repeats, IDENTITY_CHANGES if args.identity else "default")
+        return 0
     if args.tune:
         return tune()
     if args.cost:
@@ -271,14 +285,18 @@ def main(argv: list[str] | None = None) -> int:
 
     engine._events = capture  # type: ignore[method-assign]
     engine._refine = capture_refine  # type: ignore[method-assign]
+    spectra: list[list] = []
+    if args.save_inputs:
+        keep_spectrum(spectra)
     from dataclasses import replace
 
-    from cuesheet_app.identify.local.changepoints import ChangeParams
+    from cuesheet_app.identify.local.changepoints import IDENTITY_CHANGES, ChangeParams
     from cuesheet_app.identify.local.repeats import RepeatParams
 
+    engine.identity_features = True  # for the "identity" variant; the engine's own events are unchanged
     variants = {"engine": engine.change_params, "split": ChangeParams(),
                 "split-no-xfade-move": replace(ChangeParams(), place_crossfades=False),
-                "repeats": engine.change_params}
+                "repeats": engine.change_params, "identity": IDENTITY_CHANGES}
     rows: dict[str, list[dict]] = {v: [] for v in variants}
     for ep in manifest["episodes"]:
         if args.split != "all" and ep["split"] != args.split:
@@ -297,6 +315,11 @@ def main(argv: list[str] | None = None) -> int:
             saved = {"events": (a, kw), "refine": refine_inputs[-1] if refine_inputs else None}
             (args.save_inputs / f"{ep['name']}.pkl").write_bytes(pickle.dumps(saved))
             refine_inputs.clear()
+            if spectra:  # the episode's log spectrogram, for signals the saved features lack
+                import numpy as np
+
+                np.save(args.save_inputs / f"{ep['name']}.spec.npy", np.concatenate(spectra[-1]))
+                spectra.clear()
         for variant, params in variants.items():
             engine.change_params = params
             engine.repeat_params = RepeatParams() if variant == "repeats" else None
@@ -337,7 +360,118 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if worst_engine and worst_engine["per_10_cues"] > TARGET else 0
 
 
-def replay(folder: Path, split: str, repeats: bool = False) -> int:
+def keep_spectrum(spectra: list[list]) -> None:
+    """With --save-inputs: the engine's change features also keep the log spectrogram they are
+    made from (frames x bins, float16, ~9 MB an episode; one list per ``identify`` call), saved
+    beside each pickle as ``<episode>.spec.npy``, so a new boundary signal can be tried with
+    ``--replay`` before the engine computes it. The engine's own work is unchanged."""
+    import numpy as np
+
+    from cuesheet_app.identify.local import engine as engine_module
+
+    class Keeping(engine_module.ChangeFeatures):
+        def __init__(self) -> None:
+            super().__init__()
+            spectra.append([])
+
+        def add(self, chunk) -> None:  # type: ignore[no-untyped-def]
+            super().add(chunk)
+            core = chunk.spec[:, chunk.before:chunk.before + chunk.core]
+            spectra[-1].append(core.T.astype(np.float16))
+
+    engine_module.ChangeFeatures = Keeping  # type: ignore[misc]
+
+
+def fit_identity(folder: Path, strength: float = 1.0) -> int:
+    """The piece-identity score's weights (changepoints.identity_signals -> logistic), fitted on
+    the tune split only: the engine's unidentified pieces (events built without change-point
+    cuts from the saved inputs), each block boundary within 0.3 s of a true cue start inside a
+    piece (2 s or more from its ends) a change, every one more than 3 s from all of them not;
+    an L2 penalty of 1/``strength`` on the standardised weights."""
+    import numpy as np
+
+    from cuesheet_app.identify.local.changepoints import (
+        BLOCK,
+        BLOCK_S,
+        ChangeParams,
+        identity_signals,
+    )
+
+    manifest = json.loads((DATA / "manifest.json").read_text())
+    engine = LocalEngine(DATA / "library")
+    engine.change_params = None
+    xs, ys, n_bounds = [], [], 0
+    for ep in manifest["episodes"]:
+        saved_path = folder / f"{ep['name']}.pkl"
+        if ep["split"] != "tune" or not saved_path.exists():
+            continue
+        saved = pickle.loads(saved_path.read_bytes())
+        a, kw = with_identity(saved["events"], folder / f"{ep['name']}.spec.npy")
+        if saved["refine"] is not None:
+            a = (list(engine._refine(*saved["refine"])), *a[1:])
+        feats, chroma, onsets, ident = a[5]
+        starts = [c["start_s"] for c in json.loads((DATA / "episodes" / f"{ep['name']}.truth.json").read_text())["cues"]]
+        for e in engine._events(*a, **kw):
+            s0, s1 = float(e.start), float(e.end)
+            lo, hi = int(round(s0 / BLOCK_S)), int(round(s1 / BLOCK_S))
+            if e.music_identified or hi - lo < 20:
+                continue
+            x = identity_signals(feats[lo:hi], chroma[lo:hi], ident[lo:hi], onsets[lo * BLOCK:hi * BLOCK], ChangeParams())
+            label = np.zeros(x.shape[0], int)
+            bounds = [int(round(s / BLOCK_S)) - lo for s in starts if s0 + 2 < s < s1 - 2]
+            for t in bounds:
+                label[max(0, t - 33):t + 32] = -1
+            for t in bounds:
+                label[max(0, t - 4):t + 3] = 1
+            n_bounds += len(bounds)
+            xs.append(x[label >= 0])
+            ys.append(label[label >= 0])
+    x, y = np.vstack(xs), np.concatenate(ys).astype(np.float64)
+    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = np.hstack([(x - mu) / sd, np.ones((x.shape[0], 1))])
+    w = np.zeros(z.shape[1])
+    cw = np.ones_like(y)  # classes as they come: the score is the chance of a change at a block
+    penalty = np.r_[np.ones(z.shape[1] - 1), 0.0] / strength
+    for _ in range(50):  # Newton's method
+        p = 1.0 / (1.0 + np.exp(-(z @ w)))
+        grad = z.T @ (cw * (p - y)) + penalty * w
+        hess = (z * (cw * p * (1 - p))[:, None]).T @ z + np.diag(penalty)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-6:
+            break
+    weights = [*(w[:-1] / sd), w[-1] - float((w[:-1] * mu / sd).sum())]
+    print(f"{n_bounds} true boundaries, {int(y.sum())} change / {int((1 - y).sum())} inside blocks")
+    print("identity_weights =", tuple(round(float(v), 3) for v in weights))
+    return 0
+
+
+def with_identity(saved: tuple, spec_path: Path) -> tuple:
+    """Saved event-building inputs (args, kwargs) whose change features lack the piece-identity
+    block features (pickles from code before them): added from the saved spectrogram when there
+    is one (``ChangeFeatures.identity``, the same block averages over the same frames)."""
+    a, kw = saved
+    features = a[5] if len(a) > 5 else kw.get("change_features")
+    if features is None or len(features) > 3 or not spec_path.exists():
+        return a, kw
+    import numpy as np
+
+    from cuesheet_app.identify.local.changepoints import BLOCK, identity_frames
+
+    spec = np.load(spec_path)
+    frames = np.concatenate([identity_frames(spec[i:i + 4096].T) for i in range(0, spec.shape[0], 4096)])
+    whole = frames.shape[0] // BLOCK * BLOCK
+    ident = frames[:whole].reshape(-1, BLOCK, frames.shape[1]).mean(axis=1)
+    if whole < frames.shape[0]:
+        ident = np.vstack([ident, frames[whole:].mean(axis=0, keepdims=True)])
+    features = (*features, ident[:features[0].shape[0]].astype(np.float32))
+    if len(a) > 5:
+        return (*a[:5], features, *a[6:]), kw
+    return a, {**kw, "change_features": features}
+
+
+def replay(folder: Path, split: str, repeats: bool = False, change_params: object = "default",
+           quiet: bool = False) -> dict:
     """Events rebuilt with the current code from the inputs ``--save-inputs`` kept (the edge
     refinement re-run on the saved matches, then the event building), scored per split and
     held-out group; nothing is written. For trusted pickles only (this session's own)."""
@@ -345,13 +479,15 @@ def replay(folder: Path, split: str, repeats: bool = False) -> int:
     lib_dir = DATA / "library"
     tracks = {t.id: t.path for t in Library(lib_dir).tracks()}
     engine = LocalEngine(lib_dir, repeat_cuts=repeats)
+    if change_params != "default":
+        engine.change_params = change_params  # type: ignore[assignment]
     rows = []
     for ep in manifest["episodes"]:
         saved_path = folder / f"{ep['name']}.pkl"
         if (split != "all" and ep["split"] != split) or not saved_path.exists():
             continue
         saved = pickle.loads(saved_path.read_bytes())
-        a, kw = saved["events"]
+        a, kw = with_identity(saved["events"], folder / f"{ep['name']}.spec.npy")
         if saved["refine"] is not None and engine.edge_params is not None:
             a = (list(engine._refine(*saved["refine"])), *a[1:])
         events = [e.to_dict() for e in engine._events(*a, **kw)]
@@ -360,6 +496,8 @@ def replay(folder: Path, split: str, repeats: bool = False) -> int:
         r.update({k: ep[k] for k in ("name", "split", "synth", "noise", "package")})
         rows.append(r)
     summary = summarise(rows, {})
+    if quiet:
+        return summary
     table = [(f"{k} split", v) for k, v in summary["splits"].items()] + list(summary["groups"].items())
     print("| group | cues | add | retime | retitle | delete | extra | edits / 10 cues |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -368,7 +506,7 @@ def replay(folder: Path, split: str, repeats: bool = False) -> int:
               f"{g['extra']} | {g['per_10_cues']} |")
     if summary["worst_group"]:
         print(f"worst held-out group: {summary['worst_group']['group']} {summary['worst_group']['per_10_cues']}")
-    return 0
+    return summary
 
 
 def note(rows: list[dict]) -> str:
@@ -378,7 +516,8 @@ def note(rows: list[dict]) -> str:
             f"({', '.join(names['test'])}); 'engine' = as shipped (change-point splitting on strong evidence only), "
             "'split' = LocalEngine(split_changes=True) (eager), 'split-no-xfade-move' = split without moving "
             "identified edges to a crossfade's novelty peak, 'repeats' = as shipped plus cuts at the episode's "
-            "own repeats (LocalEngine(repeat_cuts=True))")
+            "own repeats (LocalEngine(repeat_cuts=True)), 'identity' = cuts by the piece-identity score "
+            "(LocalEngine(identity_changes=True))")
 
 
 def summarise(rows: list[dict], idx: dict) -> dict:

@@ -52,6 +52,52 @@ _CHROMA_LO = 12
 RHYTHM_LAGS = (10, 90)  # frames: 0.23-2.1 s, beat to bar  # ~260 Hz: below, one bin spans more than a semitone
 
 
+N_MEL, N_MFCC = 32, 13  # piece-identity timbre: cepstrum c1..c13 of 32 log-spaced bands
+
+
+def _mel_matrix() -> np.ndarray:
+    """Triangular filters on a log frequency axis, 60 Hz - 5 kHz, each summing to 1."""
+    edges = np.geomspace(60.0, 5000.0, N_MEL + 2) / _BIN_HZ
+    k = np.arange(N_FFT // 2 + 1)
+    m = np.zeros((N_MEL, k.size))
+    for i in range(N_MEL):
+        a, c, b = edges[i:i + 3]
+        m[i] = np.clip(np.minimum((k - a) / (c - a), (b - k) / (b - c)), 0, None)
+    return (m / (m.sum(axis=1, keepdims=True) + 1e-9)).astype(np.float32)
+
+
+def _chroma_matrix(lo_hz: float = 130.0, hi_hz: float = 2000.0) -> np.ndarray:
+    """Every bin from ~C3 to ~B6 to its nearest pitch class."""
+    f = np.arange(N_FFT // 2 + 1) * _BIN_HZ
+    keep = (f >= lo_hz) & (f <= hi_hz)
+    pc = np.round(69 + 12 * np.log2(np.maximum(f, 1.0) / 440.0)).astype(int) % 12
+    m = np.zeros((12, f.size), np.float32)
+    m[pc[keep], np.flatnonzero(keep)] = 1.0
+    return m
+
+
+_MEL = _mel_matrix()
+_DCT = np.cos(np.pi / N_MEL * (np.arange(N_MEL)[None] + 0.5)
+              * np.arange(1, N_MFCC + 1)[:, None]).astype(np.float32)
+_CHROMA = _chroma_matrix()
+
+
+def identity_frames(spec: np.ndarray) -> np.ndarray:
+    """(frames, N_MFCC + 12) per-frame piece-identity features of a log spectrogram (bins, frames):
+    the cepstrum of 32 log-spaced bands without its level term (timbre, not loudness: a ducked
+    or level-stepped piece keeps it), and the pitch classes of the spectrum's tonal part (the log
+    spectrum above its own 9-bin running mean, so flat noise and speech's spread add little)."""
+    from scipy.ndimage import uniform_filter1d
+
+    power = np.exp(2.0 * spec.astype(np.float32))
+    mfcc = _DCT @ np.log(_MEL[:, :power.shape[0]] @ power + 1e-6)
+    lg = spec.astype(np.float32)
+    tonal = np.maximum(lg - uniform_filter1d(lg, 9, axis=0) - 0.3, 0.0)
+    chroma = _CHROMA[:, :tonal.shape[0]] @ tonal
+    chroma /= chroma.sum(axis=0, keepdims=True) + 1e-6
+    return np.vstack([mfcc, chroma]).T
+
+
 def _band_matrix() -> np.ndarray:
     m = np.zeros((len(_EDGES) - 1, N_FFT // 2 + 1), np.float32)
     for i in range(len(_EDGES) - 1):
@@ -76,6 +122,11 @@ class ChangeParams:
     # an identified span's edge that meets unidentified music moves to the midpoint of a
     # crossfade around it (at most crossfade_reach_s)
     place_crossfades: bool = True
+    # with the piece-identity features (ChangeFeatures.identity): cut where ``identity_score``
+    # (a logistic over ``identity_signals``, these weights) reaches ``identity_threshold``,
+    # instead of the novelty (+ rhythm) reaching ``threshold``; None: the novelty alone
+    identity_weights: tuple[float, ...] | None = None
+    identity_threshold: float = 0.9
 
 
 # What the engine uses by default: only cuts whose novelty (with the rhythm change) reaches 3.5.
@@ -85,14 +136,28 @@ class ChangeParams:
 STRONG_CHANGES = ChangeParams(threshold=3.5)
 
 
+# Opt-in (LocalEngine(identity_changes=True)): cut where the piece-identity score reaches 0.3.
+# Weights fitted on the unidentified pieces of the tune split of benchmarks/edits_per_cue.py
+# (26 true boundaries in 45 pieces; ``--replay DIR --fit``), threshold chosen there (0.2 / 0.3 /
+# 0.4 / 0.5 / 0.7 / 0.9: 3.92 / 4.05 / 4.30 / 4.49 / 4.62 / 4.87 edits per 10 cues from 5.06;
+# weights fitted leaving each episode out: 4.37 / 4.11 / 4.43 / 4.62 / 4.75 / 5.06). Held out it
+# added false cuts (docs/local-engine.md), so it is not the default.
+IDENTITY_CHANGES = ChangeParams(threshold=3.5, identity_weights=(-1.457, 19.93, -10.194, 6.115, 2.712, -9.791),
+                                identity_threshold=0.3)
+
+
 class ChangeFeatures:
     """Timbre, level and onset-density summary of every ``BLOCK`` frames, fed chunk by chunk
-    (the same chunks as the detector). Pitch classes come later from the landmark peaks."""
+    (the same chunks as the detector). Pitch classes come later from the landmark peaks. With
+    ``identity``, also the piece-identity features (``identity_frames``) per block."""
 
-    def __init__(self) -> None:
+    def __init__(self, identity: bool = False) -> None:
+        self.with_identity = identity
         self._parts: list[np.ndarray] = []
         self._onsets: list[np.ndarray] = []
         self._tail = np.zeros((0, N_BANDS + 2), np.float32)
+        self._ident: list[np.ndarray] = []
+        self._ident_tail = np.zeros((0, N_MFCC + 12), np.float32)
 
     def add(self, chunk: SpecChunk) -> None:
         core = slice(chunk.before, chunk.before + chunk.core)
@@ -113,6 +178,25 @@ class ChangeFeatures:
         if whole:
             self._parts.append(frames[:whole].reshape(-1, BLOCK, frames.shape[1]).mean(axis=1))
         self._tail = frames[whole:]
+        if not self.with_identity:
+            return
+        ident = np.concatenate([self._ident_tail, identity_frames(spec[:, core])])
+        whole = ident.shape[0] // BLOCK * BLOCK
+        if whole:
+            self._ident.append(ident[:whole].reshape(-1, BLOCK, ident.shape[1]).mean(axis=1))
+        self._ident_tail = ident[whole:]
+
+    def identity(self) -> np.ndarray | None:
+        """(blocks, N_MFCC + 12) piece-identity features (``identity_frames``) per block, the
+        same blocks as ``blocks()``; None when not collected."""
+        if not self.with_identity:
+            return None
+        parts = list(self._ident)
+        if self._ident_tail.shape[0]:
+            parts.append(self._ident_tail.mean(axis=0, keepdims=True))
+        if not parts:
+            return np.zeros((0, N_MFCC + 12), np.float32)
+        return np.concatenate(parts).astype(np.float32)
 
     def onsets(self) -> np.ndarray:
         """Onset strength (mean positive spectral change) of every frame, for rhythm."""
@@ -209,13 +293,99 @@ def rhythm_change(onsets: np.ndarray, frame: int, window: int) -> float:
     return float(1.0 - np.corrcoef(left, right)[0, 1])
 
 
+def _acf_profiles(x: np.ndarray) -> np.ndarray:
+    """Rows of x (windows of an onset envelope): autocorrelation at lags RHYTHM_LAGS over lag 0."""
+    x = x - x.mean(axis=1, keepdims=True)
+    f = np.fft.rfft(x, 2 * x.shape[1], axis=1)
+    ac = np.fft.irfft(f * np.conj(f), axis=1)[:, :x.shape[1]]
+    return ac[:, RHYTHM_LAGS[0]:RHYTHM_LAGS[1]] / (ac[:, :1] + 1e-9)
+
+
+def rhythm_curve(onsets: np.ndarray, n_blocks: int, window: int) -> np.ndarray:
+    """``rhythm_change`` at every block boundary t = 1..n_blocks-1 of one segment (``onsets``
+    per frame from its first block on; windows of ``window`` frames, cut at its ends, 0 where
+    a side is too short for the longest lag twice)."""
+    x = onsets[:n_blocks * BLOCK].astype(np.float64)
+    frames = np.arange(1, n_blocks) * BLOCK
+    out = np.zeros(frames.size)
+    full = (frames >= window) & (frames + window <= x.size)
+    if full.any() and x.size >= window:
+        win = np.lib.stride_tricks.sliding_window_view(x, window)
+        left, right = _acf_profiles(win[frames[full] - window]), _acf_profiles(win[frames[full]])
+        left -= left.mean(axis=1, keepdims=True)
+        right -= right.mean(axis=1, keepdims=True)
+        den = np.sqrt((left * left).sum(axis=1) * (right * right).sum(axis=1))
+        out[full] = np.where(den > 1e-12, 1.0 - (left * right).sum(axis=1) / np.maximum(den, 1e-12), 0.0)
+    for i in np.flatnonzero(~full).tolist():
+        out[i] = rhythm_change(x, int(frames[i]), window)
+    return out
+
+
+def _window_means(x: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Means of the rows of x over [t-w, t) and [t, t+w) (cut at the ends), t = 1..n-1."""
+    n = x.shape[0]
+    c = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(x, axis=0, dtype=np.float64)])
+    t = np.arange(1, n)
+    lo, hi = np.maximum(0, t - w), np.minimum(n, t + w)
+    return (c[t] - c[lo]) / (t - lo)[:, None], (c[hi] - c[t]) / (hi - t)[:, None]
+
+
+def identity_signals(feats: np.ndarray, chroma: np.ndarray, ident: np.ndarray, onsets: np.ndarray | None,
+                     params: ChangeParams = ChangeParams()) -> np.ndarray:
+    """(n-1, 5) piece-identity evidence at every block boundary of one segment: the novelty
+    above; the timbre change (half the squared distance between the mean unit cepstra of the
+    windows before and after, centred on the segment: Foote's checkerboard kernel over cosine
+    self-similarity, in closed form) over ``window_s`` and over 11 s; the distance between the
+    two windows' tonal pitch classes (centred cosine; another key or harmony); the rhythm change
+    (``rhythm_curve``). Each says little alone (inside a piece a new section, a fill, a line of
+    dialogue move them all); ``identity_score`` weighs them."""
+    n = feats.shape[0]
+    out = np.zeros((max(0, n - 1), 5))
+    if n < 2:
+        return out
+    out[:, 0] = novelty(feats, chroma, params)
+    mf = ident[:, :N_MFCC].astype(np.float64)
+    mf = mf - mf.mean(axis=0)
+    mf /= np.linalg.norm(mf, axis=1, keepdims=True) + 1e-9
+    full = np.clip(np.minimum(np.arange(1, n), n - np.arange(1, n)) / max(1, round(params.window_s / BLOCK_S)) * 2, 0, 1)
+    for j, seconds in ((1, params.window_s), (2, 11.0)):
+        ml, mr = _window_means(mf, max(2, int(round(seconds / BLOCK_S))))
+        out[:, j] = 0.5 * ((ml - mr) ** 2).sum(axis=1) * full
+    ch = ident[:, N_MFCC:].astype(np.float64)
+    ml, mr = _window_means(ch, max(2, int(round(params.window_s / BLOCK_S))))
+    ml -= ml.mean(axis=1, keepdims=True)
+    mr -= mr.mean(axis=1, keepdims=True)
+    cos = (ml * mr).sum(axis=1) / (np.linalg.norm(ml, axis=1) * np.linalg.norm(mr, axis=1) + 1e-9)
+    out[:, 3] = (1.0 - cos) * full
+    if onsets is not None:
+        out[:, 4] = np.minimum(1.5, rhythm_curve(onsets, n, int(round(params.window_s / FRAME_S))))
+    return out
+
+
+def identity_score(signals: np.ndarray, weights: tuple[float, ...]) -> np.ndarray:
+    """Probability-like score of a change of piece: a logistic over ``identity_signals``
+    (``weights``: one per column, then the intercept; fitted on the tune split by
+    ``benchmarks/edits_per_cue.py --fit``)."""
+    w = np.asarray(weights, np.float64)
+    return 1.0 / (1.0 + np.exp(-(signals @ w[:-1] + w[-1])))
+
+
 def change_points(feats: np.ndarray, chroma: np.ndarray, params: ChangeParams = ChangeParams(),
-                  onsets: np.ndarray | None = None) -> list[int]:
+                  onsets: np.ndarray | None = None, ident: np.ndarray | None = None) -> list[int]:
     """Block indices (1..n-1) where one segment's music changes, in order. With ``onsets``
     (per frame, from the segment's first block on), each novelty peak also gets the rhythm
-    change across it (``rhythm_weight``): a new section of one piece keeps its tempo."""
-    raw = nov = novelty(feats, chroma, params)
-    if onsets is not None and params.rhythm_weight and nov.size > 2:
+    change across it (``rhythm_weight``): a new section of one piece keeps its tempo. With
+    ``ident`` (``ChangeFeatures.identity`` rows of the segment) and ``params.identity_weights``,
+    the curve is ``identity_score`` and the threshold ``identity_threshold``."""
+    threshold = params.threshold
+    by_identity = ident is not None and params.identity_weights is not None
+    if by_identity:
+        raw = nov = identity_score(identity_signals(feats, chroma, ident, onsets, params),
+                                   params.identity_weights or ())
+        threshold = params.identity_threshold
+    else:
+        raw = nov = novelty(feats, chroma, params)
+    if not by_identity and onsets is not None and params.rhythm_weight and nov.size > 2:  # (in the score)
         peaks = np.flatnonzero((nov[1:-1] >= nov[:-2]) & (nov[1:-1] >= nov[2:])
                                & (nov[1:-1] >= params.threshold / 2)) + 1
         w = int(round(params.window_s / FRAME_S))
@@ -229,7 +399,7 @@ def change_points(feats: np.ndarray, chroma: np.ndarray, params: ChangeParams = 
     order = np.argsort(-nov, kind="stable")
     chosen: list[int] = []
     for i in order.tolist():
-        if nov[i] < params.threshold:
+        if nov[i] < threshold:
             break
         t = i + 1
         if t < min_piece or n - t < min_piece:
@@ -255,7 +425,7 @@ def change_points(feats: np.ndarray, chroma: np.ndarray, params: ChangeParams = 
 
 def split_segment(feats: np.ndarray, chroma: np.ndarray, start_frame: int, end_frame: int,
                   params: ChangeParams = ChangeParams(),
-                  onsets: np.ndarray | None = None) -> list[tuple[int, int]]:
+                  onsets: np.ndarray | None = None, ident: np.ndarray | None = None) -> list[tuple[int, int]]:
     """One detected segment [start_frame, end_frame) cut at its change points, in frames."""
     a = start_frame // BLOCK
     b = min(feats.shape[0], -(-end_frame // BLOCK))
@@ -263,7 +433,8 @@ def split_segment(feats: np.ndarray, chroma: np.ndarray, start_frame: int, end_f
         return [(start_frame, end_frame)]
     cuts = [start_frame]
     seg_onsets = None if onsets is None else onsets[a * BLOCK:b * BLOCK]
-    for t in change_points(feats[a:b], chroma[a:b], params, seg_onsets):
+    seg_ident = None if ident is None else ident[a:b]
+    for t in change_points(feats[a:b], chroma[a:b], params, seg_onsets, seg_ident):
         frame = (a + t) * BLOCK
         if cuts[-1] < frame < end_frame:
             cuts.append(frame)

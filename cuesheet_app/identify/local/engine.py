@@ -44,6 +44,7 @@ from cuesheet_app.identify.local.boundaries import (
 from cuesheet_app.identify.local.changepoints import (
     BLOCK,
     BLOCK_S,
+    IDENTITY_CHANGES,
     N_BANDS,
     STRONG_CHANGES,
     ChangeFeatures,
@@ -100,7 +101,7 @@ class LocalEngine:
 
     def __init__(self, library_dir: Path, sensitivity: float = 0.5,
                  match_params: MatchParams | None = None, split_changes: bool | None = None,
-                 repeat_cuts: bool = False) -> None:
+                 repeat_cuts: bool = False, identity_changes: bool = False) -> None:
         self.library = Library(library_dir)
         self.detect_params = DetectParams(sensitivity=min(1.0, max(0.0, float(sensitivity))))
         self.match_params = match_params or MatchParams()
@@ -111,6 +112,15 @@ class LocalEngine:
         # per 10 cues; docs/local-engine.md); False: one event per leftover detected segment.
         self.change_params: ChangeParams | None = (
             STRONG_CHANGES if split_changes is None else ChangeParams() if split_changes else None)
+        # identity_changes: cut where a piece-identity score (timbre, harmony and rhythm change
+        # weighed by a logistic fitted on the tune split) says so instead (IDENTITY_CHANGES).
+        # Off by default: on the edits benchmark it removed edits on the tune split (5.06 ->
+        # 4.05) but added false cuts held out (5.78 -> 6.15; docs/local-engine.md)
+        if identity_changes:
+            self.change_params = IDENTITY_CHANGES
+        # collect the piece-identity features while streaming (needed by identity_changes; the
+        # benchmark turns it on to build that variant from the same run)
+        self.identity_features = identity_changes
         # where identified spans meet (boundaries.py); None: each match its own event
         self.boundary_params: BoundaryParams | None = BoundaryParams()
         # unidentified music also cut where music the episode plays elsewhere too starts or stops
@@ -150,7 +160,7 @@ class LocalEngine:
         phases = [ChunkedSpectrogram(), ChunkedSpectrogram(skip=HOP // 2)]
         query = query_params_for(index.size)
         collectors = [PeakCollector(query), PeakCollector(query)]
-        changes = ChangeFeatures()
+        changes = ChangeFeatures(identity=self.identity_features)
         fine = [TripletCollector(TRIPLET_QUERY, QUERY_PARTNERS) for _ in phases]
         shared = same_peaks(query, TRIPLET_QUERY)  # one peak search per chunk serves both
         stats = DecodeStats()
@@ -199,7 +209,7 @@ class LocalEngine:
         blocks = changes.blocks()
         chroma = pitch_classes(peak_frames, peak_bins, blocks.shape[0])
         events = self._events(refined, segments, scores, tracks, n_frames,
-                              (blocks, chroma, changes.onsets()), peaks=peaks)
+                              (blocks, chroma, changes.onsets(), changes.identity()), peaks=peaks)
         extra: dict[str, Any] = {
             "engine": self.name,
             "engine_version": ENGINE_VERSION,
@@ -286,7 +296,7 @@ class LocalEngine:
 
     def _events(self, matches: list[tuple[TrackMatch, Edges | None]], segments: list[Segment],
                 scores: np.ndarray, tracks: dict[int, TrackRecord], n_frames: int,
-                change_features: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                change_features: tuple[np.ndarray, ...] | None = None,
                 peaks: EpisodePeaks | None = None) -> list[Event]:
         snap = int(round(SNAP_S / FRAME_S))
         spans: list[list[Any]] = []  # [start, end, match, loose start, loose end]
@@ -377,9 +387,10 @@ class LocalEngine:
             kept = self._repeat_cuts(kept, segments, n_frames, peaks, change_features)
         if self.change_params is not None and change_features is not None:
             # one piece following another inside what detection saw as one stretch of music
-            feats, chroma, onsets = change_features
+            feats, chroma, onsets = change_features[:3]
+            ident = change_features[3] if len(change_features) > 3 else None  # (None: not collected)
             kept = [part for a, b in kept
-                    for part in split_segment(feats, chroma, a, b, self.change_params, onsets)]
+                    for part in split_segment(feats, chroma, a, b, self.change_params, onsets, ident)]
             if self.change_params.place_crossfades:
                 kept = self._place_crossfades(spans, kept, feats, chroma, self.change_params, placed)
         events: list[Event] = [self._identified(s, e, m, tracks[m.track_id], scores)
@@ -392,12 +403,12 @@ class LocalEngine:
         return events
 
     def _repeat_cuts(self, kept: list[tuple[int, int]], segments: list[Segment], n_frames: int,
-                     peaks: EpisodePeaks, change_features: tuple[np.ndarray, np.ndarray, np.ndarray]
+                     peaks: EpisodePeaks, change_features: tuple[np.ndarray, ...]
                      ) -> list[tuple[int, int]]:
         """Unidentified pieces cut where a repeat of the episode's own music starts or ends and
         the music changes there (repeats.py)."""
         params = self.repeat_params or RepeatParams()
-        feats, chroma, _ = change_features
+        feats, chroma = change_features[:2]
         repeats = find_repeats(*peaks.frames_bins(), music_mask(segments, n_frames), params)
         out: list[tuple[int, int]] = []
         change = self.change_params or ChangeParams()
