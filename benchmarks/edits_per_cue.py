@@ -370,8 +370,8 @@ def keep_spectrum(spectra: list[list]) -> None:
     from cuesheet_app.identify.local import engine as engine_module
 
     class Keeping(engine_module.ChangeFeatures):
-        def __init__(self) -> None:
-            super().__init__()
+        def __init__(self, identity: bool = False) -> None:
+            super().__init__(identity)
             spectra.append([])
 
         def add(self, chunk) -> None:  # type: ignore[no-untyped-def]
