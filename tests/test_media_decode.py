@@ -102,3 +102,28 @@ def test_truncated_file_decodes_what_is_there_with_a_warning(tmp_path: Path) -> 
     y = np.concatenate(list(decode_blocks(cut, stats=stats)))
     assert 3.0 < y.size / ANALYSIS_RATE < 10.0
     assert any("truncated" in w and "cut.flac" in w for w in stats.warnings)
+
+
+def test_a_format_change_mid_stream_is_decoded_not_refused(tmp_path: Path) -> None:
+    """Two MP3s back to back (what a joined download or a radio capture is): the second half
+    changes the sample rate, or the channels. One resampler is set up from the first frame and
+    refuses any other (ValueError, which escaped as a crash); each part must decode, in order."""
+    a = write_media(tmp_path / "a.mp3", chord_music(5.0, seed=1, rate=44100), rate=44100,
+                    codec="mp3", layout="stereo")
+    b = write_media(tmp_path / "b.mp3", chord_music(5.0, seed=2, rate=22050), rate=22050,
+                    codec="mp3", layout="stereo")
+    c = write_media(tmp_path / "c.mp3", chord_music(5.0, seed=2, rate=44100), rate=44100,
+                    codec="mp3", layout="mono")
+    for second in (b, c):
+        joined = tmp_path / f"a_{second.name}"
+        joined.write_bytes(a.read_bytes() + second.read_bytes())
+        y = decode_all(joined)
+        assert abs(y.size / ANALYSIS_RATE - 10.0) < 0.3, second.name
+        tail = y[int(6 * ANALYSIS_RATE):int(9 * ANALYSIS_RATE)]
+        assert np.abs(tail).max() > 0.2, second.name  # the second part's audio came through
+        # the same audio as the second file alone (the MP3s' encoder delay and padding between)
+        ref = decode_all(second)[int(1.1 * ANALYSIS_RATE):int(3.9 * ANALYSIS_RATE)]
+        lag = int(np.argmax(np.correlate(tail, ref, mode="valid")))
+        assert abs(lag - 0.1 * ANALYSIS_RATE) < 0.1 * ANALYSIS_RATE, second.name
+        assert np.corrcoef(tail[lag:lag + ref.size], ref)[0, 1] > 0.9, second.name
+

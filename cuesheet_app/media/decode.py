@@ -167,6 +167,17 @@ def decode_blocks(
         def queued_s() -> float:
             return batch_n / batch_kind[2] if batch_kind else 0.0
 
+        def new_kind(kind: tuple[str, str, int]) -> Iterator[np.ndarray]:
+            """The stream's sample format, channels or rate changed (files joined back to back,
+            a broadcast capture): a resampler takes the kind of its first frame only (any other
+            raises ValueError), so the old one is flushed and drained and a new one set up."""
+            nonlocal resampler, batch_kind
+            yield from flush()
+            if batch_kind is not None:
+                yield from resampled(None)
+                resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+            batch_kind = kind
+
         try:
             packets = container.demux(stream)
             while True:
@@ -215,9 +226,8 @@ def decode_blocks(
                             yield from push(np.zeros(int(round(gap * rate)), dtype=np.float32))
                     kind = (frame.format.name, frame.layout.name, frame.sample_rate)
                     if kind != batch_kind:
-                        for samples in flush():
+                        for samples in new_kind(kind):
                             yield from push(samples)
-                        batch_kind = kind
                     batch.append(frame.to_ndarray())
                     batch_n += frame.samples
                     if batch_n >= kind[2]:
