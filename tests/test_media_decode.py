@@ -127,3 +127,28 @@ def test_a_format_change_mid_stream_is_decoded_not_refused(tmp_path: Path) -> No
         assert abs(lag - 0.1 * ANALYSIS_RATE) < 0.1 * ANALYSIS_RATE, second.name
         assert np.corrcoef(tail[lag:lag + ref.size], ref)[0, 1] > 0.9, second.name
 
+
+def test_sample_formats_numpy_cannot_hold_still_decode(tmp_path: Path) -> None:
+    """64-bit integer PCM (s64): PyAV has no numpy view of it, so it cannot go into a batch of
+    frames; it must still reach the resampler (it did before frames were batched)."""
+    import av
+
+    path = tmp_path / "s64.wav"
+    signal = chord_music(3.0, seed=6)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("pcm_s64le", rate=22050, layout="stereo")
+        to_s64 = av.AudioResampler(format="s64", layout="stereo", rate=22050)
+        for start in range(0, signal.size, 2205):
+            chunk = np.repeat(signal[start:start + 2205, None], 2, axis=1).astype(np.float32).reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="flt", layout="stereo")
+            frame.sample_rate, frame.pts = 22050, start
+            for converted in to_s64.resample(frame):
+                for packet in stream.encode(converted):
+                    container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    y = decode_all(path)
+    assert abs(y.size / ANALYSIS_RATE - 3.0) < 0.05
+    ref = decode_all(write_wav(tmp_path / "ref.wav", signal))
+    n = min(y.size, ref.size)
+    assert np.corrcoef(y[:n], ref[:n])[0, 1] > 0.99

@@ -31,6 +31,9 @@ ANALYSIS_RATE = 11025
 
 _MAX_GAP_FILL_S = 6 * 3600  # a timestamp jump larger than this is a broken pts, not lost audio
 _MAX_BAD_PACKETS = 200  # consecutive undecodable packets before we call the file unreadable
+# sample formats PyAV turns into numpy arrays (and back), so their frames can be batched; any
+# other (s64, s64p) goes to the resampler one frame at a time
+_BATCHABLE = frozenset({"u8", "u8p", "s16", "s16p", "s32", "s32p", "flt", "fltp", "dbl", "dblp"})
 
 WarningSink = Callable[[str], None]
 
@@ -228,6 +231,11 @@ def decode_blocks(
                     if kind != batch_kind:
                         for samples in new_kind(kind):
                             yield from push(samples)
+                    if kind[0] not in _BATCHABLE:
+                        frame.pts = None  # we keep time ourselves
+                        for samples in resampled(frame):
+                            yield from push(samples)
+                        continue
                     batch.append(frame.to_ndarray())
                     batch_n += frame.samples
                     if batch_n >= kind[2]:
