@@ -474,9 +474,9 @@ class Library:
                 workers: int | None = None) -> AddReport:
         """Re-index a library built by an older version, with progress. Tracks whose files are
         gone keep their old fingerprints (found at the original speed only) and are listed as
-        failed; one whose fingerprint is unreadable too is removed (listed as failed and
-        dropped): nothing is left to index it from. A cancel keeps what was done and the next
-        upgrade goes on from there."""
+        failed; one whose fingerprint is unreadable too, or whose file cannot be fingerprinted
+        again either, is removed (listed as failed and dropped): nothing is left to index it
+        from. A cancel keeps what was done and the next upgrade goes on from there."""
         with self._writing():
             return self._upgrade(progress, cancel, workers)
 
@@ -502,6 +502,7 @@ class Library:
         convert: list[TrackRecord] = []
         todo: list[Path] = []
         gone: list[TrackRecord] = []  # nothing left to index them from: removed, reported
+        unreadable: set[str] = set()  # fingerprint unreadable: removed too if its file fails
         for r in records.values():
             try:
                 fmt = file_format(self._fp_path(r.id))
@@ -513,6 +514,8 @@ class Library:
                 convert.append(r)
             elif Path(r.path).is_file():
                 todo.append(Path(r.path))
+                if fmt != 1:
+                    unreadable.add(r.path)
             elif fmt == 1:
                 report.failed.append((r.path, f"{r.path}: file not found; kept with its old fingerprint"))
             else:  # kept, it would hold no postings and every load of the index would fail on it
@@ -536,7 +539,12 @@ class Library:
             progress(Progress("Upgrading library", done / total, Path(r.path).name))
         workers = workers if workers is not None else min(2, os.cpu_count() or 1, max(1, len(todo)))
         for done, (f, (status, result)) in enumerate(self._fingerprints(todo, workers, cancel), len(convert) + 1):
-            if status == "error":
+            if status == "error" and str(f) in unreadable:  # as a file gone (above)
+                gone.append(records.pop(str(f)))
+                report.failed.append((str(f), f"{result}; its fingerprint is unreadable too: removed from "
+                                      "the library (add the file again to index it)"))
+                report.dropped.append(str(f))
+            elif status == "error":
                 report.failed.append((str(f), str(result)))
             else:
                 r = records[str(f)]
