@@ -314,3 +314,23 @@ def test_an_upgrade_drops_a_track_whose_fingerprint_and_audio_are_both_unreadabl
     assert not (tmp_path / "lib" / "fp" / f"{lost.id}.npz").exists()
     assert not lib.needs_upgrade()
     assert lib.load_index().size == sum(r.hashes for r in lib.tracks())
+
+
+def test_an_upgrade_reindexes_or_drops_a_format_2_fingerprint_it_cannot_convert(tmp_path: Path) -> None:
+    """A format-2 file whose format says 2 but whose landmarks cannot be read (a damaged member)
+    failed the conversion and was kept: the upgrade then saved format 3 and failed on it, as did
+    every identification. Its audio is fingerprinted again when it is there; else it is dropped."""
+    refs = synth_refs(tmp_path / "refs", 3, 8.0, seed=85)
+    lib = Library(tmp_path / "lib")
+    lib.add([refs], workers=1)
+    _write_format_2(tmp_path / "lib")
+    by_name = {Path(r.path).name: r for r in lib.tracks()}
+    for name in ("t0.wav", "t1.wav"):
+        np.savez(tmp_path / "lib" / "fp" / f"{by_name[name].id}.npz", format=np.int64(2))
+    Path(by_name["t1.wav"].path).unlink()
+    report = lib.upgrade(workers=1)
+    assert report.dropped == [by_name["t1.wav"].path]
+    assert sorted(report.updated) == sorted(str(refs / f"t{i}.wav") for i in (0, 2))
+    assert [Path(r.path).name for r in lib.tracks()] == ["t0.wav", "t2.wav"]
+    assert not lib.needs_upgrade()
+    assert lib.load_index().size == sum(r.hashes for r in lib.tracks())

@@ -474,9 +474,9 @@ class Library:
                 workers: int | None = None) -> AddReport:
         """Re-index a library built by an older version, with progress. Tracks whose files are
         gone keep their old fingerprints (found at the original speed only) and are listed as
-        failed; one whose fingerprint is unreadable too, or whose file cannot be fingerprinted
-        again either, is removed (listed as failed and dropped): nothing is left to index it
-        from. A cancel keeps what was done and the next upgrade goes on from there."""
+        failed; one whose fingerprint is unreadable too (or cannot be converted), and whose file
+        is gone or cannot be fingerprinted again either, is removed (listed as failed and
+        dropped): nothing is left to index it from. A cancel keeps what was done and the next upgrade goes on from there."""
         with self._writing():
             return self._upgrade(progress, cancel, workers)
 
@@ -534,8 +534,16 @@ class Library:
             try:
                 load_fingerprint(path, r.duration_s).save(path)
                 report.updated.append(r.path)
-            except FingerprintError as exc:
-                report.failed.append((r.path, str(exc)))
+            except FingerprintError as exc:  # kept, it would hold no postings (as below)
+                if Path(r.path).is_file():  # fingerprinted again from its audio, below
+                    todo.append(Path(r.path))
+                    unreadable.add(r.path)
+                    total += 1
+                else:
+                    gone.append(records.pop(r.path))
+                    report.failed.append((r.path, f"{exc}; its file is gone: removed from the library "
+                                          "(add the file again to index it)"))
+                    report.dropped.append(r.path)
             progress(Progress("Upgrading library", done / total, Path(r.path).name))
         workers = workers if workers is not None else min(2, os.cpu_count() or 1, max(1, len(todo)))
         for done, (f, (status, result)) in enumerate(self._fingerprints(todo, workers, cancel), len(convert) + 1):
