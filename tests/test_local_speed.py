@@ -368,3 +368,24 @@ def test_ordered_map_keeps_the_order_and_stops_on_cancel() -> None:
     with pytest.raises(Cancelled):
         list(ordered_map(work, range(50), token, threads=2))
     assert len(started) < 50  # the jobs not yet started were dropped
+
+
+def test_threads_follow_the_cores_this_process_may_use() -> None:
+    """A process pinned to one core (a container's quota, ``taskset``) identifies on one thread,
+    and the season batch's workers get their share of the cores."""
+    import subprocess
+    import sys
+
+    code = ("import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+            "from cuesheet_app.identify.local import threads; print(threads.THREADS)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"
+    from cuesheet_app.identify.local import threads
+    from cuesheet_app.services import season
+
+    before = threads.THREADS
+    try:
+        season._share_cores(1)
+        assert threads.THREADS == 1
+    finally:
+        threads.THREADS = before

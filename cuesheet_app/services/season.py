@@ -10,7 +10,6 @@ at most one per core.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -21,6 +20,8 @@ from typing import Any
 
 from cuesheet_app.domain.model import CueSheet, ProductionHeader
 from cuesheet_app.domain.progress import CancelToken, Progress
+from cuesheet_app.identify.local import threads as identify_threads
+from cuesheet_app.identify.local.threads import usable_cores
 from cuesheet_app.media.identity import quick_fingerprint
 from cuesheet_app.media.suffixes import MEDIA_SUFFIXES
 from cuesheet_app.storage import project_file
@@ -205,6 +206,11 @@ def run_episode(job: BatchJob, queue: Any = None) -> tuple[int, str]:
     return len(sheet.cues), ""
 
 
+def _share_cores(threads: int) -> None:
+    """Worker-process initializer: the local engine's threads per identification."""
+    identify_threads.THREADS = threads
+
+
 ProgressSink = Callable[[str, str, float | None, int, int], None]  # episode, phase, fraction, done, total
 
 
@@ -233,8 +239,12 @@ def run_batch(episodes: list[Path], header: SeriesHeader, out_dir: Path, engine:
     for r in results.values():
         sink(r.episode.name, "Already done" if r.state == "skipped" else "Header updated", 1.0, finished, total)
     if todo:
-        workers = max(1, min(jobs or os.cpu_count() or 1, os.cpu_count() or 1, len(todo)))
-        with Manager() as manager, ProcessPoolExecutor(max_workers=workers) as pool:
+        cores = usable_cores()
+        workers = max(1, min(jobs or cores, cores, len(todo)))
+        # each worker identifies with its share of the cores, not all of them: several episodes
+        # at once already fill the machine, and more threads than cores only add overhead
+        with Manager() as manager, ProcessPoolExecutor(max_workers=workers, initializer=_share_cores,
+                                                       initargs=(max(1, cores // workers),)) as pool:
             queue = manager.Queue()
             futures: dict[Future[tuple[int, str]], BatchJob] = {pool.submit(run_episode, j, queue): j for j in todo}
             pending = set(futures)

@@ -15,7 +15,19 @@ from typing import TypeVar
 
 from cuesheet_app.identify.base import CancelToken
 
-THREADS = max(1, min(4, os.cpu_count() or 1))
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, e.g. a container's quota of a larger
+    machine), not the machine's count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+THREADS = min(4, usable_cores())
+"""Threads per identification; a caller running several identifications at once (the season
+batch's worker processes) sets it to its share of the cores."""
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
