@@ -7,7 +7,10 @@ holding a track is its live one) and a removed track's are skipped. Small random
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from cuesheet_app.identify.local.pair_segments import (
     PairIndex,
@@ -83,3 +86,24 @@ def test_merging_triplet_segments_keeps_every_live_hit(tmp_path):
     assert merge_segments(tmp_path, LIVE, everything=True) == 3
     assert _triplet_hits(SegmentedIndex(tmp_path, LIVE), query) == before
     assert SegmentedIndex(tmp_path, LIVE).all_live == [True]  # the merge dropped every dead posting
+
+
+def test_the_posting_cap_grows_with_the_square_root_of_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hash with more postings than the base cap is still looked up in a large index (its
+    evidence would otherwise be lost as the library grows), and ignored in a small one."""
+    from cuesheet_app.identify.local import pair_segments as ps
+
+    assert ps.posting_cap(0) == ps.MAX_POSTINGS
+    assert ps.posting_cap(ps.CAP_REFERENCE_POSTINGS) == ps.MAX_POSTINGS
+    assert ps.posting_cap(4 * ps.CAP_REFERENCE_POSTINGS) == 2 * ps.MAX_POSTINGS
+    common = 7
+    n_tracks = ps.MAX_POSTINGS + 50  # one posting of the common hash in each
+    parts = [(t, np.array([common, 1000 + t], np.uint32), np.array([10, 20], np.uint32)) for t in range(n_tracks)]
+    append_pair_segment(tmp_path, parts)
+    query = (np.array([common], np.int64), np.array([5], np.int64))
+    small = PairIndex(tmp_path, set(range(n_tracks)))
+    assert small.max_postings == ps.MAX_POSTINGS and small.lookup(*query).tracks.size == 0
+    monkeypatch.setattr(ps, "CAP_REFERENCE_POSTINGS", small.size // 4)  # the same index counts as large
+    large = PairIndex(tmp_path, set(range(n_tracks)))
+    assert large.max_postings == 2 * ps.MAX_POSTINGS
+    assert large.lookup(*query).tracks.size == n_tracks

@@ -24,8 +24,9 @@ without a binary search. A segment with more tracks than its local numbers can h
 in the wide layout (``tracks.npy`` and ``times.npy``, uint32 each), which is still read.
 ``index/segments.json`` lists the segments in order and is replaced atomically.
 
-``lookup`` returns the same ``Matches`` as ``HashIndex`` did, and applies the same
-``MAX_POSTINGS`` cap to a hash's postings summed over all segments, so matching is unchanged.
+``lookup`` returns the same ``Matches`` as ``HashIndex`` did, and caps a hash's postings summed
+over all segments: at ``MAX_POSTINGS`` up to the size of a 1,000-track library, and above it by the
+square root of the index's size (``posting_cap``).
 """
 
 from __future__ import annotations
@@ -212,6 +213,21 @@ def append_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndar
     save_segment_list(folder, FORMAT, segments + [{"name": name, "postings": n, "tracks": len(parts)}])
 
 
+CAP_REFERENCE_POSTINGS = 11_200_000  # the 1,000-track library of benchmarks/library_scale.py (28.7 h)
+
+
+def posting_cap(postings: int) -> int:
+    """The most postings a hash may have and still be looked up, for an index of ``postings``.
+
+    Why it grows: with 2**20 hash values, a hash's postings grow with the library, so a fixed
+    cap ignores more and more of a true match's evidence (at 20,000 tracks, 345 h, recall of
+    speed-changed excerpts fell from 0.87 to 0.63 with the cap at 200). Why only as the square
+    root: every posting under the cap is a hit to process, so a cap that grew with the library
+    would make the query's cost grow with it too. Measured in docs/engine-v2.md (library scale).
+    """
+    return int(round(MAX_POSTINGS * max(1.0, postings / CAP_REFERENCE_POSTINGS) ** 0.5))
+
+
 class PairIndex:
     """All live pair segments of a library, looked up together (the ``HashIndex`` interface)."""
 
@@ -220,6 +236,7 @@ class PairIndex:
         self.segments = [PairSegment(folder / s["name"]) for s in read_manifest(folder)]
         self.live = live_table([seg.track_ids for seg in self.segments], live_tracks)
         self.all_live = all_live(self.live, [seg.track_ids for seg in self.segments])
+        self.max_postings = posting_cap(self.size)
 
     @classmethod
     def empty(cls, folder: Path) -> PairIndex:
@@ -238,7 +255,7 @@ class PairIndex:
         h = hashes.astype(np.int64)
         ranges = [seg.ranges(h) for seg in self.segments]
         total_per_hash = sum((c for _, c in ranges), np.zeros(h.size, np.int64))
-        common = total_per_hash > MAX_POSTINGS  # says nothing about which track it is
+        common = total_per_hash > self.max_postings  # says nothing about which track it is
         qf, tr, rf, hh = [], [], [], []
         for i, (seg, (starts, counts)) in enumerate(zip(self.segments, ranges, strict=True)):
             counts = np.where(common, 0, counts)
