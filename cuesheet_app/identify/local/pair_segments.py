@@ -42,6 +42,7 @@ from cuesheet_app.identify.local.hash_index import MAX_POSTINGS, N_HASHES, Match
 from cuesheet_app.identify.local.segment_index import (
     all_live,
     live_table,
+    read_segment_list,
     replace_with_merged,
     save_segment_list,
     segments_to_merge,
@@ -172,17 +173,10 @@ def read_manifest(folder: Path) -> list[dict]:
     append deleted every segment folder (``_drop_old_layout``) and readers saw an empty index.
     The upgrade rebuilds it from the fingerprint files, like a damaged segment.
     """
-    path = folder / "segments.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError) as exc:
-        raise SegmentError(f"{path}: index segment list unreadable ({exc}); "
-                           "rebuild it with 'cuesheet library upgrade'") from None
-    if not isinstance(data, dict) or not isinstance(data.get("segments", []), list):
-        raise SegmentError(f"{path}: not an index segment list; rebuild it with 'cuesheet library upgrade'")
-    return list(data.get("segments", [])) if data.get("format") == FORMAT else []
+        return read_segment_list(folder, FORMAT, strict=True)
+    except ValueError as exc:
+        raise SegmentError(f"{exc}; rebuild it with 'cuesheet library upgrade'") from None
 
 
 def _drop_old_layout(folder: Path) -> None:

@@ -215,15 +215,26 @@ def all_live(live: np.ndarray, track_ids: list[np.ndarray]) -> list[bool]:
     return [bool((live[ids] == i).all()) for i, ids in enumerate(track_ids)]
 
 
-def read_segment_list(folder: Path, fmt: int) -> list[dict]:
-    """The segments listed in ``folder/segments.json`` if it is of format ``fmt``, else none."""
+def read_segment_list(folder: Path, fmt: int, strict: bool = False) -> list[dict]:
+    """The segments listed in ``folder/segments.json`` if it is of format ``fmt``, else none.
+
+    ``strict``: a list that exists but cannot be read raises ValueError (naming the file)
+    instead of reading as none, for an index whose next append would take "none" at its word
+    and delete the segment folders (the pair index)."""
+    path = folder / "segments.json"
     try:
-        data = json.loads((folder / "segments.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return []
-    if not isinstance(data, dict) or data.get("format") != fmt:
+    except (OSError, ValueError) as exc:
+        if strict:
+            raise ValueError(f"{path}: index segment list unreadable ({exc})") from None
         return []
-    return list(data.get("segments", []))
+    if not isinstance(data, dict) or not isinstance(data.get("segments", []), list):
+        if strict:
+            raise ValueError(f"{path}: not an index segment list")
+        return []
+    return list(data.get("segments", [])) if data.get("format") == fmt else []
 
 
 def save_segment_list(folder: Path, fmt: int, segments: list[dict]) -> None:
