@@ -230,6 +230,9 @@ class PairIndex:
         self.segments = [PairSegment(folder / s["name"]) for s in read_manifest(folder)]
         self.live = live_table([seg.track_ids for seg in self.segments], live_tracks)
         self.all_live = all_live(self.live, [seg.track_ids for seg in self.segments])
+        # live postings: fixed once opened (the matcher asks on every call, the cap needs it)
+        self.size = sum(int(seg.track_counts[self.live[seg.track_ids] == i].sum())
+                        for i, seg in enumerate(self.segments))
         self.max_postings = posting_cap(self.size)
 
     @classmethod
@@ -238,12 +241,6 @@ class PairIndex:
 
     def covered(self) -> set[int]:
         return {int(t) for t in np.flatnonzero(self.live >= 0)}
-
-    @property
-    def size(self) -> int:
-        """Live postings."""
-        return sum(int(seg.track_counts[self.live[seg.track_ids] == i].sum())
-                   for i, seg in enumerate(self.segments))
 
     def lookup(self, hashes: np.ndarray, query_frames: np.ndarray) -> Matches:
         h = hashes.astype(np.int64)
