@@ -167,8 +167,9 @@ def decode_blocks(
             batch_n = 0
             yield from resampled(joined)
 
-        def queued_s() -> float:
-            return batch_n / batch_kind[2] if batch_kind else 0.0
+        def position_s() -> float:
+            """Seconds decoded so far: handed out, plus still queued for the resampler."""
+            return stats.samples / rate + (batch_n / batch_kind[2] if batch_kind else 0.0)
 
         def new_kind(kind: tuple[str, str, int]) -> Iterator[np.ndarray]:
             """The stream's sample format, channels or rate changed (files joined back to back,
@@ -191,7 +192,7 @@ def decode_blocks(
                 except StopIteration:
                     break
                 except av.error.FFmpegError as exc:
-                    warn(f"{p}: stopped reading at {stats.samples / rate + queued_s():.1f} s "
+                    warn(f"{p}: stopped reading at {position_s():.1f} s "
                          f"(truncated or corrupt: {exc.strerror or exc})")
                     break
                 try:
@@ -200,13 +201,13 @@ def decode_blocks(
                     stats.skipped_packets += 1
                     bad_run += 1
                     if bad_run == 1:
-                        warn(f"{p}: skipped undecodable audio near {stats.samples / rate + queued_s():.1f} s "
+                        warn(f"{p}: skipped undecodable audio near {position_s():.1f} s "
                              f"({exc.strerror or exc})")
                     if bad_run > _MAX_BAD_PACKETS:
                         if stats.samples == 0 and not batch:
                             raise MediaError(f"{p}: the audio cannot be decoded (corrupt)") from None
                         warn(f"{p}: gave up after {bad_run} undecodable packets at "
-                             f"{stats.samples / rate + queued_s():.1f} s")
+                             f"{position_s():.1f} s")
                         break
                     continue
                 bad_run = 0
@@ -218,7 +219,7 @@ def decode_blocks(
                             origin = 0.0 if start is None else float(start * stream.time_base)
                             origin = min(origin, t)
                         # swresample's few-ms buffer is within tolerance
-                        expected = stats.samples / rate + queued_s()
+                        expected = position_s()
                         gap = (t - origin) - expected
                         if 0.05 < gap < _MAX_GAP_FILL_S:
                             warn(f"{p}: {gap:.2f} s of audio missing at {expected:.1f} s "
@@ -248,7 +249,7 @@ def decode_blocks(
         except av.error.FFmpegError as exc:
             if stats.samples == 0 and not batch:
                 raise MediaError(f"{p}: cannot decode audio ({exc.strerror or exc})") from None
-            warn(f"{p}: stopped decoding at {stats.samples / rate + queued_s():.1f} s ({exc.strerror or exc})")
+            warn(f"{p}: stopped decoding at {position_s():.1f} s ({exc.strerror or exc})")
         if batch:  # decoded before the error stopped us: still the file's audio
             try:
                 for samples in flush():
@@ -261,7 +262,7 @@ def decode_blocks(
             raise MediaError(f"{p}: no audio could be decoded (truncated, empty or corrupt)")
         declared = _duration(container, stream)
         if declared and stats.samples / rate < declared - max(1.0, 0.02 * declared):
-            warn(f"{p}: audio ends at {stats.samples / rate + queued_s():.1f} s but the file says "
+            warn(f"{p}: audio ends at {position_s():.1f} s but the file says "
                  f"{declared:.1f} s (truncated?)")
 
 
