@@ -146,6 +146,30 @@ IDENTITY_CHANGES = ChangeParams(threshold=3.5, identity_weights=(-1.457, 19.93, 
                                 identity_threshold=0.3)
 
 
+class _BlockMeans:
+    """Per-frame rows fed chunk by chunk, averaged over every ``BLOCK`` frames (a block may
+    straddle two chunks: its first frames wait in the tail); a last partial block counts."""
+
+    def __init__(self, width: int) -> None:
+        self._parts: list[np.ndarray] = []
+        self._tail = np.zeros((0, width), np.float32)
+
+    def add(self, frames: np.ndarray) -> None:
+        frames = np.concatenate([self._tail, frames])
+        whole = frames.shape[0] // BLOCK * BLOCK
+        if whole:
+            self._parts.append(frames[:whole].reshape(-1, BLOCK, frames.shape[1]).mean(axis=1))
+        self._tail = frames[whole:]
+
+    def result(self) -> np.ndarray:
+        parts = list(self._parts)
+        if self._tail.shape[0]:
+            parts.append(self._tail.mean(axis=0, keepdims=True))
+        if not parts:
+            return np.zeros((0, self._tail.shape[1]), np.float32)
+        return np.concatenate(parts).astype(np.float32, copy=False)
+
+
 class ChangeFeatures:
     """Timbre, level and onset-density summary of every ``BLOCK`` frames, fed chunk by chunk
     (the same chunks as the detector). Pitch classes come later from the landmark peaks. With
@@ -153,11 +177,9 @@ class ChangeFeatures:
 
     def __init__(self, identity: bool = False) -> None:
         self.with_identity = identity
-        self._parts: list[np.ndarray] = []
+        self._blocks = _BlockMeans(N_BANDS + 2)
         self._onsets: list[np.ndarray] = []
-        self._tail = np.zeros((0, N_BANDS + 2), np.float32)
-        self._ident: list[np.ndarray] = []
-        self._ident_tail = np.zeros((0, N_MFCC + 12), np.float32)
+        self._ident = _BlockMeans(N_MFCC + 12)
 
     def add(self, chunk: SpecChunk) -> None:
         core = slice(chunk.before, chunk.before + chunk.core)
@@ -172,31 +194,14 @@ class ChangeFeatures:
             rise = np.r_[0.0, rise]
         self._onsets.append(rise[-chunk.core:].astype(np.float32))
         flux = np.log(rise[-chunk.core:] + 1e-3)
-        frames = np.vstack([bands, level[None], flux[None]]).T.astype(np.float32)
-        frames = np.concatenate([self._tail, frames])
-        whole = frames.shape[0] // BLOCK * BLOCK
-        if whole:
-            self._parts.append(frames[:whole].reshape(-1, BLOCK, frames.shape[1]).mean(axis=1))
-        self._tail = frames[whole:]
-        if not self.with_identity:
-            return
-        ident = np.concatenate([self._ident_tail, identity_frames(spec[:, core])])
-        whole = ident.shape[0] // BLOCK * BLOCK
-        if whole:
-            self._ident.append(ident[:whole].reshape(-1, BLOCK, ident.shape[1]).mean(axis=1))
-        self._ident_tail = ident[whole:]
+        self._blocks.add(np.vstack([bands, level[None], flux[None]]).T.astype(np.float32))
+        if self.with_identity:
+            self._ident.add(identity_frames(spec[:, core]))
 
     def identity(self) -> np.ndarray | None:
         """(blocks, N_MFCC + 12) piece-identity features (``identity_frames``) per block, the
         same blocks as ``blocks()``; None when not collected."""
-        if not self.with_identity:
-            return None
-        parts = list(self._ident)
-        if self._ident_tail.shape[0]:
-            parts.append(self._ident_tail.mean(axis=0, keepdims=True))
-        if not parts:
-            return np.zeros((0, N_MFCC + 12), np.float32)
-        return np.concatenate(parts).astype(np.float32)
+        return self._ident.result() if self.with_identity else None
 
     def onsets(self) -> np.ndarray:
         """Onset strength (mean positive spectral change) of every frame, for rhythm."""
@@ -204,12 +209,7 @@ class ChangeFeatures:
 
     def blocks(self) -> np.ndarray:
         """(blocks, N_BANDS + 2) features; a last partial block counts as a block."""
-        parts = list(self._parts)
-        if self._tail.shape[0]:
-            parts.append(self._tail.mean(axis=0, keepdims=True))
-        if not parts:
-            return np.zeros((0, N_BANDS + 2), np.float32)
-        return np.concatenate(parts)
+        return self._blocks.result()
 
 
 def pitch_classes(frames: np.ndarray, bins: np.ndarray, n_blocks: int) -> np.ndarray:
