@@ -1,5 +1,6 @@
-"""Library format 3: compact pair postings and fingerprint files, no triplet index; format 2
-libraries are recognised, upgraded in place with progress, and identify the same."""
+"""Library formats 3 and 4: compact pair postings and fingerprint files, no triplet index, and
+(format 4) level-classed pair hashes; older libraries are recognised, upgraded in place with
+progress, and identify the same."""
 
 from __future__ import annotations
 
@@ -22,13 +23,16 @@ from cuesheet_app.identify.local.fingerprints import (
     load_pairs,
 )
 from cuesheet_app.identify.local.hash_index import MAX_POSTINGS, concat_postings
+from cuesheet_app.identify.local.landmarks import SHAPE_MASK
 from cuesheet_app.identify.local.library import (
+    LIBRARY_FORMAT,
     Library,
     LibraryError,
     fingerprint_file,
     reference_triplets,
 )
 from cuesheet_app.identify.local.pair_segments import (
+    N_HASHES,
     PairIndex,
     PairSegment,
     SegmentError,
@@ -63,8 +67,8 @@ def _expected(parts: list[tuple[int, np.ndarray, np.ndarray]], hashes: np.ndarra
 @pytest.mark.parametrize("layout", ["dense", "sparse", "wide"])
 def test_compact_postings_round_trip(tmp_path: Path, layout: str) -> None:
     rng = np.random.default_rng(5)
-    n_hashes = {"dense": 1 << 20, "sparse": 5000, "wide": 5000}[layout]
-    n = 400_000 if layout == "dense" else 3000  # dense once more than half the hashes occur
+    n_hashes = {"dense": N_HASHES, "sparse": 5000, "wide": 5000}[layout]
+    n = 2_000_000 if layout == "dense" else 3000  # dense once more than half the hashes occur
     top_frame = (1 << 32) if layout == "wide" else 77_000  # 32 frame bits leave no room for tracks
     parts = [(tid, rng.integers(0, n_hashes, n).astype(np.uint32),
               np.sort(rng.integers(0, top_frame, n)).astype(np.uint32)) for tid in (3, 7, 1000, 70_000)]
@@ -119,7 +123,7 @@ def test_fingerprint_file_round_trip(tmp_path: Path) -> None:
     old = tmp_path / "old.npz"
     np.savez(old, format=np.int64(2), hashes=fp.hashes, frames=fp.frames, peak_frames=fp.peak_frames,
              peak_bins=fp.peak_bins)
-    assert (tmp_path / "a.npz").stat().st_size * 3 < old.stat().st_size
+    assert (tmp_path / "a.npz").stat().st_size * 2.5 < old.stat().st_size  # with 2 bits of level class a pair
     # pairs their peaks cannot give back (not made by pair_hashes) are kept as pairs
     odd = TrackFingerprint(np.array([5, 9, 9], np.uint32), np.array([1, 4, 4], np.uint32), 1.0,
                            fp.peak_frames[:3], fp.peak_bins[:3])
@@ -137,6 +141,7 @@ def _write_format_2(lib: Path) -> None:
     parts, triplets = [], []
     for fp in sorted((lib / "fp").glob("*.npz")):
         hashes, frames = load_pairs(fp)
+        hashes = hashes & np.uint32(SHAPE_MASK)  # format 2 had no level classes
         pf, pb = load_fine_peaks(fp)
         np.savez(fp, format=np.int64(2), hashes=hashes, frames=frames, peak_frames=pf, peak_bins=pb)
         parts.append((int(fp.stem), hashes, frames))
@@ -187,7 +192,7 @@ def test_format_2_library_opens_upgrades_in_place_and_identifies_the_same(tmp_pa
     assert _events(tmp_path / "lib", episode, seen) == fresh
     assert any(p.phase == "Upgrading library" and p.fraction == 1.0 for p in seen)
     stats = lib.stats()
-    assert stats.format == 3 and not stats.upgrade_needed and stats.segments == 1
+    assert stats.format == LIBRARY_FORMAT and not stats.upgrade_needed and stats.segments == 1
     assert not (tmp_path / "lib" / "index2").exists()
     assert [p.name for p in (tmp_path / "lib" / "index").glob("pseg-*")] == [read_manifest(tmp_path / "lib" / "index")[0]["name"]]
     assert all(file_format(p) == FORMAT for p in (tmp_path / "lib" / "fp").glob("*.npz"))

@@ -14,7 +14,8 @@ from cuesheet_app.identify.base import IdentifyRequest, Progress
 from cuesheet_app.identify.local.engine import LocalEngine
 from cuesheet_app.identify.local.fingerprints import load_pairs
 from cuesheet_app.identify.local.hash_index import build_index
-from cuesheet_app.identify.local.library import Library
+from cuesheet_app.identify.local.landmarks import SHAPE_MASK
+from cuesheet_app.identify.local.library import LIBRARY_FORMAT, Library
 from cuesheet_app.identify.local.pair_segments import read_manifest as read_pair_manifest
 from cuesheet_app.identify.local.segment_index import SegmentedIndex
 from tests.audio_fixtures import espeak_available, silence, speech, write_wav
@@ -187,6 +188,7 @@ def _downgrade_to_format_1(lib: Path) -> None:
     parts = []
     for fp in (lib / "fp").glob("*.npz"):
         hashes, frames = load_pairs(fp)
+        hashes = hashes & np.uint32(SHAPE_MASK)  # format 1 had no level classes
         np.savez(fp, hashes=hashes, frames=frames)
         parts.append((int(fp.stem), hashes, frames))
     import shutil
@@ -213,7 +215,7 @@ def test_old_format_library_is_recognised_and_upgraded_with_progress(tmp_path: P
     assert e.extra["reference_file"] == "t1.wav"
     assert e.extra["speed_ratio"] == pytest.approx(25 / 24, abs=0.005)
     stats = lib.stats()
-    assert stats.format == 3 and not stats.upgrade_needed and stats.segments >= 1
+    assert stats.format == LIBRARY_FORMAT and not stats.upgrade_needed and stats.segments >= 1
     # the old pair table was re-segmented from the fingerprint files, and its files are gone
     assert read_pair_manifest(tmp_path / "lib" / "index") and not (tmp_path / "lib" / "index" / "offsets.npy").exists()
 
@@ -258,7 +260,7 @@ def test_cli_shows_the_format_and_upgrades(tmp_path: Path) -> None:
     up = run_cli("library", "upgrade", "--library", lib)
     assert up.returncode == 0 and "2 track(s) re-indexed" in up.stdout
     stats = run_cli("library", "stats", "--library", lib, "--json")
-    assert json.loads(stats.stdout)["format"] == 3
+    assert json.loads(stats.stdout)["format"] == LIBRARY_FORMAT
 
 
 def test_segment_directory_is_sparse_and_dense_segments_still_read(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cuesheet_app.identify.local.landmarks import DT_MAX
+from cuesheet_app.identify.local.landmarks import DT_MAX, SHAPE_MASK
 from cuesheet_app.identify.local.spectro import FRAME_S
 
 _BIN_SPAN = 1 << 9  # episode peak key = frame * _BIN_SPAN + bin (bins < 256, shifts stay inside)
@@ -52,11 +52,12 @@ def reference_peaks(hashes: np.ndarray, frames: np.ndarray, lo: int = 0,
     de-duplicated: (frames, bins) sorted by frame. ``frames`` must be sorted (they are stored
     so); only the frames an edge search needs are unpacked.
 
-    The hash layout is ``landmarks.pair_hashes``': anchor bin << 12 | (df + 32) << 6 | dt.
+    The hash layout is ``landmarks.pair_hashes``': anchor bin << 12 | (df + 32) << 6 | dt, with
+    the level class above ``SHAPE_BITS`` (masked off here).
     """
     a = int(np.searchsorted(frames, max(0, lo - DT_MAX)))
     b = frames.size if hi is None else int(np.searchsorted(frames, max(0, hi)))
-    h = hashes[a:b].astype(np.int64)
+    h = hashes[a:b].astype(np.int64) & SHAPE_MASK
     t = frames[a:b].astype(np.int64)
     b1 = h >> 12
     b2 = b1 + ((h >> 6) & 63) - 32

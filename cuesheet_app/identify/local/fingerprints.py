@@ -17,6 +17,12 @@ the pairs themselves. The fine peaks stay float32, bit for bit (edge refinement 
 after scaling, so any quantisation could move a result), but byte-planed before zlib: the
 exponent bytes of neighbouring peaks are nearly the same. Measured on 8 real tracks: 4.75 ->
 0.62 MB per hour of audio.
+
+Format 4 adds each pair's level class (``landmarks.level_classes``: which of its two peaks is
+louder, by how much), two bits a pair packed four to a byte (``levels``), because the classes
+come from the peaks' levels, which the stored peaks do not keep. A file without them (converted
+from format 2 or 3 when its audio was gone) is *classless*: its pairs are indexed in all four
+classes (``index_pairs``), found as before at four times the postings.
 """
 
 from __future__ import annotations
@@ -28,10 +34,11 @@ from pathlib import Path
 import numpy as np
 
 from cuesheet_app.identify.local.edges import reference_peaks
-from cuesheet_app.identify.local.landmarks import REFERENCE, pair_hashes
+from cuesheet_app.identify.local.landmarks import REFERENCE, SHAPE_BITS, SHAPE_MASK, pair_hashes
 from cuesheet_app.storage.atomic import atomic_write_bytes
 
-FORMAT = 3  # 1: pairs only; 2: pairs + fine peaks (float32); 3: peaks, compressed
+FORMAT = 4  # 1: pairs only; 2: pairs + fine peaks (float32); 3: peaks, compressed; 4: + level classes
+N_CLASSES = 4
 
 
 class FingerprintError(Exception):
@@ -42,15 +49,16 @@ class FingerprintError(Exception):
 class TrackFingerprint:
     """Everything stored for one reference track."""
 
-    hashes: np.ndarray  # landmark pairs (uint32) ...
+    hashes: np.ndarray  # landmark pairs (uint32, level-classed; only their shapes if not ``classed``) ...
     frames: np.ndarray  # ... and their anchor frames (uint32), sorted
     seconds: float
     peak_frames: np.ndarray  # float32: fine peaks, for edge refinement at any ratio
     peak_bins: np.ndarray
     pair_peaks: tuple[np.ndarray, np.ndarray] | None = None  # every landmark peak, when known
+    classed: bool = True  # False: converted from an older file without the audio to classify it
 
     def save(self, target: Path) -> None:
-        """Write the format-3 file atomically (a crash leaves the old file or the new one)."""
+        """Write the current format's file atomically (a crash leaves the old file or the new one)."""
         atomic_write_bytes(target, encode(self))
 
 
@@ -77,21 +85,35 @@ def _same(a: tuple[np.ndarray, np.ndarray], hashes: np.ndarray, frames: np.ndarr
     return np.array_equal(a[0], hashes) and np.array_equal(a[1], frames)
 
 
+def _pack_classes(classes: np.ndarray) -> np.ndarray:
+    """Level classes (0-3), four to a byte."""
+    c = np.zeros(-(-classes.size // 4) * 4, np.uint8)
+    c[:classes.size] = classes
+    return c[0::4] | (c[1::4] << 2) | (c[2::4] << 4) | (c[3::4] << 6)
+
+
+def _unpack_classes(packed: np.ndarray, n: int) -> np.ndarray:
+    return np.stack([(packed >> s) & 3 for s in (0, 2, 4, 6)], axis=1).ravel()[:n].astype(np.uint32)
+
+
 def encode(fp: TrackFingerprint) -> bytes:
-    """The format-3 file of ``fp`` (see the module docstring for what is kept and why)."""
+    """The current format's file of ``fp`` (see the module docstring for what is kept and why)."""
     arrays: dict[str, np.ndarray] = {"format": np.int64(FORMAT), "pairs": np.int64(fp.hashes.size),
                                      "fine_frames": _planes(fp.peak_frames), "fine_bins": _planes(fp.peak_bins)}
+    shapes = np.asarray(fp.hashes, np.uint32) & np.uint32(SHAPE_MASK)
+    if fp.classed:
+        arrays["levels"] = _pack_classes(np.asarray(fp.hashes, np.uint32) >> np.uint32(SHAPE_BITS))
     # both peaks of every pair, sorted by frame then bin (edge refinement's unpacking); the
     # pairs are made from them once, and from every landmark peak only if those differ
-    f, b = reference_peaks(fp.hashes, fp.frames)
-    exact = _same(_pairs_of(f, b), fp.hashes, fp.frames)
+    f, b = reference_peaks(shapes, fp.frames)
+    exact = _same(_pairs_of(f, b), shapes, fp.frames)
     if not exact and fp.pair_peaks is not None:
         f, b = fp.pair_peaks
-        exact = _same(_pairs_of(f, b), fp.hashes, fp.frames)
+        exact = _same(_pairs_of(f, b), shapes, fp.frames)
     if exact:
         arrays.update(pair_steps=_steps(f), pair_bins=np.asarray(b, np.uint8))
     else:  # the peaks do not give these pairs back: keep the pairs
-        arrays.update(hashes=np.asarray(fp.hashes, np.uint32), frames=np.asarray(fp.frames, np.uint32))
+        arrays.update(hashes=shapes, frames=np.asarray(fp.frames, np.uint32))
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     return buf.getvalue()
@@ -107,23 +129,49 @@ def _open(path: Path, *keys: str) -> dict[str, np.ndarray]:
 
 
 def file_format(path: Path) -> int:
-    """1, 2 or 3 (FingerprintError if unreadable)."""
+    """1, 2, 3 or 4 (FingerprintError if unreadable)."""
     z = _open(path, "format")
     return int(z["format"]) if "format" in z else 1
 
 
-def load_pairs(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(hashes uint32, anchor frames uint32) of a track's landmark pairs, from any format."""
-    z = _open(path, "hashes", "frames", "pair_steps", "pair_bins", "pairs")
+def _load_pairs(path: Path) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(hashes, anchor frames, classed): level-classed hashes if the file has the classes, else
+    the pairs' shapes (formats 1-3, or a classless format-4 file)."""
+    z = _open(path, "hashes", "frames", "pair_steps", "pair_bins", "pairs", "levels")
     if "hashes" in z and "frames" in z:
-        return z["hashes"], z["frames"]
-    if "pair_steps" not in z or "pair_bins" not in z or "pairs" not in z:
+        hashes, frames = z["hashes"], z["frames"]
+    elif "pair_steps" not in z or "pair_bins" not in z or "pairs" not in z:
         raise FingerprintError(f"{path}: fingerprint file damaged (no landmarks); remove and re-add its track")
-    hashes, frames = _pairs_of(np.cumsum(z["pair_steps"].astype(np.int64)), z["pair_bins"])
-    if hashes.size != int(z["pairs"]):
-        raise FingerprintError(f"{path}: fingerprint file damaged ({hashes.size} landmarks made from its peaks, "
-                               f"{int(z['pairs'])} stored); remove and re-add its track")
+    else:
+        hashes, frames = _pairs_of(np.cumsum(z["pair_steps"].astype(np.int64)), z["pair_bins"])
+        if hashes.size != int(z["pairs"]):
+            raise FingerprintError(f"{path}: fingerprint file damaged ({hashes.size} landmarks made from its peaks, "
+                                   f"{int(z['pairs'])} stored); remove and re-add its track")
+    if "levels" not in z:
+        return hashes, frames, False
+    if z["levels"].size != -(-hashes.size // 4):
+        raise FingerprintError(f"{path}: fingerprint file damaged (level classes of {z['levels'].size * 4} "
+                               f"landmarks, {hashes.size} stored); remove and re-add its track")
+    classes = _unpack_classes(z["levels"], hashes.size)
+    return (hashes.astype(np.uint32) & np.uint32(SHAPE_MASK)) | (classes << np.uint32(SHAPE_BITS)), frames, True
+
+
+def load_pairs(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes uint32, anchor frames uint32) of a track's landmark pairs, from any format (the
+    shapes only, when the file has no level classes)."""
+    hashes, frames, _ = _load_pairs(path)
     return hashes, frames
+
+
+def index_pairs(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The postings a track puts in the pair index: its level-classed pairs, or, for a file
+    without classes, every pair in all four classes (found whatever the query's class)."""
+    hashes, frames, classed = _load_pairs(path)
+    if classed:
+        return hashes, frames
+    shapes = hashes.astype(np.uint32) & np.uint32(SHAPE_MASK)
+    every = shapes[:, None] | (np.arange(N_CLASSES, dtype=np.uint32) << np.uint32(SHAPE_BITS))[None, :]
+    return every.ravel(), np.repeat(np.asarray(frames, np.uint32), N_CLASSES)
 
 
 def load_fine_peaks(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -138,6 +186,6 @@ def load_fine_peaks(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def load(path: Path, seconds: float = 0.0) -> TrackFingerprint:
     """A whole fingerprint of any format (FingerprintError for a format-1 file: no fine peaks)."""
-    hashes, frames = load_pairs(path)
+    hashes, frames, classed = _load_pairs(path)
     pf, pb = load_fine_peaks(path)
-    return TrackFingerprint(hashes, frames, seconds, pf, pb)
+    return TrackFingerprint(hashes, frames, seconds, pf, pb, classed=classed)

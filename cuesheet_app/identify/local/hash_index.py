@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from cuesheet_app.identify.local.landmarks import HASH_BITS
+from cuesheet_app.identify.local.landmarks import SHAPE_BITS
 from cuesheet_app.storage.atomic import atomic_write_bytes
 
-N_HASHES = 1 << HASH_BITS
+N_HASHES = 1 << SHAPE_BITS  # format 1 indexed the 20-bit pair shapes (no level classes)
 MAX_POSTINGS = 200  # a hash this common says nothing about which track it is
 FORMAT = 1
 

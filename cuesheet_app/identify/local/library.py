@@ -53,6 +53,7 @@ from cuesheet_app.identify.local.fingerprints import (
     FingerprintError,
     TrackFingerprint,
     file_format,
+    index_pairs,
     load_fine_peaks,
     load_pairs,
 )
@@ -98,9 +99,9 @@ MAX_TRACK_S = 30 * 60  # longer "tracks" are fingerprinted up to here (bounded m
 METADATA_KEYS = ("title", "artists", "album", "label", "release_date", "isrc", "iswc", "library",
                  "catalogue_number", "track_number", "composers", "publishers")
 # 1: landmark pairs only; 2: + speed-invariant triplets (index2/); 3: compact postings and
-# fingerprint files, no triplet index
-LIBRARY_FORMAT = 3
-KNOWN_FORMATS = (1, 2, 3)
+# fingerprint files, no triplet index; 4: pair hashes with level classes (landmarks.HASH_BITS)
+LIBRARY_FORMAT = 4
+KNOWN_FORMATS = (1, 2, 3, 4)
 
 
 class LibraryError(Exception):
@@ -367,7 +368,7 @@ class Library:
         for tid in track_ids:
             path = self._fp_path(tid)
             try:
-                parts.append((tid, *load_pairs(path)))
+                parts.append((tid, *index_pairs(path)))
             except FingerprintError as exc:
                 raise LibraryError(str(exc)) from None
         return parts
@@ -482,9 +483,12 @@ class Library:
 
     def _upgrade(self, progress: ProgressCallback, cancel: CancelToken | None,
                  workers: int | None) -> AddReport:
-        """Format 2 -> 3: each fingerprint file is rewritten compactly (no decoding), the triplet
-        index is deleted and the pair index is rebuilt from the fingerprints in the compact
-        layout. Format 1 -> 3: tracks are fingerprinted again from their files (no fine peaks)."""
+        """An older library -> the current format. Every track whose audio is still there is
+        fingerprinted again (format 4's level classes come from the peaks' levels, which older
+        files do not keep). A format-2 or -3 track whose audio is gone (or no longer decodes) is
+        converted without it, *classless*: indexed in all four level classes, so it is still
+        found, at four times the postings. A format-1 track whose audio is gone is kept as it
+        is; one whose fingerprint is unreadable too is removed and reported."""
         report = AddReport()
         data = self._load()
         if data.get("format") == LIBRARY_FORMAT:
@@ -499,7 +503,8 @@ class Library:
                 self._cover_pairs(records)
             return report
         records = self._records(data)
-        convert: list[TrackRecord] = []
+        convert: list[TrackRecord] = []  # format 2/3 without audio: converted classless
+        fallback: dict[str, TrackRecord] = {}  # format 2/3 with audio: converted if it fails to decode
         todo: list[Path] = []
         gone: list[TrackRecord] = []  # nothing left to index them from: removed, reported
         unreadable: set[str] = set()  # fingerprint unreadable: removed too if its file fails
@@ -510,12 +515,14 @@ class Library:
                 fmt = 0
             if fmt == FINGERPRINT_FORMAT:
                 continue  # done by an upgrade that was cancelled
-            if fmt == 2:
-                convert.append(r)
-            elif Path(r.path).is_file():
+            if Path(r.path).is_file():
                 todo.append(Path(r.path))
-                if fmt != 1:
+                if fmt in (2, 3):
+                    fallback[r.path] = r
+                elif fmt != 1:
                     unreadable.add(r.path)
+            elif fmt in (2, 3):
+                convert.append(r)
             elif fmt == 1:
                 report.failed.append((r.path, f"{r.path}: file not found; kept with its old fingerprint"))
             else:  # kept, it would hold no postings and every load of the index would fail on it
@@ -527,27 +534,13 @@ class Library:
             report.dropped.append(r.path)
         total = max(1, len(convert) + len(todo))
         progress(Progress("Upgrading library", 0.0, f"{len(convert) + len(todo)} track(s) to re-index"))
-        for done, r in enumerate(convert, 1):
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            path = self._fp_path(r.id)
-            try:
-                load_fingerprint(path, r.duration_s).save(path)
-                report.updated.append(r.path)
-            except FingerprintError as exc:  # kept, it would hold no postings (as below)
-                if Path(r.path).is_file():  # fingerprinted again from its audio, below
-                    todo.append(Path(r.path))
-                    unreadable.add(r.path)
-                    total += 1
-                else:
-                    gone.append(records.pop(r.path))
-                    report.failed.append((r.path, f"{exc}; its file is gone: removed from the library "
-                                          "(add the file again to index it)"))
-                    report.dropped.append(r.path)
-            progress(Progress("Upgrading library", done / total, Path(r.path).name))
         workers = workers if workers is not None else min(2, os.cpu_count() or 1, max(1, len(todo)))
-        for done, (f, (status, result)) in enumerate(self._fingerprints(todo, workers, cancel), len(convert) + 1):
-            if status == "error" and str(f) in unreadable:  # as a file gone (above)
+        for done, (f, (status, result)) in enumerate(self._fingerprints(todo, workers, cancel), 1):
+            if status == "error" and str(f) in fallback:  # converted from its old file, below
+                convert.append(fallback[str(f)])
+                total += 1
+                log.warning("%s: %s; converted from its old fingerprint instead", f, result)
+            elif status == "error" and str(f) in unreadable:  # as a file gone (above)
                 gone.append(records.pop(str(f)))
                 report.failed.append((str(f), f"{result}; its fingerprint is unreadable too: removed from "
                                       "the library (add the file again to index it)"))
@@ -561,6 +554,23 @@ class Library:
                 report.updated.append(str(f))
                 report.seconds_indexed += result.seconds
             progress(Progress("Upgrading library", done / total, f.name))
+        for done, r in enumerate(convert, len(todo) + 1):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            path = self._fp_path(r.id)
+            try:
+                old = load_fingerprint(path, r.duration_s)
+                old.classed = False
+                old.save(path)
+                report.updated.append(r.path)
+                log.warning("%s: its audio is gone or unreadable: converted without level classes "
+                            "(found at four times the lookup cost; add the file again to re-index it)", r.path)
+            except FingerprintError as exc:  # kept, it would hold no postings
+                gone.append(records.pop(r.path))
+                report.failed.append((r.path, f"{exc}; its file is gone or unreadable: removed from the library "
+                                      "(add the file again to index it)"))
+                report.dropped.append(r.path)
+            progress(Progress("Upgrading library", done / total, Path(r.path).name))
         # the triplet index is not used (speed_pass.TRIPLET_PASS): ~1 MB per hour of audio
         shutil.rmtree(self._index2_dir, ignore_errors=True)
         data["format"] = LIBRARY_FORMAT

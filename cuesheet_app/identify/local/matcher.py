@@ -16,6 +16,7 @@ import numpy as np
 
 from cuesheet_app.identify.base import CancelToken, Progress, ProgressCallback, ignore_progress
 from cuesheet_app.identify.local.hash_index import Matches
+from cuesheet_app.identify.local.landmarks import SHAPE_BITS, SHAPE_MASK
 from cuesheet_app.identify.local.pair_segments import PairIndex
 from cuesheet_app.identify.local.spectro import FRAME_S
 from cuesheet_app.identify.local.threads import ordered_map
@@ -147,8 +148,9 @@ def _candidates(index: PairIndex, hashes: np.ndarray, frames: np.ndarray,
         m = Matches(m.query_frames[keep], m.tracks[keep], m.ref_frames[keep], m.hashes[keep])
         offsets = offsets[keep]
     # Count each hash value once per (track, offset): a chord held in both the episode and a
-    # reference repeats one hash at every frame and would otherwise fake a dense agreement.
-    triple = (m.tracks << 42) | (offsets << 20) | m.hashes
+    # reference repeats one hash at every frame and would otherwise fake a dense agreement. By
+    # its shape: a query pair near a level cut is looked up in two classes, but is one pair.
+    triple = (m.tracks << 42) | (offsets << SHAPE_BITS) | (m.hashes & SHAPE_MASK)
     _, first = np.unique(triple, return_index=True)
     # a hit remembers where its landmark pair ends (anchor + frame step) for the match's end
     qf = (m.query_frames[first] << 6) | (m.hashes[first] & 63)

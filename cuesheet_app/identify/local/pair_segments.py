@@ -9,17 +9,17 @@ a track is its live one; removed tracks are skipped at lookup; when there are mo
 ``MAX_SEGMENTS`` the smallest are merged (which also drops dead postings). Same scheme as the
 triplet index (``segment_index.py``).
 
-Segment layout (one folder ``index/pseg-*``), format 3: ``postings.npy`` (uint32, one word per
+Segment layout (one folder ``index/pseg-*``), format 4 (3 with 2**20 hashes): ``postings.npy`` (uint32, one word per
 posting, sorted by hash: track id << ``frame_bits`` | anchor frame, or, when ids are too large for
 that, the track's position in ``ids.npy``),
 ``ids.npy`` / ``counts.npy`` (int64: the tracks held, sorted, and their postings), the hash
-directory: ``offsets.npy`` alone (uint32, dense over the 2**20 hashes: postings of ``h`` are
+directory: ``offsets.npy`` alone (uint32, dense over the 2**22 hashes: postings of ``h`` are
 ``offsets[h]:offsets[h+1]``) when most hashes occur, else ``keys.npy`` (uint32, the distinct hashes)
 plus ``offsets.npy`` (one more than the keys), and ``layout.json`` (``frame_bits``, ``local``). Why: format 2
 stored a uint32 track id and a uint32 frame per posting (8 bytes) and an int64 offset per key;
 a segment-local track number and a frame fit one uint32 (a reference track is fingerprinted up to
 30 minutes: 17 bits of frames, leaving 15 bits: 32,768 tracks per segment), and a dense uint32
-directory (4 MB) is smaller than a sparse one once more than half the hashes occur, and is read
+directory (16.8 MB) is smaller than a sparse one once more than half the hashes occur, and is read
 without a binary search. A segment with more tracks than its local numbers can hold is written
 in the wide layout (``tracks.npy`` and ``times.npy``, uint32 each), which is still read.
 ``index/segments.json`` lists the segments in order and is replaced atomically.
@@ -38,7 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cuesheet_app.identify.local.hash_index import MAX_POSTINGS, N_HASHES, Matches, concat_postings
+from cuesheet_app.identify.local.hash_index import MAX_POSTINGS, Matches, concat_postings
+from cuesheet_app.identify.local.landmarks import HASH_BITS
 from cuesheet_app.identify.local.segment_index import (
     all_live,
     live_table,
@@ -49,7 +50,10 @@ from cuesheet_app.identify.local.segment_index import (
     sparse_ranges,
 )
 
-FORMAT = 3  # index/ format 1 was one HashIndex rebuilt on every change; 2: 8 bytes per posting
+# index/ format 1 was one HashIndex rebuilt on every change; 2: 8 bytes per posting; 3: 4 bytes;
+# 4: keyed by the 22-bit level-classed pair hashes (``landmarks.HASH_BITS``)
+FORMAT = 4
+N_HASHES = 1 << HASH_BITS
 MAX_SEGMENTS = 6
 
 
@@ -180,8 +184,8 @@ def read_manifest(folder: Path) -> list[dict]:
 
 
 def _drop_old_layout(folder: Path) -> None:
-    """Format 1 kept one index directly in ``index/``, format 2 segments of 8-byte postings that
-    a format-3 list does not name: their files go when the first format-3 segment is written."""
+    """Format 1 kept one index directly in ``index/``, formats 2 and 3 segments that the current
+    list does not name: their files go when the first current segment is written."""
     for name in ("offsets.npy", "tracks.npy", "times.npy", "meta.json"):
         (folder / name).unlink(missing_ok=True)
     for old in folder.glob("pseg-*"):
@@ -213,7 +217,7 @@ CAP_REFERENCE_POSTINGS = 11_200_000  # the 1,000-track library of benchmarks/lib
 def posting_cap(postings: int) -> int:
     """The most postings a hash may have and still be looked up, for an index of ``postings``.
 
-    Why it grows: with 2**20 hash values, a hash's postings grow with the library, so a fixed
+    Why it grows: with 2**20 hash values (format 3), a hash's postings grow with the library, so a fixed
     cap ignores more and more of a true match's evidence (at 20,000 tracks, 345 h, recall of
     speed-changed excerpts fell from 0.87 to 0.63 with the cap at 200). Why only as the square
     root: every posting under the cap is a hit to process, so a cap that grew with the library

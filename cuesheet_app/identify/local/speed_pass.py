@@ -21,7 +21,7 @@ import numpy as np
 
 from cuesheet_app.identify.base import CancelToken
 from cuesheet_app.identify.local.detect import Segment
-from cuesheet_app.identify.local.landmarks import MAX_BIN, pair_hashes
+from cuesheet_app.identify.local.landmarks import LEVEL_SPREAD, MAX_BIN, pair_hashes
 from cuesheet_app.identify.local.matcher import (
     MatchParams,
     TrackMatch,
@@ -47,6 +47,14 @@ BATCH_S = 300.0  # query triplets are formed and matched for this much region au
 # the 1,000-track library (speed_pass_replay.py) it added 1 excerpt at -12 dB and none at 0/-6 dB
 # for 46 s of CPU per 60-minute episode, so it is off (the index still holds the triplets).
 TRIPLET_PASS = False
+# The rival count the speed pass's matches must beat is at least this (the pair pass's is
+# ``MatchParams.noise_floor``, 3). Why higher: the pass looks up ~60 factors over every
+# unidentified region, so chance agreements get ~60 tries; with level-classed hashes its short
+# decoy matches over non-library music (3-4 s, ~20 hashes) were the only wrong IDs left at
+# 1,000 tracks. Measured there (docs/engine-v2.md): 1 -> 0 wrong IDs, one speed-changed excerpt
+# of 30 lost on the tuning episode, none on the held-out one.
+SPEED_NOISE_FLOOR = 4
+Phases = list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # per frame phase: (frames, bins, log levels)
 
 
 def _subtract(spans: list[tuple[int, int]], cuts: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -103,23 +111,24 @@ def region_triplets(collectors: list[TripletCollector], regions: list[tuple[int,
                     np.concatenate([p.span for p in parts])[o], np.concatenate([p.f1 for p in parts])[o])
 
 
-def ratio_pair_matches(index: PairIndex, phases: list[tuple[np.ndarray, np.ndarray]], ratio: float,
+def ratio_pair_matches(index: PairIndex, phases: Phases, ratio: float,
                        pitch: float, params: MatchParams, fan_out: int = 6,
                        max_bin: int = MAX_BIN) -> list[TrackMatch]:
     """Landmark-pair matches of episode peaks played back at a candidate change.
 
     ``phases``: per frame phase, the episode's fine peaks (frames on the episode's grid,
-    sub-frame; bins sub-bin). Each peak is mapped to where the reference would hold it
-    (frame x ratio, bin / pitch), rounded, paired and looked up as in the pair pass; the
-    matches come back in episode frames with the model reference = a + ratio x episode."""
+    sub-frame; bins sub-bin) and their log levels. Each peak is mapped to where the reference
+    would hold it (frame x ratio, bin / pitch), rounded, paired and looked up as in the pair
+    pass (level classes included: a speed change keeps which peak is louder); the matches come
+    back in episode frames with the model reference = a + ratio x episode."""
     hs, fs = [], []
-    for f, b in phases:
+    for f, b, y in phases:
         fi = np.rint(f * ratio).astype(np.int64)
         bi = np.rint(b / pitch).astype(np.int64)
         ok = (bi >= 1) & (bi < max_bin) & (fi >= 0)
-        fi, bi = fi[ok], bi[ok]
+        fi, bi, y = fi[ok], bi[ok], y[ok]
         o = np.argsort(fi * max_bin + bi, kind="stable")  # = lexsort((bi, fi)), ~10x faster
-        h, t = pair_hashes(fi[o], bi[o], fan_out)
+        h, t = pair_hashes(fi[o], bi[o], fan_out, y[o], LEVEL_SPREAD)
         hs.append(h)
         fs.append(t)
     if not hs:
@@ -155,11 +164,11 @@ def pair_candidates(speed_step: float = SPEED_STEP, tempo_step: float = TEMPO_ST
     return out
 
 
-def _within(phases: list[tuple[np.ndarray, np.ndarray]], lo: float, hi: float) -> list[tuple[np.ndarray, np.ndarray]]:
+def _within(phases: Phases, lo: float, hi: float) -> Phases:
     out = []
-    for f, b in phases:
+    for f, b, y in phases:
         i, j = np.searchsorted(f, [lo, hi])
-        out.append((f[i:j], b[i:j]))
+        out.append((f[i:j], b[i:j], y[i:j]))
     return out
 
 
@@ -175,6 +184,7 @@ def ratio_pair_search(pair_index: PairIndex, collectors: list[TripletCollector],
     edges. Each match is therefore tried at ratio 1 too, and kept at ratio 1 where that agrees
     at least as well (one match in place of drifting pieces)."""
     phases = region_peaks(collectors, regions)
+    params = replace(params, noise_floor=max(params.noise_floor, SPEED_NOISE_FLOOR))
     min_piece = int(round(params.min_piece_s / FRAME_S))
     coarse = [m for found in ordered_map(
         lambda rp: ratio_pair_matches(pair_index, phases[:1], rp[0], rp[1], params, SEARCH_FAN_OUT),
@@ -184,7 +194,7 @@ def ratio_pair_search(pair_index: PairIndex, collectors: list[TripletCollector],
                                     resolve_overlaps(coarse, min_piece), cancel) for m in best]
 
 
-def _refined(pair_index: PairIndex, phases: list[tuple[np.ndarray, np.ndarray]], m: TrackMatch,
+def _refined(pair_index: PairIndex, phases: Phases, m: TrackMatch,
              params: MatchParams, pad: float) -> list[TrackMatch]:
     """A coarse match found again at full density at its factor, ``REFINE_STEP`` either side
     and ratio 1: the best of them by agreeing hashes (ratio 1 wins ties), or ``m`` itself."""
@@ -222,18 +232,20 @@ def drifting(matches: list[TrackMatch]) -> list[TrackMatch]:
     return out
 
 
-def region_peaks(collectors: list[TripletCollector], regions: list[tuple[int, int]]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per frame phase, the fine peaks inside the regions (frames in phase-0 units)."""
+def region_peaks(collectors: list[TripletCollector], regions: list[tuple[int, int]]) -> Phases:
+    """Per frame phase, the fine peaks inside the regions (frames in phase-0 units) and their
+    log levels."""
     out = []
     for phase, c in enumerate(collectors):
         f, b = c.peaks()
+        y = c.levels()
         f = f + 0.5 * phase
         keep = np.zeros(f.size, bool)
         for lo, hi in regions:
             keep |= (f >= lo) & (f < hi)
-        f, b = f[keep], b[keep]
+        f, b, y = f[keep], b[keep], y[keep]
         o = np.argsort(f, kind="stable")
-        out.append((f[o], b[o]))
+        out.append((f[o], b[o], y[o]))
     return out
 
 

@@ -80,11 +80,20 @@ def fine_peaks(spec: np.ndarray, params: PeakParams, lo: int = 0,
     """``find_peaks`` refined by parabolic interpolation: (frames, bins) as float64, frames
     relative to ``lo``. ``spec`` needs one frame of context on each side of [lo, hi).
     ``peaks``: ``find_peaks(spec, params, lo, hi)`` already computed (the pair collector's)."""
+    f, b, _ = fine_peaks_and_levels(spec, params, lo, hi, peaks)
+    return f, b
+
+
+def fine_peaks_and_levels(spec: np.ndarray, params: PeakParams, lo: int = 0, hi: int | None = None,
+                          peaks: tuple[np.ndarray, np.ndarray] | None = None,
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``fine_peaks`` and each peak's log level (float32, at its spectrogram cell: the level
+    ``landmarks.PeakCollector`` keeps), for the level classes of pairs made at other speeds."""
     f, b = find_peaks(spec, params, lo, hi) if peaks is None else peaks
     keep = (b >= MIN_BIN) & (b < spec.shape[0] - 1)
     f, b = f[keep], b[keep]
     if f.size == 0:
-        return f.astype(np.float64), b.astype(np.float64)
+        return f.astype(np.float64), b.astype(np.float64), np.zeros(0, np.float32)
     col = f + lo
     y0 = spec[b, col]
     yb1, yb2 = spec[b - 1, col], spec[b + 1, col]
@@ -98,7 +107,7 @@ def fine_peaks(spec: np.ndarray, params: PeakParams, lo: int = 0,
             d = np.where(den < 0, 0.5 * (ym - yp) / den, 0.0)
         return np.clip(d, -0.5, 0.5)
 
-    return f + vertex(yt1, yt2), b + vertex(yb1, yb2)
+    return f + vertex(yt1, yt2), b + vertex(yb1, yb2), y0.astype(np.float32)
 
 
 def _quantise(x: np.ndarray, lo: float, hi: float, levels: int) -> np.ndarray:
@@ -183,17 +192,23 @@ class TripletCollector:
         self.params, self.partners = params, partners
         self.frames: list[np.ndarray] = []
         self.bins: list[np.ndarray] = []
+        self._levels: list[np.ndarray] = []
 
     def add(self, chunk: SpecChunk, peaks: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """``peaks``: this chunk's ``find_peaks`` with the same peak parameters, when known."""
-        f, b = fine_peaks(chunk.spec, self.params, chunk.before, chunk.before + chunk.core, peaks)
+        f, b, y = fine_peaks_and_levels(chunk.spec, self.params, chunk.before, chunk.before + chunk.core, peaks)
         self.frames.append(f + chunk.first)
         self.bins.append(b)
+        self._levels.append(y)
 
     def peaks(self) -> tuple[np.ndarray, np.ndarray]:
         if not self.frames:
             return np.zeros(0), np.zeros(0)
         return np.concatenate(self.frames), np.concatenate(self.bins)
+
+    def levels(self) -> np.ndarray:
+        """Each peak's log level, in the order of ``peaks``."""
+        return np.concatenate(self._levels) if self._levels else np.zeros(0, np.float32)
 
     def triplets(self) -> Triplets:
         f, b = self.peaks()
