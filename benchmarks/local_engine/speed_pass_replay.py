@@ -43,7 +43,8 @@ def capture(lib: Path, episode: Path, out: Path) -> None:
     box: dict = {}
 
     def grab(index, collectors, segments, matches, params, cancel=None, pair_index=None):  # type: ignore[no-untyped-def]
-        box.update(peaks=[c.peaks() for c in collectors], segments=segments, matches=matches)
+        box.update(peaks=[c.peaks() for c in collectors], levels=[c.levels() for c in collectors],
+                   segments=segments, matches=matches)
         return matches
 
     engine_mod.speed_matches = grab
@@ -55,9 +56,9 @@ def replay(lib: Path, episode: Path, data: Path, pairs: bool = True) -> None:
     box = pickle.loads(data.read_bytes())
     library = Library(lib)
     collectors = []
-    for f, b in box["peaks"]:
+    for (f, b), y in zip(box["peaks"], box["levels"], strict=True):  # a capture of format 4 or later
         c = TripletCollector(QUERY, QUERY_PARTNERS)
-        c.frames, c.bins = [f], [b]
+        c.frames, c.bins, c._levels = [f], [b], [y]
         collectors.append(c)
     drift = speed_pass.drifting(box["matches"])
     regions = speed_pass.unidentified_regions(box["segments"], [m for m in box["matches"] if m not in drift])

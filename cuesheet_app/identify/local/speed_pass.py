@@ -145,7 +145,8 @@ def ratio_pair_matches(index: PairIndex, phases: Phases, ratio: float,
 
 SPEED_STEP = 0.004  # log-ratio grid of speed candidates (pitch = ratio): at most 0.2 % off
 TEMPO_STEP = 0.008  # ... of tempo candidates (pitch 1): only time moves, which tolerates more
-SEARCH_FAN_OUT = 4  # pairs per anchor, first phase only, in the search over the grid ...
+SEARCH_FAN_OUT = 4  # pairs per anchor in the search over the grid ...
+SEARCH_PHASES = 1  # ... of the first frame phase only
 REFINE_FAN_OUT = 6  # ... and as the pair pass (both phases) where the search found a match
 REFINE_STEP = 0.0013  # the refinement tries the found factor and this much either side
 REFINE_PAD_S = 3.0
@@ -187,7 +188,8 @@ def ratio_pair_search(pair_index: PairIndex, collectors: list[TripletCollector],
     params = replace(params, noise_floor=max(params.noise_floor, SPEED_NOISE_FLOOR))
     min_piece = int(round(params.min_piece_s / FRAME_S))
     coarse = [m for found in ordered_map(
-        lambda rp: ratio_pair_matches(pair_index, phases[:1], rp[0], rp[1], params, SEARCH_FAN_OUT),
+        lambda rp: ratio_pair_matches(pair_index, phases[:SEARCH_PHASES], rp[0], rp[1], params,
+                                      SEARCH_FAN_OUT),
         pair_candidates(), cancel) for m in found]
     pad = REFINE_PAD_S / FRAME_S
     return [m for best in ordered_map(lambda m: _refined(pair_index, phases, m, params, pad),
