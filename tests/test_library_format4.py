@@ -92,7 +92,8 @@ def test_a_format_3_track_whose_audio_is_gone_is_upgraded_classless_and_still_fo
     assert lib.stats().format == 3 and lib.needs_upgrade()
     by_name = {Path(r.path).name: r for r in lib.tracks()}
     gone = by_name["t1.wav"]
-    Path(gone.path).unlink()
+    away = tmp_path / "away.wav"
+    Path(gone.path).rename(away)  # keeps its size and modification time
     report = lib.upgrade(workers=1)
     assert sorted(Path(p).name for p in report.updated) == ["t0.wav", "t1.wav", "t2.wav"]
     assert not report.dropped and lib.stats().format == LIBRARY_FORMAT
@@ -112,3 +113,10 @@ def test_a_format_3_track_whose_audio_is_gone_is_upgraded_classless_and_still_fo
          synth_music(20.0, seed=40)[3 * RATE:15 * RATE] * 0.7, silence(1.0)]))
     doc = LocalEngine(tmp_path / "lib").identify(IdentifyRequest(media_path=ep))
     assert [e.extra["reference_file"] for e in doc.events if e.music_identified] == ["t1.wav", "t0.wav"]
+    # when the file is back, unchanged, the next add fingerprints it again with its classes
+    away.rename(gone.path)
+    report = lib.add([refs], workers=1)
+    assert report.updated == [gone.path] and sorted(Path(p).name for p in report.unchanged) == ["t0.wav", "t2.wav"]
+    with np.load(fp_dir / f"{gone.id}.npz") as z:
+        assert "levels" in z.files
+    assert lib.load_index().size == sum(r.hashes for r in lib.tracks())

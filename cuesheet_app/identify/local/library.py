@@ -124,6 +124,9 @@ class TrackRecord:
     hashes: int
     metadata: dict[str, Any] = field(default_factory=dict)
     metadata_source: str = "tags"  # tags | sheet | tags+sheet
+    # fingerprint without level classes (upgraded while its audio was gone): the next add of
+    # its file fingerprints it again even if the file is unchanged
+    classless: bool = False
 
     @property
     def title(self) -> str:
@@ -134,7 +137,8 @@ class TrackRecord:
         return cls(id=int(d["id"]), path=str(d["path"]), size=int(d["size"]),
                    mtime_ns=int(d["mtime_ns"]), duration_s=float(d["duration_s"]),
                    hashes=int(d.get("hashes", 0)), metadata=dict(d.get("metadata") or {}),
-                   metadata_source=str(d.get("metadata_source", "tags")))
+                   metadata_source=str(d.get("metadata_source", "tags")),
+                   classless=bool(d.get("classless", False)))
 
 
 @dataclass
@@ -562,9 +566,10 @@ class Library:
                 old = load_fingerprint(path, r.duration_s)
                 old.classed = False
                 old.save(path)
+                r.classless = True
                 report.updated.append(r.path)
                 log.warning("%s: its audio is gone or unreadable: converted without level classes "
-                            "(found at four times the lookup cost; add the file again to re-index it)", r.path)
+                            "(found at four times the lookup cost; adding the file again re-indexes it)", r.path)
             except FingerprintError as exc:  # kept, it would hold no postings
                 gone.append(records.pop(r.path))
                 report.failed.append((r.path, f"{exc}; its file is gone or unreadable: removed from the library "
@@ -604,7 +609,7 @@ class Library:
         for f in files:
             st = f.stat()
             old = records.get(str(f))
-            if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
+            if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns and not old.classless:
                 row = sheet.match(f, str(old.metadata.get("isrc", ""))) if sheet else None
                 if row:
                     matched_rows.add(row.row)
