@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from cuesheet_app.identify.base import IdentifyRequest
+from cuesheet_app.identify.base import Cancelled, CancelToken, IdentifyRequest, Progress
 from cuesheet_app.identify.local.engine import LocalEngine
 from cuesheet_app.identify.local.fingerprints import file_format, load_pairs
 from cuesheet_app.identify.local.landmarks import (
@@ -120,3 +121,46 @@ def test_a_format_3_track_whose_audio_is_gone_is_upgraded_classless_and_still_fo
     with np.load(fp_dir / f"{gone.id}.npz") as z:
         assert "levels" in z.files
     assert lib.load_index().size == sum(r.hashes for r in lib.tracks())
+
+
+def test_a_cancelled_upgrade_keeps_the_classless_mark_of_what_it_converted(tmp_path: Path) -> None:
+    """The conversion writes each classless file at once but the library's record only at the
+    end: an upgrade resumed after a cancel must still know which current-format files have no
+    classes, or their tracks would stay at four times their postings for good."""
+    refs = synth_refs(tmp_path / "refs", 3, 12.0, seed=40)
+    lib = Library(tmp_path / "lib")
+    lib.add([refs], workers=1)
+    _to_format_3(tmp_path / "lib")
+    by_name = {Path(r.path).name: r for r in lib.tracks()}
+    for name in ("t1.wav", "t2.wav"):
+        Path(by_name[name].path).rename(tmp_path / name)
+    token = CancelToken()
+
+    def progress(p: Progress) -> None:  # cancel once the first classless conversion is done
+        if p.phase == "Upgrading library" and p.detail in ("t1.wav", "t2.wav"):
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        lib.upgrade(progress=progress, cancel=token, workers=1)
+    lib.upgrade(workers=1)
+    assert {Path(r.path).name: r.classless for r in lib.tracks()} == {"t0.wav": False, "t1.wav": True, "t2.wav": True}
+    assert lib.load_index().size == lib.stats().postings
+
+
+def test_a_format_1_track_kept_without_its_audio_is_reindexed_when_its_file_is_back(tmp_path: Path) -> None:
+    from tests.test_local_speed import _downgrade_to_format_1
+
+    refs = synth_refs(tmp_path / "refs", 2, 12.0, seed=40)
+    lib = Library(tmp_path / "lib")
+    lib.add([refs], workers=1)
+    _downgrade_to_format_1(tmp_path / "lib")
+    t1 = {Path(r.path).name: r for r in lib.tracks()}["t1.wav"]
+    away = tmp_path / "away.wav"
+    Path(t1.path).rename(away)
+    lib.upgrade(workers=1)
+    assert [r.classless for r in lib.tracks()] == [False, True]
+    assert lib.load_index().size == lib.stats().postings  # its old pairs in all four classes
+    away.rename(t1.path)
+    report = lib.add([refs], workers=1)
+    assert report.updated == [t1.path]
+    assert lib.load_index().size == sum(r.hashes for r in lib.tracks()) == lib.stats().postings

@@ -24,27 +24,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import speed_experiment as se  # noqa: E402
 
-from cuesheet_app.identify.local.hash_index import N_HASHES, HashIndex  # noqa: E402
+from cuesheet_app.identify.local.hash_index import HashIndex  # noqa: E402
 from cuesheet_app.identify.local.landmarks import QUERY, fingerprint_chunks  # noqa: E402
 from cuesheet_app.identify.local.matcher import MatchParams, resolve_overlaps  # noqa: E402
+from cuesheet_app.identify.local.pair_segments import N_HASHES  # noqa: E402 (level-classed hashes)
 from cuesheet_app.identify.local.spectro import HOP, ChunkedSpectrogram, spectrogram_chunks  # noqa: E402
 from cuesheet_app.identify.local.speed_pass import pair_candidates, ratio_pair_matches  # noqa: E402
-from cuesheet_app.identify.local.triplets import fine_peaks  # noqa: E402
+from cuesheet_app.identify.local.triplets import fine_peaks_and_levels  # noqa: E402
 
 RATE = se.RATE
 
 
-def episode_fine_peaks(signal: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per frame phase, (frames, bins) of the episode's fine peaks, frames in phase-0 units."""
+def episode_fine_peaks(signal: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per frame phase, (frames, bins, log levels) of the episode's fine peaks, frames in phase-0 units."""
     out = []
     for phase, skip in enumerate((0, HOP // 2)):
-        fs, bs = [], []
+        fs, bs, ys = [], [], []
         ch = ChunkedSpectrogram(skip=skip)
         for chunk in ch.push(signal.astype(np.float32)) + ch.finish():
-            f, b = fine_peaks(chunk.spec, QUERY, chunk.before, chunk.before + chunk.core)
+            f, b, y = fine_peaks_and_levels(chunk.spec, QUERY, chunk.before, chunk.before + chunk.core)
             fs.append(f + chunk.first + 0.5 * phase)
             bs.append(b)
-        out.append((np.concatenate(fs), np.concatenate(bs)))
+            ys.append(y)
+        out.append((np.concatenate(fs), np.concatenate(bs), np.concatenate(ys)))
     return out
 
 

@@ -156,6 +156,11 @@ def _load_pairs(path: Path) -> tuple[np.ndarray, np.ndarray, bool]:
     return (hashes.astype(np.uint32) & np.uint32(SHAPE_MASK)) | (classes << np.uint32(SHAPE_BITS)), frames, True
 
 
+def has_classes(path: Path) -> bool:
+    """Whether the file keeps its pairs' level classes (False: formats 1-3, or classless)."""
+    return "levels" in _open(path, "levels")
+
+
 def load_pairs(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """(hashes uint32, anchor frames uint32) of a track's landmark pairs, from any format (the
     shapes only, when the file has no level classes)."""

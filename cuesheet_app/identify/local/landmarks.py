@@ -30,13 +30,14 @@ HASH_BITS = 22  # the shape and the pair's level class (2 bits, above the shape)
 # The level class: the anchor's log level minus its partner's (natural-log units of the
 # spectrogram) cut at about -4, 0 and +4 dB. Why: with 2**20 shapes a large library puts hundreds
 # of postings on every hash and the lookups' hits grow with it (issue 12); which peak of a pair
-# is louder survives dialogue on top of the music, a gain change and a codec (measured on the
-# library-scale episodes: a true pair keeps its class 94 % of the time), so two more bits split
-# every shape's postings four ways at little cost in recall. The cuts leave the four classes
-# about equally full on real music (0.24 / 0.25 / 0.26 / 0.25).
+# is louder survives dialogue on top of the music and a gain change (measured on both
+# library-scale episodes by benchmarks/local_engine/level_class_survival.py: a true pair keeps
+# its class 82-90 % of the time, a chance hit from another track 30-34 %), so two more bits cut
+# chance hits far more than true ones. The four classes are about equally full on real music
+# (0.24 / 0.25 / 0.26 / 0.25).
 LEVEL_CUTS = np.array([-0.5, 0.0, 0.5])
 # A query pair within this of a cut is looked up in both classes (one duplicate hash): true
-# pairs found in their class rise from ~93 % to 96.5 %, random hits from 25 % to ~32 %.
+# pairs found rise to 93-97 %, chance hits to 40-48 % (same measurement).
 LEVEL_SPREAD = 0.15
 
 

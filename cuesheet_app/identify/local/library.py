@@ -53,6 +53,7 @@ from cuesheet_app.identify.local.fingerprints import (
     FingerprintError,
     TrackFingerprint,
     file_format,
+    has_classes,
     index_pairs,
     load_fine_peaks,
     load_pairs,
@@ -477,11 +478,15 @@ class Library:
 
     def upgrade(self, progress: ProgressCallback = ignore_progress, cancel: CancelToken | None = None,
                 workers: int | None = None) -> AddReport:
-        """Re-index a library built by an older version, with progress. Tracks whose files are
-        gone keep their old fingerprints (found at the original speed only) and are listed as
+        """Re-index a library built by an older version, with progress. Tracks whose audio is
+        there are fingerprinted again; a format-2/3 track whose audio is gone is converted
+        without level classes (listed as updated, still found); a format-1 track whose audio is
+        gone keeps its old fingerprint (found at the original speed only) and is listed as
         failed; one whose fingerprint is unreadable too (or cannot be converted), and whose file
         is gone or cannot be fingerprinted again either, is removed (listed as failed and
-        dropped): nothing is left to index it from. A cancel keeps what was done and the next upgrade goes on from there."""
+        dropped): nothing is left to index it from. Tracks left without classes are fingerprinted
+        again by the next add of their file. A cancel keeps what was done and the next upgrade
+        goes on from there."""
         with self._writing():
             return self._upgrade(progress, cancel, workers)
 
@@ -517,8 +522,9 @@ class Library:
                 fmt = file_format(self._fp_path(r.id))
             except FingerprintError:
                 fmt = 0
-            if fmt == FINGERPRINT_FORMAT:
-                continue  # done by an upgrade that was cancelled
+            if fmt == FINGERPRINT_FORMAT:  # done by an upgrade that was cancelled
+                r.classless = not has_classes(self._fp_path(r.id))  # its flag was not saved
+                continue
             if Path(r.path).is_file():
                 todo.append(Path(r.path))
                 if fmt in (2, 3):
@@ -527,7 +533,8 @@ class Library:
                     unreadable.add(r.path)
             elif fmt in (2, 3):
                 convert.append(r)
-            elif fmt == 1:
+            elif fmt == 1:  # indexed in all four classes (index_pairs): re-indexed by the next add
+                r.classless = True
                 report.failed.append((r.path, f"{r.path}: file not found; kept with its old fingerprint"))
             else:  # kept, it would hold no postings and every load of the index would fail on it
                 gone.append(r)
@@ -549,7 +556,8 @@ class Library:
                 report.failed.append((str(f), f"{result}; its fingerprint is unreadable too: removed from "
                                       "the library (add the file again to index it)"))
                 report.dropped.append(str(f))
-            elif status == "error":
+            elif status == "error":  # its old fingerprint stays: format 1 has no classes
+                records[str(f)].classless = True
                 report.failed.append((str(f), str(result)))
             else:
                 r = records[str(f)]
@@ -743,7 +751,7 @@ class Library:
         return LibraryStats(
             folder=str(self.folder), tracks=len(records),
             total_duration_s=round(sum(r.duration_s for r in records.values()), 3),
-            postings=sum(r.hashes for r in records.values()),
+            postings=sum(r.hashes * (4 if r.classless else 1) for r in records.values()),  # classless: every class
             index_bytes=size + index_bytes(self._index2_dir),
             with_rights=sum(1 for r in records.values()
                             if r.metadata.get("composers") or r.metadata.get("publishers")),
