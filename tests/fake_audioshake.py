@@ -55,6 +55,7 @@ class Received:
     body_size: int = 0
     json: Any = None
     parts: list[dict[str, Any]] = field(default_factory=list)  # multipart: name, filename, size, sha256
+    body_read: threading.Event = field(default_factory=threading.Event)  # set once body_size is final
 
     @property
     def route(self) -> str:
@@ -256,9 +257,11 @@ def _handler_for(fake: FakeAudioShake) -> type[BaseHTTPRequestHandler]:
                     left -= len(chunk)
                 rec.body_size = length - left
                 rec.parts = [{"name": "?", "filename": "?", "size": rec.body_size, "sha256": h.hexdigest()}]
+                rec.body_read.set()
                 return b""
             data = self.rfile.read(want)
             rec.body_size = len(data)
+            rec.body_read.set()
             return data
 
         def _drop(self) -> None:
