@@ -7,6 +7,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from cuesheet_app.identify.local.library import Library
 from tests.audio_fixtures import write_wav
 
 
@@ -84,6 +85,15 @@ def synth_refs(folder: Path, count: int, seconds: float, seed: int, name: str = 
     for i in range(count):
         write_wav(folder / f"{name}{i}.wav", synth_music(seconds, seed=seed + i))
     return folder
+
+
+def indexed_library(tmp_path: Path, count: int, seconds: float, seed: int) -> tuple[Path, Library]:
+    """``synth_refs`` in ``tmp_path/refs`` added to a library in ``tmp_path/lib`` (one worker):
+    the starting point of the library upgrade tests."""
+    refs = synth_refs(tmp_path / "refs", count, seconds, seed)
+    lib = Library(tmp_path / "lib")
+    lib.add([refs], workers=1)
+    return refs, lib
 
 
 def mix(music: np.ndarray, speech: np.ndarray, music_db: float) -> np.ndarray:

@@ -42,7 +42,7 @@ from cuesheet_app.identify.local.pair_segments import (
 from cuesheet_app.identify.local.segment_index import append_segment
 from tests.audio_fixtures import silence, write_wav
 from tests.cli_helpers import run_cli
-from tests.local_media import synth_music, synth_refs
+from tests.local_media import indexed_library, synth_music, synth_refs
 
 RATE = 11025
 
@@ -204,9 +204,7 @@ def test_a_damaged_segment_is_rebuilt_by_upgrade_as_its_error_says(tmp_path: Pat
     """A segment's error says to rebuild it with 'cuesheet library upgrade': on a library of the
     current format that must not be a no-op. The library reports it needs an upgrade, and the
     upgrade rebuilds the pair index from the fingerprint files (the same postings)."""
-    refs = synth_refs(tmp_path / "refs", 2, 8.0, seed=60)
-    lib = Library(tmp_path / "lib")
-    lib.add([refs], workers=1)
+    refs, lib = indexed_library(tmp_path, 2, 8.0, seed=60)
     query = np.arange(1 << 20, dtype=np.int64)
     before = _hits(lib.load_index(), query)
     assert before and not lib.needs_upgrade()
@@ -260,9 +258,7 @@ def test_an_upgrade_drops_a_track_with_neither_a_readable_fingerprint_nor_readab
     not be built (every load_index failed on its fingerprint) while stats said all was well. The
     upgrade now removes it, reports why, and the other tracks are upgraded and indexed, whether
     its audio file is gone or there but damaged too."""
-    refs = synth_refs(tmp_path / "refs", 3, 8.0, seed=80)
-    lib = Library(tmp_path / "lib")
-    lib.add([refs], workers=1)
+    refs, lib = indexed_library(tmp_path, 3, 8.0, seed=80)
     _write_format_2(tmp_path / "lib")
     [lost] = [r for r in lib.tracks() if r.path.endswith("t1.wav")]
     (tmp_path / "lib" / "fp" / f"{lost.id}.npz").write_bytes(b"not a fingerprint")
@@ -286,9 +282,7 @@ def test_an_unreadable_segment_list_is_an_error_not_an_empty_index(
     segment folder and readers saw an empty index. Now it is a damaged index: the append refuses
     (the folders stay), ``load_index`` names the upgrade, and the upgrade (here the one ``add``
     runs first) rebuilds the index from the fingerprint files, with a warning in the log."""
-    refs = synth_refs(tmp_path / "refs", 2, 8.0, seed=90)
-    lib = Library(tmp_path / "lib")
-    lib.add([refs], workers=1)
+    refs, lib = indexed_library(tmp_path, 2, 8.0, seed=90)
     index = tmp_path / "lib" / "index"
     [seg] = read_manifest(index)
     (index / "segments.json").write_text('{"format": 3, "segm')
@@ -309,9 +303,7 @@ def test_an_upgrade_reindexes_or_drops_a_format_2_fingerprint_it_cannot_convert(
     """A format-2 file whose format says 2 but whose landmarks cannot be read (a damaged member)
     failed the conversion and was kept: the upgrade then saved format 3 and failed on it, as did
     every identification. Its audio is fingerprinted again when it is there; else it is dropped."""
-    refs = synth_refs(tmp_path / "refs", 3, 8.0, seed=85)
-    lib = Library(tmp_path / "lib")
-    lib.add([refs], workers=1)
+    refs, lib = indexed_library(tmp_path, 3, 8.0, seed=85)
     _write_format_2(tmp_path / "lib")
     by_name = {Path(r.path).name: r for r in lib.tracks()}
     for name in ("t0.wav", "t1.wav"):

@@ -23,10 +23,10 @@ from cuesheet_app.identify.local.landmarks import (
     level_classes,
     pair_hashes,
 )
-from cuesheet_app.identify.local.library import LIBRARY_FORMAT, Library
+from cuesheet_app.identify.local.library import LIBRARY_FORMAT
 from cuesheet_app.identify.local.spectro import spectrogram_chunks
 from tests.audio_fixtures import silence, write_wav
-from tests.local_media import synth_music, synth_refs
+from tests.local_media import indexed_library, synth_music
 
 RATE = 11025
 
@@ -86,9 +86,7 @@ def _to_format_3(lib: Path) -> None:
 
 
 def test_a_format_3_track_whose_audio_is_gone_is_upgraded_classless_and_still_found(tmp_path: Path) -> None:
-    refs = synth_refs(tmp_path / "refs", 3, 20.0, seed=40)
-    lib = Library(tmp_path / "lib")
-    lib.add([refs], workers=1)
+    refs, lib = indexed_library(tmp_path, 3, 20.0, seed=40)
     _to_format_3(tmp_path / "lib")
     assert lib.stats().format == 3 and lib.needs_upgrade()
     by_name = {Path(r.path).name: r for r in lib.tracks()}
@@ -127,9 +125,7 @@ def test_a_cancelled_upgrade_keeps_the_classless_mark_of_what_it_converted(tmp_p
     """The conversion writes each classless file at once but the library's record only at the
     end: an upgrade resumed after a cancel must still know which current-format files have no
     classes, or their tracks would stay at four times their postings for good."""
-    refs = synth_refs(tmp_path / "refs", 3, 12.0, seed=40)
-    lib = Library(tmp_path / "lib")
-    lib.add([refs], workers=1)
+    refs, lib = indexed_library(tmp_path, 3, 12.0, seed=40)
     _to_format_3(tmp_path / "lib")
     by_name = {Path(r.path).name: r for r in lib.tracks()}
     for name in ("t1.wav", "t2.wav"):
@@ -150,9 +146,7 @@ def test_a_cancelled_upgrade_keeps_the_classless_mark_of_what_it_converted(tmp_p
 def test_a_format_1_track_kept_without_its_audio_is_reindexed_when_its_file_is_back(tmp_path: Path) -> None:
     from tests.test_local_speed import _downgrade_to_format_1
 
-    refs = synth_refs(tmp_path / "refs", 2, 12.0, seed=40)
-    lib = Library(tmp_path / "lib")
-    lib.add([refs], workers=1)
+    refs, lib = indexed_library(tmp_path, 2, 12.0, seed=40)
     _downgrade_to_format_1(tmp_path / "lib")
     t1 = {Path(r.path).name: r for r in lib.tracks()}["t1.wav"]
     away = tmp_path / "away.wav"

@@ -20,7 +20,7 @@ from cuesheet_app.identify.local.pair_segments import read_manifest as read_pair
 from cuesheet_app.identify.local.segment_index import SegmentedIndex
 from tests.audio_fixtures import espeak_available, silence, speech, write_wav
 from tests.cli_helpers import run_cli
-from tests.local_media import synth_music, synth_refs
+from tests.local_media import indexed_library, synth_music, synth_refs
 
 RATE = 22050
 
@@ -197,9 +197,7 @@ def _downgrade_to_format_1(lib: Path) -> None:
 
 
 def test_old_format_library_is_recognised_and_upgraded_with_progress(tmp_path: Path) -> None:
-    refs = synth_refs(tmp_path / "refs", 2, 24.0, seed=70)
-    lib = Library(tmp_path / "lib")
-    lib.add([refs], workers=1)
+    refs, lib = indexed_library(tmp_path, 2, 24.0, seed=70)
     _downgrade_to_format_1(tmp_path / "lib")
     stats = lib.stats()
     assert stats.format == 1 and stats.upgrade_needed and stats.tracks == 2

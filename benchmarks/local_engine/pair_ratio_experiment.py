@@ -30,7 +30,7 @@ from cuesheet_app.identify.local.matcher import MatchParams, resolve_overlaps  #
 from cuesheet_app.identify.local.pair_segments import N_HASHES  # noqa: E402 (level-classed hashes)
 from cuesheet_app.identify.local.spectro import HOP, ChunkedSpectrogram, spectrogram_chunks  # noqa: E402
 from cuesheet_app.identify.local.speed_pass import pair_candidates, ratio_pair_matches  # noqa: E402
-from cuesheet_app.identify.local.triplets import fine_peaks_and_levels  # noqa: E402
+from cuesheet_app.identify.local.triplets import fine_peaks  # noqa: E402
 
 RATE = se.RATE
 
@@ -42,7 +42,7 @@ def episode_fine_peaks(signal: np.ndarray) -> list[tuple[np.ndarray, np.ndarray,
         fs, bs, ys = [], [], []
         ch = ChunkedSpectrogram(skip=skip)
         for chunk in ch.push(signal.astype(np.float32)) + ch.finish():
-            f, b, y = fine_peaks_and_levels(chunk.spec, QUERY, chunk.before, chunk.before + chunk.core)
+            f, b, y = fine_peaks(chunk.spec, QUERY, chunk.before, chunk.before + chunk.core)
             fs.append(f + chunk.first + 0.5 * phase)
             bs.append(b)
             ys.append(y)

@@ -34,11 +34,16 @@ from pathlib import Path
 import numpy as np
 
 from cuesheet_app.identify.local.edges import reference_peaks
-from cuesheet_app.identify.local.landmarks import REFERENCE, SHAPE_BITS, SHAPE_MASK, pair_hashes
+from cuesheet_app.identify.local.landmarks import (
+    N_LEVEL_CLASSES,
+    REFERENCE,
+    SHAPE_BITS,
+    SHAPE_MASK,
+    pair_hashes,
+)
 from cuesheet_app.storage.atomic import atomic_write_bytes
 
 FORMAT = 4  # 1: pairs only; 2: pairs + fine peaks (float32); 3: peaks, compressed; 4: + level classes
-N_CLASSES = 4
 
 
 class FingerprintError(Exception):
@@ -100,9 +105,10 @@ def encode(fp: TrackFingerprint) -> bytes:
     """The current format's file of ``fp`` (see the module docstring for what is kept and why)."""
     arrays: dict[str, np.ndarray] = {"format": np.int64(FORMAT), "pairs": np.int64(fp.hashes.size),
                                      "fine_frames": _planes(fp.peak_frames), "fine_bins": _planes(fp.peak_bins)}
-    shapes = np.asarray(fp.hashes, np.uint32) & np.uint32(SHAPE_MASK)
+    hashes = np.asarray(fp.hashes, np.uint32)
+    shapes = hashes & np.uint32(SHAPE_MASK)
     if fp.classed:
-        arrays["levels"] = _pack_classes(np.asarray(fp.hashes, np.uint32) >> np.uint32(SHAPE_BITS))
+        arrays["levels"] = _pack_classes(hashes >> np.uint32(SHAPE_BITS))
     # both peaks of every pair, sorted by frame then bin (edge refinement's unpacking); the
     # pairs are made from them once, and from every landmark peak only if those differ
     f, b = reference_peaks(shapes, fp.frames)
@@ -175,8 +181,8 @@ def index_pairs(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if classed:
         return hashes, frames
     shapes = hashes.astype(np.uint32) & np.uint32(SHAPE_MASK)
-    every = shapes[:, None] | (np.arange(N_CLASSES, dtype=np.uint32) << np.uint32(SHAPE_BITS))[None, :]
-    return every.ravel(), np.repeat(np.asarray(frames, np.uint32), N_CLASSES)
+    every = shapes[:, None] | (np.arange(N_LEVEL_CLASSES, dtype=np.uint32) << np.uint32(SHAPE_BITS))[None, :]
+    return every.ravel(), np.repeat(np.asarray(frames, np.uint32), N_LEVEL_CLASSES)
 
 
 def load_fine_peaks(path: Path) -> tuple[np.ndarray, np.ndarray]:

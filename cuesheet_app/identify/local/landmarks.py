@@ -36,6 +36,7 @@ HASH_BITS = 22  # the shape and the pair's level class (2 bits, above the shape)
 # chance hits far more than true ones. The four classes are about equally full on real music
 # (0.24 / 0.25 / 0.26 / 0.25).
 LEVEL_CUTS = np.array([-0.5, 0.0, 0.5])
+N_LEVEL_CLASSES = LEVEL_CUTS.size + 1
 # A query pair within this of a cut is looked up in both classes (one duplicate hash): true
 # pairs found rise to 93-97 %, chance hits to 40-48 % (same measurement).
 LEVEL_SPREAD = 0.15
@@ -112,7 +113,7 @@ def level_classes(diff: np.ndarray) -> np.ndarray:
 def _other_class(diff: np.ndarray, spread: float) -> np.ndarray:
     """The class across the nearest cut for pairs within ``spread`` of it, else -1 (the cuts are
     further apart than twice any spread used, so at most one cut is that near)."""
-    k = np.abs(diff[:, None] - LEVEL_CUTS[None, :]).argmin(axis=1) if diff.size else np.zeros(0, np.int64)
+    k = np.abs(diff[:, None] - LEVEL_CUTS[None, :]).argmin(axis=1)
     near = np.abs(diff - LEVEL_CUTS[k]) < spread
     return np.where(near, np.where(diff >= LEVEL_CUTS[k], k, k + 1), -1)
 

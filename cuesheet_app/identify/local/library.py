@@ -59,7 +59,7 @@ from cuesheet_app.identify.local.fingerprints import (
     load_pairs,
 )
 from cuesheet_app.identify.local.fingerprints import load as load_fingerprint
-from cuesheet_app.identify.local.landmarks import REFERENCE, PeakCollector
+from cuesheet_app.identify.local.landmarks import N_LEVEL_CLASSES, REFERENCE, PeakCollector
 from cuesheet_app.identify.local.pair_segments import (
     PairIndex,
     SegmentError,
@@ -751,7 +751,8 @@ class Library:
         return LibraryStats(
             folder=str(self.folder), tracks=len(records),
             total_duration_s=round(sum(r.duration_s for r in records.values()), 3),
-            postings=sum(r.hashes * (4 if r.classless else 1) for r in records.values()),  # classless: every class
+            # a classless track's pairs are posted in every level class (fingerprints.index_pairs)
+            postings=sum(r.hashes * (N_LEVEL_CLASSES if r.classless else 1) for r in records.values()),
             index_bytes=size + index_bytes(self._index2_dir),
             with_rights=sum(1 for r in records.values()
                             if r.metadata.get("composers") or r.metadata.get("publishers")),

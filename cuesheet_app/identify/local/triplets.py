@@ -74,21 +74,14 @@ class Triplets:
         return int(self.hashes.size)
 
 
-def fine_peaks(spec: np.ndarray, params: PeakParams, lo: int = 0,
-               hi: int | None = None,
-               peaks: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def fine_peaks(spec: np.ndarray, params: PeakParams, lo: int = 0, hi: int | None = None,
+               peaks: tuple[np.ndarray, np.ndarray] | None = None,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``find_peaks`` refined by parabolic interpolation: (frames, bins) as float64, frames
-    relative to ``lo``. ``spec`` needs one frame of context on each side of [lo, hi).
-    ``peaks``: ``find_peaks(spec, params, lo, hi)`` already computed (the pair collector's)."""
-    f, b, _ = fine_peaks_and_levels(spec, params, lo, hi, peaks)
-    return f, b
-
-
-def fine_peaks_and_levels(spec: np.ndarray, params: PeakParams, lo: int = 0, hi: int | None = None,
-                          peaks: tuple[np.ndarray, np.ndarray] | None = None,
-                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``fine_peaks`` and each peak's log level (float32, at its spectrogram cell: the level
-    ``landmarks.PeakCollector`` keeps), for the level classes of pairs made at other speeds."""
+    relative to ``lo``, and each peak's log level (float32, at its spectrogram cell: the level
+    ``landmarks.PeakCollector`` keeps, for the level classes of pairs made at other speeds).
+    ``spec`` needs one frame of context on each side of [lo, hi). ``peaks``: ``find_peaks(spec,
+    params, lo, hi)`` already computed (the pair collector's)."""
     f, b = find_peaks(spec, params, lo, hi) if peaks is None else peaks
     keep = (b >= MIN_BIN) & (b < spec.shape[0] - 1)
     f, b = f[keep], b[keep]
@@ -196,7 +189,7 @@ class TripletCollector:
 
     def add(self, chunk: SpecChunk, peaks: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """``peaks``: this chunk's ``find_peaks`` with the same peak parameters, when known."""
-        f, b, y = fine_peaks_and_levels(chunk.spec, self.params, chunk.before, chunk.before + chunk.core, peaks)
+        f, b, y = fine_peaks(chunk.spec, self.params, chunk.before, chunk.before + chunk.core, peaks)
         self.frames.append(f + chunk.first)
         self.bins.append(b)
         self._levels.append(y)
