@@ -17,13 +17,14 @@ from cuesheet_app.identify.local.hash_index import Matches
 
 
 class _FakeIndex:
-    """Returns the same raw hits whatever is asked (the lookup is not under test here)."""
+    """Returns the planted raw hits, query row ``i`` meeting posting ``i`` (the lookup is not
+    under test here): the query's hashes and frames are ``m.hashes`` and ``m.query_frames``."""
 
     def __init__(self, m: Matches) -> None:
         self.m = m
 
-    def lookup(self, hashes: np.ndarray, frames: np.ndarray) -> Matches:
-        return self.m
+    def hit_parts(self, hashes: np.ndarray):  # type: ignore[no-untyped-def]
+        yield np.arange(self.m.tracks.size), self.m.tracks, self.m.ref_frames
 
 
 def _raw_hits(seed: int) -> Matches:
@@ -56,15 +57,14 @@ def _raw_hits(seed: int) -> Matches:
 @pytest.mark.parametrize("min_hits", [3, 5])
 def test_filter_keeps_the_candidates_exactly(seed: int, min_hits: int, monkeypatch: pytest.MonkeyPatch) -> None:
     index = _FakeIndex(_raw_hits(seed))
-    z = np.zeros(1, np.int64)
-    keys, frames = matcher._candidates(index, z, z, min_hits)  # type: ignore[arg-type]
+    m = index.m
+    keys, frames = matcher._candidates(index, m.hashes, m.query_frames, min_hits)  # type: ignore[arg-type]
     assert keys.size > 0
     # some raw hits really are dropped, or the test proves nothing
-    m = index.m
     kept = matcher._possible_cells((m.tracks << 32) | (m.ref_frames - m.query_frames + (1 << 21)), min_hits)
     assert 0 < kept.sum() < kept.size // 2
     monkeypatch.setattr(matcher, "_possible_cells", lambda key, _n: np.ones(key.size, bool))
-    ref_keys, ref_frames = matcher._candidates(index, z, z, min_hits)  # type: ignore[arg-type]
+    ref_keys, ref_frames = matcher._candidates(index, m.hashes, m.query_frames, min_hits)  # type: ignore[arg-type]
     np.testing.assert_array_equal(keys, ref_keys)
     np.testing.assert_array_equal(frames, ref_frames)
 

@@ -32,6 +32,30 @@ MAX_POSTINGS = 200  # a hash this common says nothing about which track it is
 FORMAT = 1
 
 
+def expand_ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, position) of every element of the ranges ``[starts[i], starts[i] + counts[i])``,
+    concatenated: ``row`` says which range (i) each position came from.
+
+    Why not ``np.repeat(..., counts)``: a lookup expands hundreds of thousands of short ranges
+    (a few postings per hash) per slice, and ``np.repeat`` copies them one element at a time
+    holding the GIL; it was a third of the speed pass's time and kept its two threads from
+    running side by side (py-spy, 20,000 tracks). Marking where each range starts and taking a
+    cumulative sum gives the same rows with calls that release the GIL, ~6x faster alone."""
+    counts = np.asarray(counts, np.int64)
+    nz = np.flatnonzero(counts > 0)
+    c = counts[nz]
+    total = int(c.sum())
+    if total == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    ends = np.cumsum(c)
+    mark = np.zeros(total, np.int32)
+    mark[ends[:-1]] = 1  # distinct: every range kept is non-empty
+    k = np.cumsum(mark, dtype=np.int32)  # which non-empty range
+    pos = np.arange(total, dtype=np.int64)
+    pos += (np.asarray(starts, np.int64)[nz] - (ends - c))[k]
+    return nz[k], pos
+
+
 @dataclass
 class Matches:
     """Every (query time, track, reference time) where a query hash met a reference hash."""
@@ -65,16 +89,11 @@ class HashIndex:
         starts = np.asarray(self.offsets[h])
         counts = np.asarray(self.offsets[h + 1]) - starts
         counts[counts > MAX_POSTINGS] = 0
-        total = int(counts.sum())
-        if total == 0:
-            z = np.zeros(0, np.int64)
-            return Matches(z, z, z, z)
-        first = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-        idx = first + np.arange(total)
-        return Matches(query_frames=np.repeat(query_frames.astype(np.int64), counts),
+        rows, idx = expand_ranges(starts, counts)
+        return Matches(query_frames=query_frames.astype(np.int64)[rows],
                        tracks=np.asarray(self.tracks[idx]).astype(np.int64),
                        ref_frames=np.asarray(self.times[idx]).astype(np.int64),
-                       hashes=np.repeat(h, counts))
+                       hashes=h[rows])
 
 
 def concat_postings(parts: list[tuple[int, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

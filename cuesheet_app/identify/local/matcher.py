@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from cuesheet_app.identify.base import CancelToken, Progress, ProgressCallback, ignore_progress
-from cuesheet_app.identify.local.hash_index import Matches
 from cuesheet_app.identify.local.landmarks import SHAPE_BITS, SHAPE_MASK
 from cuesheet_app.identify.local.pair_segments import PairIndex
 from cuesheet_app.identify.local.spectro import FRAME_S
@@ -137,24 +136,25 @@ def _candidates(index: PairIndex, hashes: np.ndarray, frames: np.ndarray,
     raw hits.
     """
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
-    m = index.lookup(hashes, frames)
-    if m.tracks.size == 0:
+    h, q_all = np.asarray(hashes).astype(np.int64), np.asarray(frames).astype(np.int64)
+    parts = []
+    for rows, tracks, ref in index.hit_parts(h):  # per segment: a cell's hits are all in one
+        offsets = ref - q_all[rows] + _OFF_BIAS
+        keep = _possible_cells((tracks << 32) | offsets, min_hits)
+        if keep.any():
+            r = rows[keep]
+            parts.append((q_all[r], tracks[keep], offsets[keep], h[r]))
+    if not parts:
         return empty
-    offsets = m.ref_frames - m.query_frames + _OFF_BIAS
-    keep = _possible_cells((m.tracks << 32) | offsets, min_hits)
-    if not keep.any():
-        return empty
-    if not keep.all():
-        m = Matches(m.query_frames[keep], m.tracks[keep], m.ref_frames[keep], m.hashes[keep])
-        offsets = offsets[keep]
+    qf_hit, tracks, offsets, hashes_hit = (np.concatenate([p[k] for p in parts]) for k in range(4))
     # Count each hash value once per (track, offset): a chord held in both the episode and a
     # reference repeats one hash at every frame and would otherwise fake a dense agreement. By
     # its shape: a query pair near a level cut is looked up in two classes, but is one pair.
-    triple = (m.tracks << 42) | (offsets << SHAPE_BITS) | (m.hashes & SHAPE_MASK)
+    triple = (tracks << 42) | (offsets << SHAPE_BITS) | (hashes_hit & SHAPE_MASK)
     _, first = np.unique(triple, return_index=True)
     # a hit remembers where its landmark pair ends (anchor + frame step) for the match's end
-    qf = (m.query_frames[first] << 6) | (m.hashes[first] & 63)
-    key = (m.tracks[first] << 32) | offsets[first]
+    qf = (qf_hit[first] << 6) | (hashes_hit[first] & 63)
+    key = (tracks[first] << 32) | offsets[first]
     uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
 
     def shifted(d: int) -> np.ndarray:

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cuesheet_app.identify.local.hash_index import expand_ranges
 from cuesheet_app.identify.local.landmarks import DT_MAX, pair_hashes
 from cuesheet_app.identify.local.spectro import FRAME_S
 
@@ -135,13 +136,7 @@ def find_repeats(frames: np.ndarray, bins: np.ndarray, music: np.ndarray,
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Concatenated ``arange(s, s + n)`` for every (s, n), without a Python loop."""
-    lengths = np.maximum(lengths, 0)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, np.int64)
-    ends = np.cumsum(lengths)
-    base = np.repeat(starts - (ends - lengths), lengths)
-    return base + np.arange(total)
+    return expand_ranges(starts, np.maximum(lengths, 0))[1]
 
 
 def copies(repeats: list[Repeat], lo: int, hi: int) -> list[tuple[int, int]]:

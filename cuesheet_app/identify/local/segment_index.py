@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cuesheet_app.identify.local.hash_index import expand_ranges
 from cuesheet_app.identify.local.triplets import FORMAT, HASH_BITS, Triplets
 from cuesheet_app.storage.atomic import atomic_write_bytes
 
@@ -120,15 +121,13 @@ class Segment:
         """(query index, posting word) for every posting of the given hashes."""
         starts, counts = self.ranges(hashes)
         counts[counts > MAX_POSTINGS] = 0
-        total = int(counts.sum())
-        if total == 0:
+        rows, idx = expand_ranges(starts, counts)
+        if idx.size == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.uint64)
-        first = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-        idx = first + np.arange(total)
         # (sorting ``idx`` to read the map front to back cost more than the gather it ordered:
         # the segments of a library sit in the page cache after the first query)
         words = np.asarray(self.postings[idx])
-        return np.repeat(query_idx, counts), words
+        return np.asarray(query_idx)[rows], words
 
 
 def write_segment(folder: Path, parts: list[tuple[int, Triplets]]) -> int:
