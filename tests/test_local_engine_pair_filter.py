@@ -89,3 +89,36 @@ def test_filter_keeps_the_cells_two_offsets_from_a_possible_centre_and_no_furthe
     keep = matcher._possible_cells(np.array([(t << 32) | c for c in cells], np.int64), 5)
     assert keep[:7].all()  # the centre and the cells two away
     assert not keep[7:].any()  # three away
+
+
+def test_filtering_each_segment_apart_keeps_the_candidates_exactly(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The filter runs on one index segment's hits at a time (before anything is joined): a
+    real multi-segment index, re-indexed and removed tracks included, gives the same candidates
+    as with no filter at all."""
+    from cuesheet_app.identify.local.pair_segments import PairIndex, append_pair_segment
+
+    rng = np.random.default_rng(11)
+    refs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for tracks in [[1, 2], [3], [4, 5], [2], [6], [3, 9]]:  # 2 and 3 re-indexed, 9 removed below
+        part = []
+        for t in tracks:
+            refs[t] = (rng.integers(0, 256, 400).astype(np.uint32), np.sort(rng.integers(0, 4000, 400)).astype(np.uint32))
+            part.append((t, *refs[t]))
+        append_pair_segment(tmp_path, part)
+    index = PairIndex(tmp_path, {1, 2, 3, 4, 5, 6})
+    # the query plays pieces of tracks 2 (its live copy), 4 and 9 (removed) at their own offsets
+    hs, fs = [], []
+    for t, off in ((2, 300), (4, 1200), (9, 50)):
+        h, f = refs[t]
+        sel = slice(100, 160)
+        hs.append(h[sel].astype(np.int64))
+        fs.append(f[sel].astype(np.int64) - off)
+    hashes, frames = np.concatenate(hs), np.concatenate(fs)
+    order = np.argsort(frames, kind="stable")
+    hashes, frames = hashes[order], frames[order] - frames.min()
+    keys, hit_frames = matcher._candidates(index, hashes, frames, 4)  # type: ignore[arg-type]
+    assert set((keys >> 32).tolist()) >= {2, 4} and 9 not in set((keys >> 32).tolist())
+    monkeypatch.setattr(matcher, "_possible_cells", lambda key, _n: np.ones(key.size, bool))
+    ref_keys, ref_frames = matcher._candidates(index, hashes, frames, 4)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(keys, ref_keys)
+    np.testing.assert_array_equal(hit_frames, ref_frames)
