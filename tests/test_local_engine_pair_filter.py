@@ -122,3 +122,22 @@ def test_filtering_each_segment_apart_keeps_the_candidates_exactly(tmp_path, mon
     ref_keys, ref_frames = matcher._candidates(index, hashes, frames, 4)  # type: ignore[arg-type]
     np.testing.assert_array_equal(keys, ref_keys)
     np.testing.assert_array_equal(hit_frames, ref_frames)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_expand_ranges_matches_the_plain_definition(seed: int) -> None:
+    """Every (row, position) of the ranges, empty ranges first, last and between included."""
+    from cuesheet_app.identify.local.hash_index import expand_ranges
+
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(0, 4, 50)
+    counts[[0, -1]] = 0
+    starts = rng.integers(0, 1000, 50)
+    rows, pos = expand_ranges(starts, counts)
+    want_rows = np.concatenate([np.full(n, i) for i, n in enumerate(counts)])
+    want_pos = np.concatenate([np.arange(s, s + n) for s, n in zip(starts, counts, strict=True)])
+    np.testing.assert_array_equal(rows, want_rows)
+    np.testing.assert_array_equal(pos, want_pos)
+    assert expand_ranges(starts, np.zeros(50, np.int64))[1].size == 0
+    one_rows, one_pos = expand_ranges(np.array([7]), np.array([3]))
+    assert one_rows.tolist() == [0, 0, 0] and one_pos.tolist() == [7, 8, 9]

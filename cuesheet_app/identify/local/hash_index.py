@@ -47,12 +47,15 @@ def expand_ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, n
     total = int(c.sum())
     if total == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    s = np.asarray(starts, np.int64)[nz]
     ends = np.cumsum(c)
+    step = np.ones(total, np.int64)  # positions step by 1, and jump where a range starts
+    step[0] = s[0]
+    step[ends[:-1]] = s[1:] - (s[:-1] + c[:-1]) + 1  # distinct: every range kept is non-empty
+    pos = np.cumsum(step, out=step)
     mark = np.zeros(total, np.int32)
-    mark[ends[:-1]] = 1  # distinct: every range kept is non-empty
-    k = np.cumsum(mark, dtype=np.int32)  # which non-empty range
-    pos = np.arange(total, dtype=np.int64)
-    pos += (np.asarray(starts, np.int64)[nz] - (ends - c))[k]
+    mark[ends[:-1]] = 1
+    k = np.cumsum(mark, dtype=np.int32, out=mark)  # which non-empty range
     return nz[k], pos
 
 

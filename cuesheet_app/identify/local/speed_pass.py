@@ -113,7 +113,7 @@ def region_triplets(collectors: list[TripletCollector], regions: list[tuple[int,
 
 def ratio_pair_matches(index: PairIndex, phases: Phases, ratio: float,
                        pitch: float, params: MatchParams, fan_out: int = 6,
-                       max_bin: int = MAX_BIN) -> list[TrackMatch]:
+                       max_bin: int = MAX_BIN, spread: float = LEVEL_SPREAD) -> list[TrackMatch]:
     """Landmark-pair matches of episode peaks played back at a candidate change.
 
     ``phases``: per frame phase, the episode's fine peaks (frames on the episode's grid,
@@ -128,7 +128,7 @@ def ratio_pair_matches(index: PairIndex, phases: Phases, ratio: float,
         ok = (bi >= 1) & (bi < max_bin) & (fi >= 0)
         fi, bi, y = fi[ok], bi[ok], y[ok]
         o = np.argsort(fi * max_bin + bi, kind="stable")  # = lexsort((bi, fi)), ~10x faster
-        h, t = pair_hashes(fi[o], bi[o], fan_out, y[o], LEVEL_SPREAD)
+        h, t = pair_hashes(fi[o], bi[o], fan_out, y[o], spread)
         hs.append(h)
         fs.append(t)
     if not hs:
@@ -147,6 +147,7 @@ SPEED_STEP = 0.004  # log-ratio grid of speed candidates (pitch = ratio): at mos
 TEMPO_STEP = 0.008  # ... of tempo candidates (pitch 1): only time moves, which tolerates more
 SEARCH_FAN_OUT = 4  # pairs per anchor in the search over the grid ...
 SEARCH_PHASES = 1  # ... of the first frame phase only
+SEARCH_SPREAD = LEVEL_SPREAD  # ... with pairs near a level cut looked up in both classes
 REFINE_FAN_OUT = 6  # ... and as the pair pass (both phases) where the search found a match
 REFINE_STEP = 0.0013  # the refinement tries the found factor and this much either side
 REFINE_PAD_S = 3.0
@@ -189,7 +190,7 @@ def ratio_pair_search(pair_index: PairIndex, collectors: list[TripletCollector],
     min_piece = int(round(params.min_piece_s / FRAME_S))
     coarse = [m for found in ordered_map(
         lambda rp: ratio_pair_matches(pair_index, phases[:SEARCH_PHASES], rp[0], rp[1], params,
-                                      SEARCH_FAN_OUT),
+                                      SEARCH_FAN_OUT, spread=SEARCH_SPREAD),
         pair_candidates(), cancel) for m in found]
     pad = REFINE_PAD_S / FRAME_S
     return [m for best in ordered_map(lambda m: _refined(pair_index, phases, m, params, pad),
