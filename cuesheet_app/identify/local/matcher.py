@@ -136,7 +136,7 @@ def _candidates(index: PairIndex, hashes: np.ndarray, frames: np.ndarray,
     raw hits.
     """
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
-    h, q_all = np.asarray(hashes).astype(np.int64), np.asarray(frames).astype(np.int64)
+    h, q_all = np.asarray(hashes, np.int64), np.asarray(frames, np.int64)
     parts = []
     for rows, tracks, ref in index.hit_parts(h):  # per segment: a cell's hits are all in one
         offsets = ref - q_all[rows] + _OFF_BIAS

@@ -260,7 +260,7 @@ class PairIndex:
         which the matcher keeps about 1 in 1,000. A track's live postings all sit in one
         segment, so the matcher can drop a segment's chance hits before anything is
         concatenated, and gathers the query frame and hash only of the few it keeps."""
-        h = np.asarray(hashes).astype(np.int64)
+        h = np.asarray(hashes, np.int64)
         ranges = [seg.ranges(h) for seg in self.segments]
         total_per_hash = sum((c for _, c in ranges), np.zeros(h.size, np.int64))
         common = total_per_hash > self.max_postings  # says nothing about which track it is
@@ -275,8 +275,8 @@ class PairIndex:
             yield rows, tracks, t
 
     def lookup(self, hashes: np.ndarray, query_frames: np.ndarray) -> Matches:
-        h = np.asarray(hashes).astype(np.int64)
-        q_all = np.asarray(query_frames).astype(np.int64)
+        h = np.asarray(hashes, np.int64)
+        q_all = np.asarray(query_frames, np.int64)
         parts = list(self.hit_parts(h))
         if not parts:
             z = np.zeros(0, np.int64)

@@ -93,7 +93,7 @@ def find_repeats(frames: np.ndarray, bins: np.ndarray, music: np.ndarray,
             live = sizes > k
             if not live.any():
                 return
-            idx = _ranges(starts[live], sizes[live] - k)
+            _, idx = expand_ranges(starts[live], sizes[live] - k)  # every first of a pair k apart
             lag = times[idx + k] - times[idx]
             keep = lag >= min_lag
             yield times[idx][keep], lag[keep]
@@ -132,11 +132,6 @@ def find_repeats(frames: np.ndarray, bins: np.ndarray, music: np.ndarray,
             if end - start >= min_run:
                 out.append(Repeat(start, end, L, int(b - a)))
     return out
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(s, s + n)`` for every (s, n), without a Python loop."""
-    return expand_ranges(starts, np.maximum(lengths, 0))[1]
 
 
 def copies(repeats: list[Repeat], lo: int, hi: int) -> list[tuple[int, int]]:
