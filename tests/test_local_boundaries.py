@@ -64,10 +64,24 @@ def test_one_track_played_on_through_a_gap_at_the_same_offset() -> None:
 
 def test_sliver_of_music_between_two_tracks_is_split_at_its_middle() -> None:
     spans = [span(0, 400, 1, 50, 0.0), span(500, 900, 2, 50, 0.0), span(1200, 1500, 3, 50, 0.0)]
+    spans[0][4], spans[1][3] = 480, 420  # both references are found into the gap (a crossfade)
     music = music_mask([Segment(0, 1000, 0.9), Segment(1000, 1500, 0.9)], 1500)
     close_slivers(spans, music, shortest=86, longest=172, share=0.5)
     assert spans[0][1] == spans[1][0] == 450
     assert spans[1][1] == 900 and spans[2][0] == 1200  # 300 frames apart: a gap left alone
+
+
+def test_sliver_goes_no_further_than_where_each_reference_is_found() -> None:
+    """A pause between two cues that detection calls music (speech, a reverb tail) is not given
+    to the cues: each stops where its reference's peaks stop being found (its loose edge)."""
+    spans = [span(0, 400, 1, 50, 0.0), span(500, 900, 2, 50, 0.0)]  # loose edges 20 frames out
+    close_slivers(spans, music_mask([Segment(0, 900, 0.9)], 900), shortest=86, longest=172, share=0.5)
+    assert spans[0][1] == 420 and spans[1][0] == 480
+    # one reference reaches the middle, the other does not
+    spans = [span(0, 400, 1, 50, 0.0), span(500, 900, 2, 50, 0.0)]
+    spans[0][4] = 470
+    close_slivers(spans, music_mask([Segment(0, 900, 0.9)], 900), shortest=86, longest=172, share=0.5)
+    assert spans[0][1] == 450 and spans[1][0] == 480
     # no music between: the spans keep their edges
     quiet = [span(0, 400, 1, 50, 0.0), span(500, 900, 2, 50, 0.0)]
     close_slivers(quiet, music_mask([Segment(0, 400, 0.9), Segment(500, 900, 0.9)], 900), 86, 172, 0.5)

@@ -98,8 +98,10 @@ def close_slivers(spans: list[list[Any]], music: np.ndarray, shortest: int, long
         if music[left[1]:right[0]].mean() < share:
             continue
         cut = (left[1] + right[0]) // 2
-        left[1] = right[0] = cut
-        left[4], right[3] = max(left[4], cut), min(right[3], cut)
+        # ... but neither span past where its reference's peaks say its music stops (its loose
+        # edge): over a crossfade both references reach into the gap, over a pause neither does
+        left[1] = max(left[1], min(cut, left[4]))
+        right[0] = min(right[0], max(cut, right[3]))
 
 
 def music_mask(segments: list[Any], n_frames: int) -> np.ndarray:
