@@ -35,7 +35,10 @@ them, in seconds instead of minutes: for iterating on boundaries.py / edges.py /
 changepoints.py / engine._events. Detection and matching are not re-run, so a change there needs
 a fresh ``--save-inputs``; a pickle is only good for the code it was written with (dataclass
 fields). ``--replay DIR --identity`` scores the piece-identity variant; ``--replay DIR --fit``
-fits its weights on the tune split's saved inputs.
+fits its weights on the tune split's saved inputs. The training episodes (built by
+``edits_per_cue_build.py --train``, never in the benchmark's manifest): ``--split train
+--save-inputs TDIR`` keeps their inputs, ``--replay TDIR --split train --fit [--repetition 10]``
+fits the weights on them (with the repetition signals over 10 s windows).
 
 Exit status 1 when a test-split group needs more than 2 edits per 10 cues.
 """
@@ -60,6 +63,7 @@ from cuesheet_app.identify.local.engine import LocalEngine  # noqa: E402
 from cuesheet_app.identify.local.library import Library  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "edits_per_cue"
+TRAIN = DATA / "train"  # the piece-boundary score's training episodes (edits_per_cue_build.py --train)
 RESULTS = ROOT / "benchmarks" / "results" / "edits_per_cue.json"
 EDGE_TOLERANCE_S = 1.0
 TARGET = 2.0
@@ -233,7 +237,9 @@ def tune() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--split", choices=["tune", "test", "all"], default="all")
+    ap.add_argument("--split", choices=["tune", "test", "all", "train"], default="all",
+                    help="train: the piece-boundary score's training episodes (with --save-inputs or "
+                         "--replay DIR --fit only)")
     ap.add_argument("--reindex", action="store_true")
     ap.add_argument("--cost", action="store_true",
                     help="time the change-point work against detection on the episodes (CPU seconds)")
@@ -252,9 +258,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fit", action="store_true",
                     help="with --replay: fit the piece-identity score's weights on the tune split's "
                          "unidentified pieces and print them (changepoints.IDENTITY_CHANGES)")
+    ap.add_argument("--repetition", metavar="SECONDS,...",
+                    help="with --fit: also the repetition signals over windows of these lengths")
     args = ap.parse_args(argv)
     if args.replay and args.fit:
-        return fit_identity(args.replay)
+        windows = tuple(float(v) for v in args.repetition.split(",")) if args.repetition else ()
+        return fit_identity(args.replay, split="train" if args.split == "train" else "tune",
+                            repetition_windows_s=windows)
+    if args.split == "train":
+        if not args.save_inputs:
+            raise SystemExit("--split train is for --save-inputs DIR or --replay DIR --fit")
+        return save_train_inputs(args.save_inputs)
     if args.replay:
         from cuesheet_app.identify.local.changepoints import IDENTITY_CHANGES
 
@@ -382,12 +396,62 @@ def keep_spectrum(spectra: list[list]) -> None:
     engine_module.ChangeFeatures = Keeping  # type: ignore[misc]
 
 
-def fit_identity(folder: Path, strength: float = 1.0) -> int:
+def episodes_of(split: str) -> list[tuple[dict, Path]]:
+    """(episode, its .m4a) of one split: "tune" / "test" / "all" from the benchmark's manifest,
+    "train" from the training episodes' own (edits_per_cue_build.py --train)."""
+    if split == "train":
+        eps = json.loads((TRAIN / "manifest.json").read_text())["episodes"]
+        return [(ep, TRAIN / f"{ep['name']}.m4a") for ep in eps]
+    eps = json.loads((DATA / "manifest.json").read_text())["episodes"]
+    return [(ep, DATA / "episodes" / f"{ep['name']}.m4a") for ep in eps if split in ("all", ep["split"])]
+
+
+def save_train_inputs(folder: Path) -> int:
+    """The engine's event-building inputs for every training episode, as ``--save-inputs`` keeps
+    them (with the piece-identity block features collected while streaming), for ``--fit``."""
+    from cuesheet_app.identify.local.repeats import RepeatParams
+
+    engine = LocalEngine(DATA / "library")
+    engine.identity_features = True
+    engine.repeat_params = RepeatParams()  # so the episode's peaks are kept even without matches
+    captured: list[tuple] = []
+    refine_inputs: list[tuple] = []
+    original, original_refine = engine._events, engine._refine
+
+    def capture(*a, **kw):  # type: ignore[no-untyped-def]
+        captured.append((a, kw))
+        return original(*a, **kw)
+
+    def capture_refine(*a):  # type: ignore[no-untyped-def]
+        refine_inputs.append(a)
+        return original_refine(*a)
+
+    engine._events = capture  # type: ignore[method-assign]
+    engine._refine = capture_refine  # type: ignore[method-assign]
+    folder.mkdir(parents=True, exist_ok=True)
+    for ep, path in episodes_of("train"):
+        out = folder / f"{ep['name']}.pkl"
+        if out.exists():
+            continue
+        refine_inputs.clear()
+        t0 = time.perf_counter()
+        engine.identify(IdentifyRequest(media_path=path))
+        saved = {"events": captured[-1], "refine": refine_inputs[-1] if refine_inputs else None}
+        tmp = out.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps(saved))
+        tmp.replace(out)
+        print(f"{ep['name']} {ep['package']} {ep['noise']}: {time.perf_counter() - t0:.1f} s", flush=True)
+    return 0
+
+
+def fit_identity(folder: Path, strength: float = 1.0, split: str = "tune",
+                 repetition_windows_s: tuple[float, ...] = ()) -> int:
     """The piece-identity score's weights (changepoints.identity_signals -> logistic), fitted on
-    the tune split only: the engine's unidentified pieces (events built without change-point
-    cuts from the saved inputs), each block boundary within 0.3 s of a true cue start inside a
-    piece (2 s or more from its ends) a change, every one more than 3 s from all of them not;
-    an L2 penalty of 1/``strength`` on the standardised weights."""
+    one split (never the test split): the engine's unidentified pieces (events built without
+    change-point cuts from the saved inputs), each block boundary within 0.3 s of a true cue
+    start inside a piece (2 s or more from its ends) a change, every one more than 3 s from all
+    of them not; an L2 penalty of 1/``strength`` on the standardised weights. With
+    ``repetition_windows_s``, the repetition signals too (from the saved episode peaks)."""
     import numpy as np
 
     from cuesheet_app.identify.local.changepoints import (
@@ -397,26 +461,36 @@ def fit_identity(folder: Path, strength: float = 1.0) -> int:
         identity_signals,
     )
 
-    manifest = json.loads((DATA / "manifest.json").read_text())
+    if split == "test":
+        raise SystemExit("the test split is held out: fit on tune or train")
     engine = LocalEngine(DATA / "library")
     engine.change_params = None
     xs, ys, n_bounds = [], [], 0
-    for ep in manifest["episodes"]:
+    for ep, path in episodes_of(split):
         saved_path = folder / f"{ep['name']}.pkl"
-        if ep["split"] != "tune" or not saved_path.exists():
+        if not saved_path.exists():
             continue
         saved = pickle.loads(saved_path.read_bytes())
         a, kw = with_identity(saved["events"], folder / f"{ep['name']}.spec.npy")
         if saved["refine"] is not None:
             a = (list(engine._refine(*saved["refine"])), *a[1:])
         feats, chroma, onsets, ident = a[5]
-        starts = [c["start_s"] for c in json.loads((DATA / "episodes" / f"{ep['name']}.truth.json").read_text())["cues"]]
+        peaks = a[6] if len(a) > 6 else kw.get("peaks")
+        if repetition_windows_s and peaks is None:
+            raise SystemExit(f"{saved_path}: no episode peaks saved (save the inputs again)")
+        pf, pb = peaks.frames_bins() if peaks is not None else (None, None)
+        params = ChangeParams(repetition_windows_s=repetition_windows_s)
+        starts = [c["start_s"] for c in json.loads(path.with_suffix(".truth.json").read_text())["cues"]]
         for e in engine._events(*a, **kw):
             s0, s1 = float(e.start), float(e.end)
             lo, hi = int(round(s0 / BLOCK_S)), int(round(s1 / BLOCK_S))
             if e.music_identified or hi - lo < 20:
                 continue
-            x = identity_signals(feats[lo:hi], chroma[lo:hi], ident[lo:hi], onsets[lo * BLOCK:hi * BLOCK], ChangeParams())
+            own = None
+            if pf is not None:
+                i, j = np.searchsorted(pf, [lo * BLOCK, hi * BLOCK])
+                own = (pf[i:j] - lo * BLOCK, pb[i:j])
+            x = identity_signals(feats[lo:hi], chroma[lo:hi], ident[lo:hi], onsets[lo * BLOCK:hi * BLOCK], params, own)
             label = np.zeros(x.shape[0], int)
             bounds = [int(round(s / BLOCK_S)) - lo for s in starts if s0 + 2 < s < s1 - 2]
             for t in bounds:
@@ -475,23 +549,22 @@ def replay(folder: Path, split: str, repeats: bool = False, change_params: objec
     """Events rebuilt with the current code from the inputs ``--save-inputs`` kept (the edge
     refinement re-run on the saved matches, then the event building), scored per split and
     held-out group; nothing is written. For trusted pickles only (this session's own)."""
-    manifest = json.loads((DATA / "manifest.json").read_text())
     lib_dir = DATA / "library"
     tracks = {t.id: t.path for t in Library(lib_dir).tracks()}
     engine = LocalEngine(lib_dir, repeat_cuts=repeats)
     if change_params != "default":
         engine.change_params = change_params  # type: ignore[assignment]
     rows = []
-    for ep in manifest["episodes"]:
+    for ep, path in episodes_of(split):
         saved_path = folder / f"{ep['name']}.pkl"
-        if (split != "all" and ep["split"] != split) or not saved_path.exists():
+        if not saved_path.exists():
             continue
         saved = pickle.loads(saved_path.read_bytes())
         a, kw = with_identity(saved["events"], folder / f"{ep['name']}.spec.npy")
         if saved["refine"] is not None and engine.edge_params is not None:
             a = (list(engine._refine(*saved["refine"])), *a[1:])
         events = [e.to_dict() for e in engine._events(*a, **kw)]
-        truth = json.loads((DATA / "episodes" / f"{ep['name']}.truth.json").read_text())
+        truth = json.loads(path.with_suffix(".truth.json").read_text())
         r = score_episode(truth["cues"], events, tracks)
         r.update({k: ep[k] for k in ("name", "split", "synth", "noise", "package")})
         rows.append(r)
@@ -522,7 +595,7 @@ def note(rows: list[dict]) -> str:
 
 def summarise(rows: list[dict], idx: dict) -> dict:
     summary: dict = {"library": idx, "splits": {}, "groups": {}}
-    for split in ("tune", "test"):
+    for split in ("train", "tune", "test"):
         sel = [r for r in rows if r["split"] == split]
         if sel:
             summary["splits"][split] = per10(sel)

@@ -25,6 +25,12 @@ Sources, all from Debian's archive with the ordinary client (``apt-get download`
 
 Tune and test share no package, voice or noise type: the test split's groups are all held out.
 
+``--train [--rounds 5]`` builds training episodes for the piece-boundary score instead, under
+``train/`` with their own manifest (never the benchmark's): all music non-library, from
+extremetuxracer-data, lincity-ng-data, nexuiz-music, ufoai-music, xmoto-data and
+wesnoth-1.16-music (fetched into ``pkgs-extra``), espeak-ng en, en-us, de, pt, pl, sv, and
+pink, hum and room-tone beds: nothing the test split uses.
+
 Truth convention: a crossfade's boundary is its midpoint (the engine's written convention,
 docs/local-engine.md); a ducked piece is one cue. Each episode gets a ``.truth.json`` with
 its cues (start, end, library or not, track) and what it was built from.
@@ -57,13 +63,21 @@ RATE = base.RATE
 SPEECH_RMS = base.SPEECH_RMS
 TUNE_PACKAGES = ["drascula-music", "singularity-music"]
 TEST_PACKAGES = ["asc-music", "hyperrogue-music", "planetblupi-music-ogg", "warzone2100-music"]
+TRAIN_PACKAGES = ["extremetuxracer-data", "lincity-ng-data", "nexuiz-music", "ufoai-music", "xmoto-data",
+                  "wesnoth-1.16-music"]
 SPLITS = {
     "tune": {"packages": TUNE_PACKAGES, "synths": ["espeak-ng"], "noises": ["pink", "hum"],
              "espeak_voices": ["en", "en-us", "de"]},
     "test": {"packages": TEST_PACKAGES, "synths": ["espeak-ng", "flite"],
              "noises": ["brown", "babble", "white", "rain"],
              "espeak_voices": ["fr", "es", "it", "nl", "en-gb-x-rp"]},
+    # training episodes for the piece-boundary score (--train): other packages than both
+    # splits, the tune split's voices plus others the test split never uses, and noises the test
+    # split never uses; not in the benchmark's manifest, so its numbers never see them
+    "train": {"packages": TRAIN_PACKAGES, "synths": ["espeak-ng"], "noises": ["pink", "hum", "room"],
+              "espeak_voices": ["en", "en-us", "de", "pt", "pl", "sv"]},
 }
+TRAIN = DATA / "train"
 FLITE_VOICES = ["kal", "awb", "rms", "slt"]
 LIB_PER_PACKAGE, NONLIB_PER_PACKAGE = 10, 6
 LENGTHS = [6, 8, 10, 12, 15, 20, 25, 30, 40]
@@ -153,8 +167,8 @@ class Piece:
 
 
 def build_episode(name: str, split: str, synth: str, noise_kind: str, pkg: str, lib: list[str],
-                  nonlib: list[str], minutes: float, seed: int) -> dict:
-    out = DATA / "episodes" / f"{name}.m4a"
+                  nonlib: list[str], minutes: float, seed: int, folder: Path = DATA / "episodes") -> dict:
+    out = folder / f"{name}.m4a"
     truth_path = out.with_suffix(".truth.json")
     if out.exists() and truth_path.exists():
         return json.loads(truth_path.read_text())
@@ -317,11 +331,48 @@ def plan() -> list[dict]:
     return eps
 
 
+def build_train(minutes: float, seed: int, rounds: int) -> int:
+    """Training episodes for the piece-boundary score, under ``TRAIN`` with their own
+    ``manifest.json``: every piece is non-library music from ``TRAIN_PACKAGES`` (all of a
+    package's tracks of 45 s or more), ``rounds`` episodes per package and noise (a later round
+    only appends: the earlier episodes keep their names and seeds)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from library_scale import EXTRA_PKGS, fetch
+
+    fetch(TRAIN_PACKAGES, EXTRA_PKGS)
+    TRAIN.mkdir(parents=True, exist_ok=True)
+    old_pkgs = base.PKGS
+    base.PKGS = EXTRA_PKGS  # package_tracks looks there
+    try:
+        tracks = {pkg: package_tracks(pkg) for pkg in TRAIN_PACKAGES}
+    finally:
+        base.PKGS = old_pkgs
+    eps = []
+    for pkg in TRAIN_PACKAGES:
+        print(f"{pkg}: {len(tracks[pkg])} tracks", flush=True)
+    for pkg in [p for _ in range(rounds) for p in TRAIN_PACKAGES if len(tracks[p]) >= 2]:
+        for noise_kind in SPLITS["train"]["noises"]:
+            eps.append({"name": f"train{len(eps) + 1:02d}", "split": "train", "synth": "espeak-ng",
+                        "noise": noise_kind, "package": pkg})
+    (TRAIN / "manifest.json").write_text(json.dumps({"seed": seed, "episodes": eps,
+                                                     "tracks": tracks}, indent=1))
+    for i, ep in enumerate(eps):
+        _SPEECH.clear()
+        build_episode(ep["name"], "train", ep["synth"], ep["noise"], ep["package"], [], tracks[ep["package"]],
+                      minutes, seed * 7919 + i, folder=TRAIN)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--minutes", type=float, default=6.0)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--train", action="store_true",
+                    help="build the piece-boundary score's training episodes instead (under train/)")
+    ap.add_argument("--rounds", type=int, default=5, help="with --train: episodes per package and noise")
     args = ap.parse_args(argv)
+    if args.train:
+        return build_train(args.minutes, args.seed, args.rounds)
     base.fetch_packages(TUNE_PACKAGES + TEST_PACKAGES)
     ensure_flite()
     DATA.mkdir(parents=True, exist_ok=True)

@@ -70,3 +70,27 @@ def test_identity_signals_shape_and_ends() -> None:
     sig = identity_signals(feats, chroma, ident, rng.random(n * 4).astype(np.float32))
     assert sig.shape == (n - 1, 5)
     assert np.all(np.isfinite(sig)) and np.all(sig[:, 1:4] >= 0)
+
+
+def test_repetition_columns_with_the_segments_peaks() -> None:
+    """With peaks and repetition windows, two more columns per window (repetition.py), and
+    split_segment hands each segment its own peaks."""
+    from cuesheet_app.identify.local.changepoints import ChangeParams, split_segment
+
+    rng = np.random.default_rng(1)
+    n = 300
+    feats = rng.normal(size=(n, 18)).astype(np.float32)
+    chroma = rng.random((n, 12)).astype(np.float32)
+    ident = rng.normal(size=(n, 25)).astype(np.float32)
+    frames = np.sort(rng.integers(0, n * 4, 2000))
+    bins = rng.integers(10, 400, 2000)
+    params = ChangeParams(repetition_windows_s=(6.0, 10.0))
+    sig = identity_signals(feats, chroma, ident, None, params, (frames, bins))
+    assert sig.shape == (n - 1, 9) and np.all(np.isfinite(sig))
+    assert identity_signals(feats, chroma, ident, None, params).shape == (n - 1, 5)  # no peaks, no columns
+    weights = (0.0,) * 9 + (-20.0,)  # never a change
+    scored = ChangeParams(identity_weights=weights, repetition_windows_s=(6.0, 10.0))
+    assert split_segment(feats, chroma, 40, 1000, scored, None, ident, (frames, bins)) == [(40, 1000)]
+    weights = (0.0,) * 9 + (20.0,)  # a change everywhere: cut every min_piece_s
+    scored = ChangeParams(identity_weights=weights, repetition_windows_s=(6.0, 10.0))
+    assert len(split_segment(feats, chroma, 40, 1000, scored, None, ident, (frames, bins))) > 1

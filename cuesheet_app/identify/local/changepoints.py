@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cuesheet_app.identify.local.repetition import repetition
 from cuesheet_app.identify.local.spectro import FRAME_S, N_FFT, SpecChunk
 from cuesheet_app.media.decode import ANALYSIS_RATE
 
@@ -127,6 +128,9 @@ class ChangeParams:
     # instead of the novelty (+ rhythm) reaching ``threshold``; None: the novelty alone
     identity_weights: tuple[float, ...] | None = None
     identity_threshold: float = 0.9
+    # with the episode's peaks: the piece's own repeats across a boundary (repetition.py) over
+    # windows of these lengths (seconds each side) are signals of the identity score too
+    repetition_windows_s: tuple[float, ...] = ()
 
 
 # What the engine uses by default: only cuts whose novelty (with the rhythm change) reaches 3.5.
@@ -331,18 +335,26 @@ def _window_means(x: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def identity_signals(feats: np.ndarray, chroma: np.ndarray, ident: np.ndarray, onsets: np.ndarray | None,
-                     params: ChangeParams = ChangeParams()) -> np.ndarray:
+                     params: ChangeParams = ChangeParams(),
+                     peaks: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """(n-1, 5) piece-identity evidence at every block boundary of one segment: the novelty
     above; the timbre change (half the squared distance between the mean unit cepstra of the
     windows before and after, centred on the segment: Foote's checkerboard kernel over cosine
     self-similarity, in closed form) over ``window_s`` and over 11 s; the distance between the
     two windows' tonal pitch classes (centred cosine; another key or harmony); the rhythm change
     (``rhythm_curve``). Each says little alone (inside a piece a new section, a fill, a line of
-    dialogue move them all); ``identity_score`` weighs them."""
+    dialogue move them all); ``identity_score`` weighs them. With ``peaks`` (the segment's
+    spectral peaks: frames from its first block's first frame, bins) and
+    ``params.repetition_windows_s``, two more columns per window: the piece's own repeats across
+    the boundary (``repetition.repetition``)."""
     n = feats.shape[0]
-    out = np.zeros((max(0, n - 1), 5))
+    windows = params.repetition_windows_s if peaks is not None else ()
+    out = np.zeros((max(0, n - 1), 5 + 2 * len(windows)))
     if n < 2:
         return out
+    for j, seconds in enumerate(windows):
+        out[:, 5 + 2 * j:7 + 2 * j] = repetition(peaks[0], peaks[1], n, BLOCK,  # type: ignore[index]
+                                                 max(2, int(round(seconds / BLOCK_S))))
     out[:, 0] = novelty(feats, chroma, params)
     mf = ident[:, :N_MFCC].astype(np.float64)
     mf = mf - mf.mean(axis=0)
@@ -371,7 +383,8 @@ def identity_score(signals: np.ndarray, weights: tuple[float, ...]) -> np.ndarra
 
 
 def change_points(feats: np.ndarray, chroma: np.ndarray, params: ChangeParams = ChangeParams(),
-                  onsets: np.ndarray | None = None, ident: np.ndarray | None = None) -> list[int]:
+                  onsets: np.ndarray | None = None, ident: np.ndarray | None = None,
+                  peaks: tuple[np.ndarray, np.ndarray] | None = None) -> list[int]:
     """Block indices (1..n-1) where one segment's music changes, in order. With ``onsets``
     (per frame, from the segment's first block on), each novelty peak also gets the rhythm
     change across it (``rhythm_weight``): a new section of one piece keeps its tempo. With
@@ -380,7 +393,7 @@ def change_points(feats: np.ndarray, chroma: np.ndarray, params: ChangeParams = 
     threshold = params.threshold
     by_identity = ident is not None and params.identity_weights is not None
     if by_identity:
-        raw = nov = identity_score(identity_signals(feats, chroma, ident, onsets, params),
+        raw = nov = identity_score(identity_signals(feats, chroma, ident, onsets, params, peaks),
                                    params.identity_weights or ())
         threshold = params.identity_threshold
     else:
@@ -425,8 +438,10 @@ def change_points(feats: np.ndarray, chroma: np.ndarray, params: ChangeParams = 
 
 def split_segment(feats: np.ndarray, chroma: np.ndarray, start_frame: int, end_frame: int,
                   params: ChangeParams = ChangeParams(),
-                  onsets: np.ndarray | None = None, ident: np.ndarray | None = None) -> list[tuple[int, int]]:
-    """One detected segment [start_frame, end_frame) cut at its change points, in frames."""
+                  onsets: np.ndarray | None = None, ident: np.ndarray | None = None,
+                  peaks: tuple[np.ndarray, np.ndarray] | None = None) -> list[tuple[int, int]]:
+    """One detected segment [start_frame, end_frame) cut at its change points, in frames.
+    ``peaks``: the episode's spectral peaks (frames sorted, bins), for the repetition signals."""
     a = start_frame // BLOCK
     b = min(feats.shape[0], -(-end_frame // BLOCK))
     if b - a < 2:
@@ -434,7 +449,11 @@ def split_segment(feats: np.ndarray, chroma: np.ndarray, start_frame: int, end_f
     cuts = [start_frame]
     seg_onsets = None if onsets is None else onsets[a * BLOCK:b * BLOCK]
     seg_ident = None if ident is None else ident[a:b]
-    for t in change_points(feats[a:b], chroma[a:b], params, seg_onsets, seg_ident):
+    seg_peaks = None
+    if peaks is not None and params.repetition_windows_s:
+        i, j = np.searchsorted(peaks[0], [a * BLOCK, b * BLOCK])
+        seg_peaks = (peaks[0][i:j] - a * BLOCK, peaks[1][i:j])
+    for t in change_points(feats[a:b], chroma[a:b], params, seg_onsets, seg_ident, seg_peaks):
         frame = (a + t) * BLOCK
         if cuts[-1] < frame < end_frame:
             cuts.append(frame)

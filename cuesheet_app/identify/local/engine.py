@@ -201,7 +201,8 @@ class LocalEngine:
                                                 self.match_params, cancel, index) if m.track_id in tracks]
         refined: list[tuple[TrackMatch, Edges | None]] = [(m, None) for m in matches]
         peak_frames, peak_bins = collectors[0].peaks()
-        peaks = EpisodePeaks(peak_frames, peak_bins) if matches or self.repeat_params else None
+        by_repeats = self.change_params is not None and bool(self.change_params.repetition_windows_s)
+        peaks = EpisodePeaks(peak_frames, peak_bins) if matches or self.repeat_params or by_repeats else None
         if peaks is not None and self.edge_params is not None:
             refined = list(self._refine(matches, peaks, tracks, scores.size))
         progress(Progress("Building events", 1.0))
@@ -389,8 +390,9 @@ class LocalEngine:
             # one piece following another inside what detection saw as one stretch of music
             feats, chroma, onsets = change_features[:3]
             ident = change_features[3] if len(change_features) > 3 else None  # (None: not collected)
+            own = peaks.frames_bins() if peaks is not None else None  # the piece's own repeats
             kept = [part for a, b in kept
-                    for part in split_segment(feats, chroma, a, b, self.change_params, onsets, ident)]
+                    for part in split_segment(feats, chroma, a, b, self.change_params, onsets, ident, own)]
             if self.change_params.place_crossfades:
                 kept = self._place_crossfades(spans, kept, feats, chroma, self.change_params, placed)
         events: list[Event] = [self._identified(s, e, m, tracks[m.track_id], scores)
