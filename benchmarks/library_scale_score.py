@@ -21,6 +21,15 @@ from scoring import best_block, covers, wrong_kind  # noqa: E402
 Ident = tuple[float, float, str, "float | None"]
 
 
+def package_of(track: str) -> str:
+    """The Debian package a real library track came from (the folder under ``pkgs``), else "other"."""
+    parts = Path(track).parts
+    for i, part in enumerate(parts[:-1]):
+        if part in ("pkgs", "pkgs-extra"):
+            return parts[i + 1]
+    return "other"
+
+
 def _recall(hits: list[bool]) -> float | None:
     return round(sum(hits) / len(hits), 4) if hits else None
 
@@ -38,6 +47,7 @@ def score(truth: dict, idents: list[Ident]) -> dict:
                                "kind": kind, "truth": Path(block["track"]).name if "track" in block else block.get("kind"),
                                "truth_change": block.get("change"), "speed_ratio": ratio})
     groups: dict[str, list[bool]] = {}
+    packages: dict[str, list[bool]] = {}  # 0/-6 dB, changed or not, per source package
     boundary: dict[str, list[float]] = {}
     ratio_err: list[float] = []
     missed: list[str] = []
@@ -48,6 +58,8 @@ def score(truth: dict, idents: list[Ident]) -> dict:
         change = s["change"]
         key = f"{'loud' if s['level'] in (0, -6) else 'm12'} {change}"
         groups.setdefault(key, []).append(bool(hits))
+        if s["level"] in (0, -6):
+            packages.setdefault(package_of(s["track"]), []).append(bool(hits))
         if not hits:
             missed.append(f"{Path(s['track']).name} @{s['track_offset_s']:.0f}s {s['end_s'] - s['start_s']:.0f}s "
                           f"{s['level']} dB {change} (episode {s['start_s']:.0f} s)")
@@ -65,6 +77,7 @@ def score(truth: dict, idents: list[Ident]) -> dict:
         "wrong_ids": sum(wrong.values()),
         "details": {
             "excerpts": {k: [sum(v), len(v)] for k, v in sorted(groups.items())},
+            "loud_by_package": {k: [sum(v), len(v)] for k, v in sorted(packages.items())},
             "recall_speed_m12": _recall([h for k, v in groups.items() if k.startswith("m12 ") and k != "m12 none"
                                          for h in v]),
             "wrong": wrong,
