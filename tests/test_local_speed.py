@@ -389,3 +389,21 @@ def test_threads_follow_the_cores_this_process_may_use() -> None:
         assert threads.THREADS == 1
     finally:
         threads.THREADS = before
+
+
+def test_a_loose_search_only_proposes_what_the_refinement_confirms(tmp_path: Path) -> None:
+    """With the search's criteria looser than the final ones (speed_pass.SEARCH_NOISE_FLOOR /
+    SEARCH_MIN_WINDOW_HITS), a search match the full-density refinement does not find again is
+    dropped; at the final criteria it is kept as found."""
+    from cuesheet_app.identify.local import speed_pass
+    from cuesheet_app.identify.local.matcher import MatchParams, TrackMatch
+    from cuesheet_app.identify.local.pair_segments import PairIndex
+
+    index = PairIndex.empty(tmp_path)  # finds nothing, so nothing is confirmed
+    m = TrackMatch(track_id=1, offset_frames=0.0, start_frame=100, end_frame=400, hits=30, confidence=0.6,
+                   ratio=1.04, pitch=1.04, source="pairs_ratio")
+    rng = np.random.default_rng(0)
+    f = np.sort(rng.uniform(0, 500, 2000))
+    phases = [(f, rng.uniform(5, 400, f.size), rng.normal(size=f.size))]
+    assert speed_pass._refined(index, phases, m, MatchParams(), 100.0) == [m]
+    assert speed_pass._refined(index, phases, m, MatchParams(), 100.0, confirm=True) == []

@@ -148,6 +148,12 @@ TEMPO_STEP = 0.008  # ... of tempo candidates (pitch 1): only time moves, which 
 SEARCH_FAN_OUT = 4  # pairs per anchor in the search over the grid ...
 SEARCH_PHASES = 1  # ... of the first frame phase only
 SEARCH_SPREAD = LEVEL_SPREAD  # ... with pairs near a level cut looked up in both classes
+# The search's own match criteria: its rival floor and the hits a window needs. At these
+# defaults they are the final ones (SPEED_NOISE_FLOOR, MatchParams.min_window_hits) and a search
+# match the refinement does not find again is kept as it is; looser, the search only proposes,
+# and only what the refinement finds at full density with the final criteria is kept.
+SEARCH_NOISE_FLOOR = SPEED_NOISE_FLOOR
+SEARCH_MIN_WINDOW_HITS = 0  # 0: MatchParams.min_window_hits
 REFINE_FAN_OUT = 6  # ... and as the pair pass (both phases) where the search found a match
 REFINE_STEP = 0.0013  # the refinement tries the found factor and this much either side
 REFINE_PAD_S = 3.0
@@ -187,20 +193,24 @@ def ratio_pair_search(pair_index: PairIndex, collectors: list[TripletCollector],
     at least as well (one match in place of drifting pieces)."""
     phases = region_peaks(collectors, regions)
     params = replace(params, noise_floor=max(params.noise_floor, SPEED_NOISE_FLOOR))
+    search = replace(params, noise_floor=SEARCH_NOISE_FLOOR,
+                     min_window_hits=SEARCH_MIN_WINDOW_HITS or params.min_window_hits)
+    confirm = search.noise_floor < params.noise_floor or search.min_window_hits < params.min_window_hits
     min_piece = int(round(params.min_piece_s / FRAME_S))
     coarse = [m for found in ordered_map(
-        lambda rp: ratio_pair_matches(pair_index, phases[:SEARCH_PHASES], rp[0], rp[1], params,
+        lambda rp: ratio_pair_matches(pair_index, phases[:SEARCH_PHASES], rp[0], rp[1], search,
                                       SEARCH_FAN_OUT, spread=SEARCH_SPREAD),
         pair_candidates(), cancel) for m in found]
     pad = REFINE_PAD_S / FRAME_S
-    return [m for best in ordered_map(lambda m: _refined(pair_index, phases, m, params, pad),
+    return [m for best in ordered_map(lambda m: _refined(pair_index, phases, m, params, pad, confirm),
                                     resolve_overlaps(coarse, min_piece), cancel) for m in best]
 
 
 def _refined(pair_index: PairIndex, phases: Phases, m: TrackMatch,
-             params: MatchParams, pad: float) -> list[TrackMatch]:
+             params: MatchParams, pad: float, confirm: bool = False) -> list[TrackMatch]:
     """A coarse match found again at full density at its factor, ``REFINE_STEP`` either side
-    and ratio 1: the best of them by agreeing hashes (ratio 1 wins ties), or ``m`` itself."""
+    and ratio 1: the best of them by agreeing hashes (ratio 1 wins ties), or ``m`` itself
+    (nothing, with ``confirm``: the search's criteria were looser than ``params``)."""
     local = _within(phases, m.start_frame - pad, m.end_frame + pad)
     best: list[TrackMatch] = []
     factors = [m.ratio * float(np.exp(k * REFINE_STEP)) for k in (-1, 0, 1)]
@@ -212,7 +222,7 @@ def _refined(pair_index: PairIndex, phases: Phases, m: TrackMatch,
         hits, best_hits = sum(n.hits for n in got), sum(n.hits for n in best)
         if hits > best_hits or (r == 1.0 and got and hits == best_hits):
             best = got
-    return best or [m]
+    return best or ([] if confirm else [m])
 
 
 DRIFT_GAP_S = 5.0  # pair matches of one track this close with different offsets: drifting
