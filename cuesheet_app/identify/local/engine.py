@@ -201,8 +201,8 @@ class LocalEngine:
                                                 self.match_params, cancel, index) if m.track_id in tracks]
         refined: list[tuple[TrackMatch, Edges | None]] = [(m, None) for m in matches]
         peak_frames, peak_bins = collectors[0].peaks()
-        by_repeats = self.change_params is not None and bool(self.change_params.repetition_windows_s)
-        peaks = EpisodePeaks(peak_frames, peak_bins) if matches or self.repeat_params or by_repeats else None
+        by_repetition = self.change_params is not None and bool(self.change_params.repetition_windows_s)
+        peaks = EpisodePeaks(peak_frames, peak_bins) if matches or self.repeat_params or by_repetition else None
         if peaks is not None and self.edge_params is not None:
             refined = list(self._refine(matches, peaks, tracks, scores.size))
         progress(Progress("Building events", 1.0))
