@@ -284,21 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     tracks = {t.id: t.path for t in Library(lib_dir).tracks()}
     engine = LocalEngine(lib_dir)
     # one engine run per episode; the events are built once per variant from the same inputs
-    captured: list[tuple] = []
     original = engine._events
-    refine_inputs: list[tuple] = []
-    original_refine = engine._refine
-
-    def capture(*a, **kw):  # type: ignore[no-untyped-def]
-        captured.append((a, kw))
-        return original(*a, **kw)
-
-    def capture_refine(*a):  # type: ignore[no-untyped-def]
-        refine_inputs.append(a)
-        return original_refine(*a)
-
-    engine._events = capture  # type: ignore[method-assign]
-    engine._refine = capture_refine  # type: ignore[method-assign]
+    captured, refine_inputs = capturing(engine)
     spectra: list[list] = []
     if args.save_inputs:
         keep_spectrum(spectra)
@@ -406,14 +393,10 @@ def episodes_of(split: str) -> list[tuple[dict, Path]]:
     return [(ep, DATA / "episodes" / f"{ep['name']}.m4a") for ep in eps if split in ("all", ep["split"])]
 
 
-def save_train_inputs(folder: Path) -> int:
-    """The engine's event-building inputs for every training episode, as ``--save-inputs`` keeps
-    them (with the piece-identity block features collected while streaming), for ``--fit``."""
-    from cuesheet_app.identify.local.repeats import RepeatParams
-
-    engine = LocalEngine(DATA / "library")
-    engine.identity_features = True
-    engine.repeat_params = RepeatParams()  # so the episode's peaks are kept even without matches
+def capturing(engine: LocalEngine) -> tuple[list[tuple], list[tuple]]:
+    """Keep what every ``identify`` call hands the edge refinement and the event building (the
+    engine's work is unchanged): lists of (args, kwargs) of ``_events`` and of the args of
+    ``_refine``, one entry per call, for ``--save-inputs`` and ``--replay``."""
     captured: list[tuple] = []
     refine_inputs: list[tuple] = []
     original, original_refine = engine._events, engine._refine
@@ -428,6 +411,18 @@ def save_train_inputs(folder: Path) -> int:
 
     engine._events = capture  # type: ignore[method-assign]
     engine._refine = capture_refine  # type: ignore[method-assign]
+    return captured, refine_inputs
+
+
+def save_train_inputs(folder: Path) -> int:
+    """The engine's event-building inputs for every training episode, as ``--save-inputs`` keeps
+    them (with the piece-identity block features collected while streaming), for ``--fit``."""
+    from cuesheet_app.identify.local.repeats import RepeatParams
+
+    engine = LocalEngine(DATA / "library")
+    engine.identity_features = True
+    engine.repeat_params = RepeatParams()  # so the episode's peaks are kept even without matches
+    captured, refine_inputs = capturing(engine)
     folder.mkdir(parents=True, exist_ok=True)
     for ep, path in episodes_of("train"):
         out = folder / f"{ep['name']}.pkl"
