@@ -37,7 +37,9 @@ scored the same way.
 
 Cost and reuse: decoys are cached on disk by seed (``--prepare`` builds all data and stops, so
 the run that follows times only indexing and the query); a library is reused while the code that
-builds it (``INDEX_CODE``) is unchanged since the commit that built it; ``--grow-from N`` builds the library by adding to the N-track one (ours and
+builds it (``INDEX_CODE``) is unchanged since the commit that built it, or while that code writes a
+probe library byte for byte as the builder's did (``library_scale_probe.py``: a query-side edit in
+a file that also writes no longer throws a 20-minute library away); ``--grow-from N`` builds the library by adding to the N-track one (ours and
 Olaf's), the incremental path a library delivery takes. The load average is recorded with
 every index and query: on a shared 2-core machine, the ``*_per_cpu_s`` figures say more.
 """
@@ -70,6 +72,7 @@ from library_scale_decoys import RATE as DECOY_RATE  # noqa: E402
 from library_scale_decoys import render_decoy  # noqa: E402
 from library_scale_episode import RATE as EPISODE_RATE  # noqa: E402
 from library_scale_episode import build_episode  # noqa: E402
+from library_scale_probe import index_probe  # noqa: E402
 from library_scale_proc import run_measured  # noqa: E402
 from library_scale_score import score  # noqa: E402
 
@@ -197,7 +200,7 @@ def folder_bytes(folder: Path) -> int:
 
 
 def index(work: Path, paths: list[str], n: int, grow_from: int | None = None) -> dict:
-    """Index the library (reused when the code that builds it is unchanged: ``same_index_code``).
+    """Index the library (reused when the code that builds it would write it the same: ``reusable``).
 
     ``grow_from``: start from the smaller library ``library-<grow_from>`` built by the same index
     code (a copy) and add only the tracks it lacks, through the same ``Library.add``: the
@@ -208,14 +211,14 @@ def index(work: Path, paths: list[str], n: int, grow_from: int | None = None) ->
     commit = engine_commit()
     if stamp.exists():
         old = json.loads(stamp.read_text())
-        if same_index_code(old.get("engine_commit", "")):
+        if reusable(old):
             return old
     shutil.rmtree(lib_dir, ignore_errors=True)
     base: dict = {}
     todo = paths
     if grow_from:
         base = json.loads((work / f"library-{grow_from}" / "scale_index.json").read_text())
-        if not same_index_code(base.get("engine_commit", "")):
+        if not reusable(base):
             raise SystemExit(f"library-{grow_from} was built by {base.get('engine_commit')}, whose index code differs")
         commit = base["engine_commit"]
         shutil.copytree(work / f"library-{grow_from}", lib_dir)
@@ -232,7 +235,7 @@ def index(work: Path, paths: list[str], n: int, grow_from: int | None = None) ->
     out = {"dir": str(lib_dir), "tracks": stats.tracks, "seconds": stats.total_duration_s,
            "wall_s": round(wall + base.get("wall_s", 0.0), 1), "cpu_s": round(cpu + (base.get("cpu_s") or 0.0), 1),
            "failed": len(report.failed) + base.get("failed", 0), "index_bytes": folder_bytes(lib_dir),
-           "hash_index_bytes": stats.index_bytes, "engine_commit": commit,
+           "hash_index_bytes": stats.index_bytes, "engine_commit": commit, "index_probe": index_probe(),
            "load": {"start": [round(x, 2) for x in load], "end": [round(x, 2) for x in os.getloadavg()]}}
     if grow_from:
         out["grown_from"] = {"tracks": grow_from, "base_wall_s": base["wall_s"], "base_load": base.get("load"),
@@ -271,6 +274,16 @@ def same_index_code(commit: str) -> bool:
     if not commit or commit == "unknown":
         return False
     return subprocess.run(["git", "diff", "--quiet", commit, "--", *INDEX_CODE], cwd=ROOT).returncode == 0
+
+
+def reusable(stamp: dict) -> bool:
+    """Whether a library with this stamp is what today's code would write: its index code's
+    source is unchanged since the commit that built it, or (when the source changed, say on the
+    query side of a file that also writes) the probe library comes out byte for byte the same
+    (``library_scale_probe``; the stamp keeps the probe's digest from its build)."""
+    if same_index_code(stamp.get("engine_commit", "")):
+        return True
+    return bool(stamp.get("index_probe")) and stamp["index_probe"] == index_probe()
 
 
 def run_engine(lib_dir: str, episode: Path, events_out: Path) -> dict:

@@ -33,7 +33,7 @@ def main() -> int:
     real = ls.real_music(work)
     lib_dir = work / f"library-{args.tracks}"
     stamp = json.loads((lib_dir / "scale_index.json").read_text())
-    if not ls.same_index_code(stamp.get("engine_commit", "")):
+    if not ls.reusable(stamp):
         raise SystemExit(f"{lib_dir} was built by other index code: run library_scale.py first")
     ls.bd.DATA = work
     folder = work / "episodes-heldout"

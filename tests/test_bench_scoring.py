@@ -47,3 +47,23 @@ def test_score_counts_recall_groups_wrong_ids_and_misses() -> None:
     assert s["details"]["wrong_list"][0]["truth"] == "x.ogg"
     assert s["details"]["excerpts"]["m12 speed 1.0200"] == [0, 1]
     assert len(s["details"]["missed"]) == 1 and s["details"]["missed"][0].startswith("b.ogg")
+
+
+def test_loud_excerpts_are_counted_per_source_package() -> None:
+    from library_scale_score import package_of
+
+    assert package_of("/x/benchmarks/data/pkgs/wesnoth-1.16-music/usr/share/a.ogg") == "wesnoth-1.16-music"
+    assert package_of("/x/pkgs-extra/nexuiz-music/a.ogg") == "nexuiz-music"
+    assert package_of("/tmp/decoy-000001.flac") == "other"
+    segs = [dict(SEGS[0], track="/d/pkgs/p1/a.ogg"), dict(SEGS[0], track="/d/pkgs/p2/b.ogg", start_s=20.0, end_s=30.0)]
+    got = score({"segments": segs}, [(0.0, 10.0, "/d/pkgs/p1/a.ogg", None)])["details"]["loud_by_package"]
+    assert got == {"p1": [1, 1], "p2": [0, 1]}
+
+
+def test_the_index_probe_is_the_same_for_the_same_code() -> None:
+    """library_scale_probe: what today's code writes for three generated tracks, as one digest;
+    written twice it must be the same (random segment names and file times are left out)."""
+    from library_scale_probe import index_probe
+
+    first = index_probe()
+    assert len(first) == 64 and first == index_probe()
