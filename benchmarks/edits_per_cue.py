@@ -454,6 +454,7 @@ def fit_identity(folder: Path, strength: float = 1.0, split: str = "tune",
         BLOCK_S,
         ChangeParams,
         identity_signals,
+        segment_peaks,
     )
 
     if split == "test":
@@ -481,10 +482,7 @@ def fit_identity(folder: Path, strength: float = 1.0, split: str = "tune",
             lo, hi = int(round(s0 / BLOCK_S)), int(round(s1 / BLOCK_S))
             if e.music_identified or hi - lo < 20:
                 continue
-            own = None
-            if pf is not None:
-                i, j = np.searchsorted(pf, [lo * BLOCK, hi * BLOCK])
-                own = (pf[i:j] - lo * BLOCK, pb[i:j])
+            own = segment_peaks((pf, pb), lo, hi) if pf is not None else None
             x = identity_signals(feats[lo:hi], chroma[lo:hi], ident[lo:hi], onsets[lo * BLOCK:hi * BLOCK], params, own)
             label = np.zeros(x.shape[0], int)
             bounds = [int(round(s / BLOCK_S)) - lo for s in starts if s0 + 2 < s < s1 - 2]

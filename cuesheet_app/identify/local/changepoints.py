@@ -436,6 +436,13 @@ def change_points(feats: np.ndarray, chroma: np.ndarray, params: ChangeParams = 
     return out
 
 
+def segment_peaks(peaks: tuple[np.ndarray, np.ndarray], a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+    """The peaks (frames sorted, bins) of blocks [a, b), frames from block ``a``'s first frame:
+    what ``identity_signals`` takes for the repetition signals of one segment."""
+    i, j = np.searchsorted(peaks[0], [a * BLOCK, b * BLOCK])
+    return peaks[0][i:j] - a * BLOCK, peaks[1][i:j]
+
+
 def split_segment(feats: np.ndarray, chroma: np.ndarray, start_frame: int, end_frame: int,
                   params: ChangeParams = ChangeParams(),
                   onsets: np.ndarray | None = None, ident: np.ndarray | None = None,
@@ -449,10 +456,7 @@ def split_segment(feats: np.ndarray, chroma: np.ndarray, start_frame: int, end_f
     cuts = [start_frame]
     seg_onsets = None if onsets is None else onsets[a * BLOCK:b * BLOCK]
     seg_ident = None if ident is None else ident[a:b]
-    seg_peaks = None
-    if peaks is not None and params.repetition_windows_s:
-        i, j = np.searchsorted(peaks[0], [a * BLOCK, b * BLOCK])
-        seg_peaks = (peaks[0][i:j] - a * BLOCK, peaks[1][i:j])
+    seg_peaks = segment_peaks(peaks, a, b) if peaks is not None and params.repetition_windows_s else None
     for t in change_points(feats[a:b], chroma[a:b], params, seg_onsets, seg_ident, seg_peaks):
         frame = (a + t) * BLOCK
         if cuts[-1] < frame < end_frame:

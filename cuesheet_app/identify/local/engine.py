@@ -201,8 +201,7 @@ class LocalEngine:
                                                 self.match_params, cancel, index) if m.track_id in tracks]
         refined: list[tuple[TrackMatch, Edges | None]] = [(m, None) for m in matches]
         peak_frames, peak_bins = collectors[0].peaks()
-        by_repetition = self.change_params is not None and bool(self.change_params.repetition_windows_s)
-        peaks = EpisodePeaks(peak_frames, peak_bins) if matches or self.repeat_params or by_repetition else None
+        peaks = EpisodePeaks(peak_frames, peak_bins) if matches or self.repeat_params or self._by_repetition() else None
         if peaks is not None and self.edge_params is not None:
             refined = list(self._refine(matches, peaks, tracks, scores.size))
         progress(Progress("Building events", 1.0))
@@ -263,6 +262,10 @@ class LocalEngine:
         key = np.unique(np.rint(m.to_episode(f)).astype(np.int64) * 512
                         + np.rint(b * m.pitch).astype(np.int64))
         return key // 512, key % 512, 0
+
+    def _by_repetition(self) -> bool:
+        """Whether the change points use the repetition signals (which need the episode's peaks)."""
+        return self.change_params is not None and bool(self.change_params.repetition_windows_s)
 
     def _hand_over(self, spans: list[list[Any]], peaks: EpisodePeaks, music: np.ndarray,
                    longest_gap: int) -> set[int]:
@@ -390,7 +393,8 @@ class LocalEngine:
             # one piece following another inside what detection saw as one stretch of music
             feats, chroma, onsets = change_features[:3]
             ident = change_features[3] if len(change_features) > 3 else None  # (None: not collected)
-            own = peaks.frames_bins() if peaks is not None else None  # the piece's own repeats
+            # the piece's own repeats (only for the repetition signals: unpacking every peak costs)
+            own = peaks.frames_bins() if peaks is not None and self._by_repetition() else None
             kept = [part for a, b in kept
                     for part in split_segment(feats, chroma, a, b, self.change_params, onsets, ident, own)]
             if self.change_params.place_crossfades:
