@@ -74,7 +74,7 @@ from library_scale_episode import RATE as EPISODE_RATE  # noqa: E402
 from library_scale_episode import build_episode  # noqa: E402
 from library_scale_probe import index_probe  # noqa: E402
 from library_scale_proc import run_measured  # noqa: E402
-from library_scale_score import score  # noqa: E402
+from library_scale_score import Ident, score  # noqa: E402
 
 from cuesheet_app.identify.local.library import Library  # noqa: E402
 from cuesheet_app.media.decode import decode_all  # noqa: E402
@@ -276,6 +276,14 @@ def same_index_code(commit: str) -> bool:
     return subprocess.run(["git", "diff", "--quiet", commit, "--", *INDEX_CODE], cwd=ROOT).returncode == 0
 
 
+def identifications(events: list[dict], lib_dir: Path) -> list[Ident]:
+    """The engine's identified events as the scorer takes them (start, end, track path, speed
+    ratio), the library's ids resolved to paths ("?" for an id it does not hold)."""
+    by_id = {int(t.id): t.path for t in Library(lib_dir).tracks()}
+    return [(e["start_time_s"], e["end_time_s"], by_id.get(int(e.get("reference_id", -1)), "?"),
+             e.get("speed_ratio")) for e in events if e.get("music_identified")]
+
+
 def reusable(stamp: dict) -> bool:
     """Whether a library with this stamp is what today's code would write: its index code's
     source is unchanged since the commit that built it, or (when the source changed, say on the
@@ -342,10 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         events_path = work / "episodes" / f"events-{args.tracks}.json"
         run = run_engine(idx["dir"], episode, events_path)
         events = json.loads(events_path.read_text())["events"]
-        by_id = {int(t.id): t.path for t in Library(Path(idx["dir"])).tracks()}
-        ident = [(e["start_time_s"], e["end_time_s"], by_id.get(int(e.get("reference_id", -1)), "?"),
-                  e.get("speed_ratio")) for e in events if e.get("music_identified")]
-        s = score(truth, ident)
+        s = score(truth, identifications(events, Path(idx["dir"])))
         (work / "episodes" / f"missed-{args.tracks}.txt").write_text("\n".join(s["details"].pop("missed")) + "\n")
         hours = idx["seconds"] / 3600
         result.update({

@@ -21,9 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from library_scale import identifications  # noqa: E402
 from library_scale_score import score  # noqa: E402
-
-from cuesheet_app.identify.local.library import Library  # noqa: E402
 
 MIN_RANKED = 5
 
@@ -40,10 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         folder, suffix, seed = args.work / "episodes-heldout", f"-s{args.episode_seed}", args.episode_seed
     truth = json.loads((folder / f"episode-s{seed}.truth.json").read_text())
     events = json.loads((folder / f"events-{args.tracks}{suffix}.json").read_text())["events"]
-    by_id = {int(t.id): t.path for t in Library(args.work / f"library-{args.tracks}").tracks()}
-    ident = [(e["start_time_s"], e["end_time_s"], by_id.get(int(e.get("reference_id", -1)), "?"),
-              e.get("speed_ratio")) for e in events if e.get("music_identified")]
-    details = score(truth, ident)["details"]
+    details = score(truth, identifications(events, args.work / f"library-{args.tracks}"))["details"]
     rows = [(f"condition {k}", v) for k, v in details["excerpts"].items()]
     rows += [(f"package {k} (0/-6 dB)", v) for k, v in details["loud_by_package"].items()]
     print(f"| group ({args.tracks} tracks, episode seed {seed}) | found | excerpts | recall |")

@@ -46,10 +46,7 @@ def main() -> int:
     events_path = folder / f"events-{args.tracks}-s{args.episode_seed}.json"
     run = ls.run_engine(str(lib_dir), episode, events_path)
     events = json.loads(events_path.read_text())["events"]
-    by_id = {int(t.id): t.path for t in ls.Library(lib_dir).tracks()}
-    ident = [(e["start_time_s"], e["end_time_s"], by_id.get(int(e.get("reference_id", -1)), "?"),
-              e.get("speed_ratio")) for e in events if e.get("music_identified")]
-    s = ls.score(truth, ident)
+    s = ls.score(truth, ls.identifications(events, lib_dir))
     (folder / f"missed-{args.tracks}-s{args.episode_seed}.txt").write_text("\n".join(s["details"].pop("missed")) + "\n")
     out = {"tracks": args.tracks, "episode_seed": args.episode_seed, "episode_minutes": round(episode_s / 60, 2),
            "recall_loud": s["recall_loud"], "recall_m12": s["recall_m12"], "recall_speed": s["recall_speed"],
