@@ -90,9 +90,11 @@ def ensure_flite() -> None:
         subprocess.run(["apt-get", "install", "-y", "-qq", "flite"], check=True)
 
 
-def package_tracks(pkg: str, min_s: float = 45.0) -> list[str]:
+def package_tracks(pkg: str, min_s: float = 45.0, root: Path | None = None) -> list[str]:
+    """A package's audio files of ``min_s`` or more, duplicates removed; under ``root``
+    (default: the benchmarks' package folder)."""
     out, seen = [], set()
-    for path in sorted((base.PKGS / pkg).rglob("*")):
+    for path in sorted(((root or base.PKGS) / pkg).rglob("*")):
         if path.suffix.lower() not in (".ogg", ".mp3", ".flac", ".opus", ".wav") or not path.is_file():
             continue
         try:
@@ -341,12 +343,7 @@ def build_train(minutes: float, seed: int, rounds: int) -> int:
 
     fetch(TRAIN_PACKAGES, EXTRA_PKGS)
     TRAIN.mkdir(parents=True, exist_ok=True)
-    old_pkgs = base.PKGS
-    base.PKGS = EXTRA_PKGS  # package_tracks looks there
-    try:
-        tracks = {pkg: package_tracks(pkg) for pkg in TRAIN_PACKAGES}
-    finally:
-        base.PKGS = old_pkgs
+    tracks = {pkg: package_tracks(pkg, root=EXTRA_PKGS) for pkg in TRAIN_PACKAGES}
     eps = []
     for pkg in TRAIN_PACKAGES:
         print(f"{pkg}: {len(tracks[pkg])} tracks", flush=True)
