@@ -13,7 +13,8 @@ segment's files in segment order (segment folder names are random). The digest i
 library's stamp; equal digests mean the same bytes for the probe's tracks.
 
 What it cannot see: a change that only shows with other input (a 30-minute track's wide
-layout, a merge of more than six segments). Those paths are in files whose source is compared
+layout, a merge of more than six segments). The dense directory of a large library's pair
+segments is probed separately, from generated postings (``_dense_segment``). Those paths are in files whose source is compared
 too; the probe only adds a way to say "unchanged" when the source comparison says "changed".
 """
 
@@ -24,6 +25,7 @@ import json
 import tempfile
 import wave
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -98,7 +100,26 @@ def index_probe() -> str:
                 for f in sorted((index / name).iterdir()):
                     digest.update(f.name.encode())
                     digest.update(f.read_bytes())
+        _dense_segment(root / "dense", digest)
         return digest.hexdigest()
+
+
+def _dense_segment(folder: Path, digest: Any) -> None:
+    """The pair segment layout of a large library, which the probe's three tracks never reach:
+    a segment holding more than an eighth of all hashes has a dense directory (and one hash with
+    more postings than a byte counts). Written straight from generated postings (~1 s)."""
+    from cuesheet_app.identify.local.pair_segments import N_HASHES, write_pair_segment
+
+    rng = np.random.default_rng(12)
+    parts = []
+    for tid in (2, 5, 9):
+        hashes = rng.integers(0, N_HASHES, 250_000).astype(np.uint32)
+        hashes[:300] = 777
+        parts.append((tid, hashes, np.sort(rng.integers(0, 60_000, hashes.size)).astype(np.uint32)))
+    write_pair_segment(folder, parts)
+    for f in sorted(folder.iterdir()):
+        digest.update(f.name.encode())
+        digest.update(f.read_bytes())
 
 
 if __name__ == "__main__":
