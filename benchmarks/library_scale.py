@@ -263,7 +263,7 @@ def engine_commit() -> str:
 
 
 INDEX_CODE = ["cuesheet_app/identify/local/" + f for f in (
-    "library.py", "fingerprints.py", "hash_index.py", "pair_segments.py", "segment_index.py", "landmarks.py", "triplets.py",
+    "library.py", "fingerprints.py", "hash_index.py", "pair_segments.py", "pair_segment_files.py", "segment_index.py", "landmarks.py", "triplets.py",
     "spectro.py", "tags.py")] + ["cuesheet_app/media/decode.py"]  # not edges.py: library.py uses it at query time only
 
 

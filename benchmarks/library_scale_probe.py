@@ -3,7 +3,7 @@
 Why: re-indexing the 20,000-track benchmark library costs 20-25 minutes of both cores, so
 ``library_scale.py`` reuses a library when the code that builds it is unchanged. Comparing
 source files (``same_index_code``) cannot tell a query-side edit in a file that also writes the
-index (``pair_segments.py`` holds the writer and the reader, ``hash_index.py`` the posting
+index (``pair_segments.py`` held the writer and the reader until 2026-12-03, ``hash_index.py`` the posting
 expansion) from a change to what is written, so a tidy-up of the lookup once threw a 20,000-track
 library away. The probe compares what is written instead: three generated tracks (different
 tempo, key and instruments, 20 s each) indexed in two adds (two segments) into a scratch
