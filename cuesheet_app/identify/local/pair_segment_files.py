@@ -157,7 +157,8 @@ def write_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarr
         # stored as one byte of count per hash (4.2 MB against the offsets' 16.8 MB: at 20,000
         # tracks, six segments, 0.07 MB per hour of reference audio instead of 0.29), the offsets
         # summed up when the segment opens
-        per_hash = np.bincount(hashes, minlength=N_HASHES)
+        per_hash = np.zeros(N_HASHES, np.int64)  # the counts np.unique gave, spread over every hash
+        per_hash[keys] = counts
         big = np.flatnonzero(per_hash >= BIG)
         np.save(tmp / "hash_counts.npy", np.minimum(per_hash, BIG).astype(np.uint8))
         np.save(tmp / "big_counts.npy", np.stack([big, per_hash[big]], axis=1).astype(np.int64))

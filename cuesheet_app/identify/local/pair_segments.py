@@ -9,7 +9,8 @@ a track is its live one; removed tracks are skipped at lookup; when there are mo
 ``MAX_SEGMENTS`` the smallest are merged (which also drops dead postings). Same scheme as the
 triplet index (``segment_index.py``).
 
-One segment's files and their layout are in ``pair_segment_files.py``. ``index/segments.json`` lists the segments in order and is replaced atomically.
+One segment's files and their layout are in ``pair_segment_files.py``. ``index/segments.json``
+lists the segments in order and is replaced atomically.
 
 ``lookup`` returns the same ``Matches`` as ``HashIndex`` did, and caps a hash's postings summed
 over all segments: at ``MAX_POSTINGS`` up to the size of a 1,000-track library, and above it by the
