@@ -13,7 +13,9 @@ directory: when more than an eighth of the hashes occur, ``hash_counts.npy`` (ui
 (postings of ``h`` are ``offsets[h]:offsets[h+1]``) are summed when the segment opens (segments written
 before 2026-12-03 store those offsets as ``offsets.npy``, uint32, and are still read), else
 ``keys.npy`` (uint32, the distinct hashes) plus ``offsets.npy`` (one more than the keys), and
-``layout.json`` (``frame_bits``, ``local``). Why: format 2
+``layout.json`` (``frame_bits``, ``local``), and ``held.npy`` (int64 (hash, count) rows: hashes so
+common when the segment was written that their postings were held back, see ``pair_segments``;
+absent in segments written before 2026-12-03: none held). Why: format 2
 stored a uint32 track id and a uint32 frame per posting (8 bytes) and an int64 offset per key;
 a segment-local track number and a frame fit one uint32 (a reference track is fingerprinted up to
 30 minutes: 17 bits of frames, leaving 15 bits: 32,768 tracks per segment), and a dense directory
@@ -52,6 +54,11 @@ class PairSegment:
                 self.offsets = np.load(folder / "offsets.npy", mmap_mode="r")
             keys = folder / "keys.npy"
             self.keys = np.load(keys, mmap_mode="r") if keys.exists() else None  # None: dense
+            held = folder / "held.npy"
+            self.held = np.load(held) if held.exists() else np.zeros((0, 2), np.int64)
+            if self.held.ndim != 2 or self.held.shape[1:] != (2,) or (self.held.size and (
+                    int(self.held[:, 0].min()) < 0 or int(self.held[:, 0].max()) >= N_HASHES)):
+                raise ValueError("held hashes of the wrong shape or out of range")
             self.track_ids = np.load(folder / "ids.npy")
             self.track_counts = np.load(folder / "counts.npy")
             if (folder / "postings.npy").exists():
@@ -75,6 +82,23 @@ class PairSegment:
                 or top != n or int(self.track_counts.sum()) != n or self.track_ids.size != self.track_counts.size:
             raise SegmentError(f"{folder}: index segment damaged (its directory, postings and track "
                                "counts disagree); rebuild it with 'cuesheet library upgrade'")
+
+    @property
+    def held_postings(self) -> int:
+        """Postings written nowhere because their hash was held back (they still count towards
+        the index's size, which sets the posting cap)."""
+        return int(self.held[:, 1].sum())
+
+    def hash_counts(self) -> np.ndarray:
+        """Every hash's postings in this segment, stored or held back (int64, dense)."""
+        counts = np.zeros(N_HASHES, np.int64)
+        stored = np.diff(np.asarray(self.offsets).astype(np.int64))
+        if self.keys is None:
+            counts += stored
+        else:
+            counts[np.asarray(self.keys)] = stored
+        np.add.at(counts, self.held[:, 0], self.held[:, 1])
+        return counts
 
     @property
     def size(self) -> int:
@@ -104,20 +128,19 @@ class PairSegment:
         return np.repeat(keys, counts)
 
 
-def pack_postings(tracks: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, int, bool] | None:
+def pack_postings(tracks: np.ndarray, times: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, int, bool] | None:
     """(uint32 words, frame bits, local) of postings, or None when the tracks are too many for
     the numbers left beside the frames (the segment is then written wide). The track ids
     themselves are stored when they fit (no table lookup per hit), else their positions in the
-    segment's sorted ids (``local``)."""
+    segment's sorted ``ids`` (``local``)."""
     frame_bits = max(1, int(times.max(initial=0)).bit_length())
     room = 1 << (32 - frame_bits) if frame_bits <= 31 else 0
     if int(tracks.max(initial=0)) < room:
         numbers, local = tracks.astype(np.uint32), False
     else:
-        ids, numbers = np.unique(tracks, return_inverse=True)
         if ids.size > room:
             return None
-        local = True
+        numbers, local = np.searchsorted(ids, tracks), True
     words = (numbers.astype(np.uint32) << np.uint32(frame_bits)) | times.astype(np.uint32)
     return words, frame_bits, local
 
@@ -142,13 +165,36 @@ def _dense_offsets(small: np.ndarray, big: np.ndarray) -> np.ndarray:
     return offsets
 
 
-def write_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarray]]) -> int:
-    """One segment of ``parts`` = [(track id, hashes, anchor frames)] in a new folder."""
+def write_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarray]],
+                       hold: np.ndarray | None = None, held: np.ndarray | None = None) -> int:
+    """One segment of ``parts`` = [(track id, hashes, anchor frames)] in a new folder; returns
+    the postings stored.
+
+    ``hold`` (bool over every hash): hashes whose postings are not stored, only counted, in
+    ``held.npy``, together with ``held`` ((hash, count) rows carried over from merged segments).
+    """
     hashes, tracks, times = concat_postings(parts)
+    held_rows = [np.zeros((0, 2), np.int64) if held is None else np.asarray(held, np.int64).reshape(-1, 2)]
+    if hold is not None:
+        out = hold[hashes]
+        if out.any():
+            gone, n_gone = np.unique(hashes[out], return_counts=True)
+            held_rows.append(np.stack([gone.astype(np.int64), n_gone.astype(np.int64)], axis=1))
+            keep = ~out
+            hashes, tracks, times = hashes[keep], tracks[keep], times[keep]
+    all_held = np.concatenate(held_rows)
+    if all_held.size:  # one row per hash
+        keys_held, inverse = np.unique(all_held[:, 0], return_inverse=True)
+        all_held = np.stack([keys_held, np.bincount(inverse, weights=all_held[:, 1]).astype(np.int64)], axis=1)
     total = int(hashes.size)
     order = np.argsort(hashes, kind="stable")
-    keys, counts = np.unique(hashes, return_counts=True)
-    ids, per_track = np.unique(tracks, return_counts=True)
+    sorted_hashes = hashes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_hashes[1:] != sorted_hashes[:-1]]) if total else np.zeros(0, np.int64)
+    keys, counts = sorted_hashes[starts], np.diff(np.r_[starts, total])
+    # every track given is listed, even one whose postings were all held back (else it would
+    # look uncovered, and be appended again by every load)
+    ids = np.unique(np.array([tid for tid, _, _ in parts], np.int64))
+    per_track = np.bincount(np.searchsorted(ids, tracks), minlength=ids.size) if ids.size else np.zeros(0, np.int64)
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -167,13 +213,15 @@ def write_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarr
         offsets[1:] = np.cumsum(counts)
         np.save(tmp / "keys.npy", keys.astype(np.uint32))
         np.save(tmp / "offsets.npy", offsets)
-    packed = pack_postings(tracks[order], times[order])
+    packed = pack_postings(tracks[order], times[order], ids)
     if packed is None:
         np.save(tmp / "tracks.npy", tracks[order])
         np.save(tmp / "times.npy", times[order])
     else:
         np.save(tmp / "postings.npy", packed[0])
         (tmp / "layout.json").write_text(json.dumps({"frame_bits": packed[1], "local": packed[2]}))
+    if all_held.size:
+        np.save(tmp / "held.npy", all_held)
     np.save(tmp / "ids.npy", ids.astype(np.int64))
     np.save(tmp / "counts.npy", per_track.astype(np.int64))
     tmp.rename(folder)
