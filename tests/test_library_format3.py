@@ -215,11 +215,11 @@ def test_a_damaged_segment_is_rebuilt_by_upgrade_as_its_error_says(tmp_path: Pat
         lib.load_index()
     assert lib.needs_upgrade()
     stats = lib.stats()  # what 'cuesheet library stats' shows says so too
-    assert stats.upgrade_needed and stats.index_damaged and stats.format == FORMAT
+    assert stats.upgrade_needed and stats.index_damaged and stats.format == LIBRARY_FORMAT
     shown = run_cli("library", "stats", "--library", str(tmp_path / "lib"))
     assert shown.returncode == 0 and "index damaged: run 'cuesheet library upgrade'" in shown.stdout
     lib.upgrade()
-    assert not lib.needs_upgrade() and lib.stats().format == FORMAT
+    assert not lib.needs_upgrade() and lib.stats().format == LIBRARY_FORMAT
     assert not lib.stats().upgrade_needed and not lib.stats().index_damaged
     assert _hits(lib.load_index(), query) == before
 

@@ -522,7 +522,8 @@ class Library:
                 fmt = file_format(self._fp_path(r.id))
             except FingerprintError:
                 fmt = 0
-            if fmt == FINGERPRINT_FORMAT:  # done by an upgrade that was cancelled
+            if fmt in (4, FINGERPRINT_FORMAT):  # done by an upgrade that was cancelled (4: by the
+                # version before format 5's container, which reads the same)
                 r.classless = not has_classes(self._fp_path(r.id))  # its flag was not saved
                 continue
             if Path(r.path).is_file():
