@@ -13,10 +13,12 @@ import pytest
 from cuesheet_app.identify.local.fingerprints import (
     FORMAT,
     FingerprintError,
+    _planes,
     file_format,
     has_classes,
     index_pairs,
     load_fine_peaks,
+    pack,
     read_arrays,
 )
 from cuesheet_app.identify.local.library import fingerprint_file
@@ -35,17 +37,34 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_format_4_zip_reads_the_same_and_is_larger(saved: Path, tmp_path: Path) -> None:
     assert FORMAT == 5 and file_format(saved) == 5 and saved.read_bytes()[:4] == b"CSFP"
     arrays = read_arrays(saved)
-    assert {"pair_steps", "pair_bins", "levels", "fine_frames", "fine_bins"} <= set(arrays)
+    assert {"pair_steps", "pair_bins", "levels", "fine_origin", "fine_frame_steps", "fine_bins_q"} <= set(arrays)
+    frames, bins = load_fine_peaks(saved)
     old = tmp_path / "old.npz"
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **{**arrays, "format": np.int64(4)})  # what format 4 wrote
+    buf = io.BytesIO()  # what format 4 wrote: a zip, the fine peaks as float32 byte planes
+    np.savez_compressed(buf, **{k: v for k, v in arrays.items() if not k.startswith("fine") and k != "format"},
+                        format=np.int64(4), fine_frames=_planes(frames), fine_bins=_planes(bins))
     old.write_bytes(buf.getvalue())
     assert file_format(old) == 4 and has_classes(old) and has_classes(saved)
     for a, b in zip(index_pairs(old), index_pairs(saved), strict=True):
         assert np.array_equal(a, b) and a.size > 1_000
-    for a, b in zip(load_fine_peaks(old), load_fine_peaks(saved), strict=True):
-        assert np.array_equal(a.view(np.uint32), b.view(np.uint32))
-    assert saved.stat().st_size + 600 < old.stat().st_size
+    for a, b in zip(load_fine_peaks(old), (frames, bins), strict=True):
+        assert np.array_equal(a, b)
+    assert saved.stat().st_size * 1.2 < old.stat().st_size
+
+
+def test_fine_peaks_are_kept_to_a_128th_of_a_frame_and_a_bin_in_half_the_bytes(tmp_path: Path) -> None:
+    write_wav(tmp_path / "b.wav", synth_music(60.0, seed=13))
+    fp = fingerprint_file(str(tmp_path / "b.wav"))
+    fp.save(tmp_path / "b.npz")
+    frames, bins = load_fine_peaks(tmp_path / "b.npz")
+    assert frames.dtype == bins.dtype == np.float32 and frames.size == fp.peak_frames.size > 300
+    assert np.abs(frames - fp.peak_frames).max() <= 1 / 128 + 1e-6
+    assert np.abs(bins - fp.peak_bins).max() <= 1 / 128 + 1e-6
+    assert not np.array_equal(frames, fp.peak_frames)  # they are rounded
+    assert np.all(np.diff(frames) >= 0) and frames[0] < 0  # sorted (searchsorted), from just before 0
+    exact = {"fine_frames": _planes(fp.peak_frames), "fine_bins": _planes(fp.peak_bins)}
+    rounded = {k: v for k, v in read_arrays(tmp_path / "b.npz").items() if k.startswith("fine")}
+    assert len(pack(rounded)) * 1.6 < len(pack(exact))
 
 
 @pytest.mark.parametrize("damage", ["truncated", "flipped", "empty"])

@@ -118,8 +118,8 @@ def test_fingerprint_file_round_trip(tmp_path: Path) -> None:
     h, t = load_pairs(tmp_path / "a.npz")
     assert np.array_equal(h, fp.hashes) and np.array_equal(t, fp.frames) and h.size > 500
     f, b = load_fine_peaks(tmp_path / "a.npz")
-    assert f.dtype == np.float32 and np.array_equal(f.view(np.uint32), fp.peak_frames.view(np.uint32))
-    assert np.array_equal(b.view(np.uint32), fp.peak_bins.view(np.uint32))
+    assert f.dtype == np.float32 and np.abs(f - fp.peak_frames).max() <= 1 / 128  # format 5 rounds them
+    assert np.abs(b - fp.peak_bins).max() <= 1 / 128
     old = tmp_path / "old.npz"
     np.savez(old, format=np.int64(2), hashes=fp.hashes, frames=fp.frames, peak_frames=fp.peak_frames,
              peak_bins=fp.peak_bins)

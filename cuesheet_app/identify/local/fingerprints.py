@@ -29,8 +29,11 @@ magic line, then one xz stream (CRC-checked) of a small header (names, dtypes, s
 arrays' bytes. Why: the zip's per-member headers and the ``.npy`` headers cost ~0.9 KB a track,
 a tenth of a one-minute track's file (18 MB of a 20,000-track library), and one stream compresses
 the small arrays better than seven. xz at preset 6 rather than zlib: 5 % smaller files for ~4 ms of
-CPU a track when indexing (measured on decoys of ``benchmarks/library_scale.py``). Files of
-formats 1-4 are still read. (The files keep their ``.npz`` name: a library's file names stay
+CPU a track when indexing (measured on decoys of ``benchmarks/library_scale.py``). And the fine
+peaks are rounded to 1/64 of a frame and of a bin (frames as steps, byte-planed): half their bytes
+(0.24 -> 0.12 MB per hour of decoys, 0.30 -> 0.17 of real music), and a peak moves by at most 1/128
+frame, which changes an edge only where refinement's own rounding of a scaled peak lands within
+that of a half frame (measured in docs/engine-v2.md). Files of formats 1-4 are still read. (The files keep their ``.npz`` name: a library's file names stay
 what they were.)
 """
 
@@ -90,6 +93,36 @@ def _unplanes(p: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(p.T).view(np.float32).ravel()
 
 
+FINE_STEPS = 64  # format 5 keeps the fine peaks in 1/64 of a frame and of a bin
+
+
+def _uint_planes(x: np.ndarray) -> np.ndarray:
+    """Non-negative integers in the narrowest unsigned type, as byte planes (rows)."""
+    top = int(x.max(initial=0))
+    dtype = "<u1" if top < 1 << 8 else "<u2" if top < 1 << 16 else "<u4"
+    size = np.dtype(dtype).itemsize
+    return np.ascontiguousarray(x.astype(dtype).view(np.uint8).reshape(-1, size).T)
+
+
+def _uint_unplanes(p: np.ndarray) -> np.ndarray:
+    if p.ndim != 2 or p.shape[0] not in (1, 2, 4):
+        raise ValueError("byte planes of the wrong shape")
+    return np.ascontiguousarray(p.T).view(f"<u{p.shape[0]}").ravel().astype(np.int64)
+
+
+def _fine_arrays(frames: np.ndarray, bins: np.ndarray) -> dict[str, np.ndarray]:
+    """The fine peaks as format 5 stores them, in 1/``FINE_STEPS`` of a frame and a bin: the first
+    frame and the lowest bin (``fine_origin``; interpolated peaks can lie just below 0), then frame
+    steps and bins above that; as float32 byte planes (format 4's way) were they not sorted by frame."""
+    qf = np.rint(np.asarray(frames, np.float64) * FINE_STEPS).astype(np.int64)
+    qb = np.rint(np.asarray(bins, np.float64) * FINE_STEPS).astype(np.int64)
+    origin = np.array([qf[0] if qf.size else 0, qb.min(initial=0)], np.int64)
+    steps = np.diff(qf, prepend=origin[0])
+    if steps.min(initial=0) < 0:
+        return {"fine_frames": _planes(frames), "fine_bins": _planes(bins)}
+    return {"fine_origin": origin, "fine_frame_steps": _uint_planes(steps), "fine_bins_q": _uint_planes(qb - origin[1])}
+
+
 def _steps(frames: np.ndarray) -> np.ndarray:
     d = np.diff(frames.astype(np.int64), prepend=0)
     return d.astype(np.uint8 if d.max(initial=0) < 256 else np.uint16 if d.max() < 65536 else np.uint32)
@@ -118,7 +151,7 @@ def _unpack_classes(packed: np.ndarray, n: int) -> np.ndarray:
 def encode(fp: TrackFingerprint) -> bytes:
     """The current format's file of ``fp`` (see the module docstring for what is kept and why)."""
     arrays: dict[str, np.ndarray] = {"format": np.int64(FORMAT), "pairs": np.int64(fp.hashes.size),
-                                     "fine_frames": _planes(fp.peak_frames), "fine_bins": _planes(fp.peak_bins)}
+                                     **_fine_arrays(fp.peak_frames, fp.peak_bins)}
     hashes = np.asarray(fp.hashes, np.uint32)
     shapes = hashes & np.uint32(SHAPE_MASK)
     if fp.classed:
@@ -185,7 +218,7 @@ def _open(path: Path, *keys: str) -> dict[str, np.ndarray]:
 def read_arrays(path: Path) -> dict[str, np.ndarray]:
     """Every array a fingerprint file of any format holds, by name (FingerprintError if damaged)."""
     names = ("format", "pairs", "hashes", "frames", "pair_steps", "pair_bins", "levels",
-             "fine_frames", "fine_bins", "peak_frames", "peak_bins")
+             "fine_frames", "fine_bins", "fine_origin", "fine_frame_steps", "fine_bins_q", "peak_frames", "peak_bins")
     return _open(path, *names)
 
 
@@ -242,7 +275,18 @@ def index_pairs(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def load_fine_peaks(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """(frames, bins) float32 of a track's fine peaks (FingerprintError for a format-1 file)."""
-    z = _open(path, "fine_frames", "fine_bins", "peak_frames", "peak_bins")
+    z = _open(path, "fine_frames", "fine_bins", "fine_origin", "fine_frame_steps", "fine_bins_q",
+              "peak_frames", "peak_bins")
+    if "fine_origin" in z and "fine_frame_steps" in z and "fine_bins_q" in z:
+        try:
+            first, low = (int(v) for v in z["fine_origin"])
+            frames = (first + np.cumsum(_uint_unplanes(z["fine_frame_steps"]))) / FINE_STEPS
+            bins = (low + _uint_unplanes(z["fine_bins_q"])) / FINE_STEPS
+        except ValueError as exc:
+            raise FingerprintError(f"{path}: fingerprint file damaged ({exc}); remove and re-add its track") from None
+        if frames.size != bins.size:
+            raise FingerprintError(f"{path}: fingerprint file damaged (fine peaks); remove and re-add its track")
+        return frames.astype(np.float32), bins.astype(np.float32)
     if "fine_frames" in z and "fine_bins" in z:
         return _unplanes(z["fine_frames"]), _unplanes(z["fine_bins"])
     if "peak_frames" in z and "peak_bins" in z:
