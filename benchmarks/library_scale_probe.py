@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from cuesheet_app.identify.local.fingerprints import read_arrays
 from cuesheet_app.identify.local.library import Library
 
 RATE = 22050
@@ -87,10 +88,10 @@ def index_probe() -> str:
             digest.update(json.dumps(kept, sort_keys=True).encode())
         for fp in sorted((lib_dir / "fp").glob("*.npz")):
             digest.update(fp.name.encode())
-            with np.load(fp) as z:
-                for name in sorted(z.files):
-                    digest.update(name.encode())
-                    digest.update(np.ascontiguousarray(z[name]).tobytes())
+            arrays = read_arrays(fp)  # any format: a zip of .npy files up to format 4, our own container since
+            for name in sorted(arrays):
+                digest.update(name.encode())
+                digest.update(np.ascontiguousarray(arrays[name]).tobytes())
         index = lib_dir / "index"
         for manifest in sorted(index.glob("*.json")):
             order = [s["name"] for s in json.loads(manifest.read_text()).get("segments", [])]
