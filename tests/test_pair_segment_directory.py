@@ -1,10 +1,11 @@
-"""The pair index's dense directory is stored as one byte of count per hash (4.2 MB, not the 16.8 MB
-of uint32 offsets) and summed into offsets when a segment opens: lookups must give exactly the
+"""The pair index's dense directory is stored as one byte of count per hash under zlib (4.2 MB
+before compression, not the 16.8 MB of uint32 offsets) and summed into offsets when a segment opens: lookups must give exactly the
 hits that the offsets layout written before gave, counts of 255 and more included, and a damaged
 counts file must say so instead of returning wrong postings."""
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:
 def test_dense_directory_is_stored_as_counts_a_quarter_the_size(written: tuple[Path, list]) -> None:
     folder, _ = written
     assert not (folder / "offsets.npy").exists() and not (folder / "keys.npy").exists()
-    assert (folder / "hash_counts.npy").stat().st_size < N_HASHES + 1000  # one byte a hash
+    assert (folder / "hash_counts.zz").stat().st_size < N_HASHES // 2  # one byte a hash, under zlib
     big = np.load(folder / "big_counts.npy")
     assert big.tolist() == [[12345, 1200]]
 
@@ -55,6 +56,13 @@ def test_counts_layout_gives_the_same_hits_as_the_offsets_layout(written: tuple[
     per_hash = np.bincount(np.concatenate([h for _, h, _ in parts]), minlength=N_HASHES)
     np.save(old / "offsets.npy", np.r_[0, np.cumsum(per_hash)].astype(np.uint32))
     offsets_seg = PairSegment(old)
+    npy = tmp_path / "pseg-npy"  # the counts as an uncompressed .npy (written before 2026-12-03)
+    npy.mkdir()
+    for f in folder.iterdir():
+        if f.name != "hash_counts.zz":
+            (npy / f.name).write_bytes(f.read_bytes())
+    np.save(npy / "hash_counts.npy", np.frombuffer(zlib.decompress((folder / "hash_counts.zz").read_bytes()), np.uint8))
+    assert np.array_equal(PairSegment(npy).offsets, counts_seg.offsets)
     rng = np.random.default_rng(1)
     query = np.r_[12345, parts[1][1][400:900], rng.integers(0, N_HASHES, 500), N_HASHES - 1].astype(np.int64)
     starts, counts = counts_seg.ranges(query)
@@ -72,7 +80,7 @@ def test_a_truncated_counts_file_is_reported_as_damage(written: tuple[Path, list
     bad.mkdir()
     for f in folder.iterdir():
         (bad / f.name).write_bytes(f.read_bytes())
-    data = (bad / "hash_counts.npy").read_bytes()
-    (bad / "hash_counts.npy").write_bytes(data[: len(data) // 2])
+    data = (bad / "hash_counts.zz").read_bytes()
+    (bad / "hash_counts.zz").write_bytes(data[: len(data) // 2])
     with pytest.raises(SegmentError, match="damaged"):
         PairSegment(bad)
