@@ -19,7 +19,7 @@ from cuesheet_app.identify.local.pair_segments import (
     write_pair_segment,
 )
 
-COMMON, NEAR_CAP = 777, 4242  # held (1,200 postings > 2 x 200) / over the cap but not held (300)
+COMMON, NEAR_CAP = 777, 4242  # held (1,200 postings > 1.5 x 200) / over the cap but not held (280)
 
 
 def _parts(first: int, n_tracks: int, seed: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
@@ -28,7 +28,7 @@ def _parts(first: int, n_tracks: int, seed: int) -> list[tuple[int, np.ndarray, 
     for tid in range(first, first + n_tracks):
         h = rng.integers(0, N_HASHES, 3_000).astype(np.uint32)
         h[:120] = COMMON
-        h[120:135] = NEAR_CAP
+        h[120:134] = NEAR_CAP
         parts.append((tid, h, np.sort(rng.integers(0, 50_000, h.size)).astype(np.uint32)))
     return parts
 
