@@ -80,3 +80,32 @@ def test_a_damaged_file_is_reported_by_name(saved: Path, tmp_path: Path, damage:
     bad.write_bytes(bytes(data))
     with pytest.raises(FingerprintError, match="bad.npz: fingerprint file damaged"):
         index_pairs(bad)
+
+
+@pytest.mark.parametrize("bad", ["origin_0d", "origin_float", "format_2", "planes_u16"])
+def test_a_well_formed_file_with_wrong_contents_is_reported_too(saved: Path, tmp_path: Path, bad: str) -> None:
+    arrays = read_arrays(saved)
+    if bad == "origin_0d":
+        arrays["fine_origin"] = np.int64(3)
+    elif bad == "origin_float":
+        arrays["fine_origin"] = np.array([np.inf, 0.0])
+    elif bad == "format_2":
+        arrays["format"] = np.array([5, 5], np.int64)
+    else:
+        arrays["fine_bins_q"] = arrays["fine_bins_q"].astype(np.uint16)
+    path = tmp_path / "odd.npz"
+    path.write_bytes(pack(arrays))
+    with pytest.raises(FingerprintError, match="odd.npz: fingerprint file damaged"):
+        file_format(path)
+        load_fine_peaks(path)
+
+
+def test_a_damaged_format_4_zip_is_reported_by_name(saved: Path, tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **read_arrays(saved))
+    data = buf.getvalue()
+    bad = tmp_path / "zip.npz"
+    bad.write_bytes(data[: len(data) * 2 // 3])  # its directory, at the end, is gone
+    with pytest.raises(FingerprintError, match="zip.npz: fingerprint file damaged"):
+        index_pairs(bad)
+        load_fine_peaks(bad)

@@ -85,3 +85,64 @@ def test_a_track_whose_every_posting_is_held_is_still_covered(tmp_path: Path) ->
     index = PairIndex(folder)
     assert 42 in index.covered() and index.size == 30_050
     assert HOLD_FACTOR * index.max_postings < 1_250
+
+
+def test_a_merge_keeps_tracks_without_stored_postings(tmp_path: Path) -> None:
+    folder = tmp_path / "idx"
+    append_pair_segment(folder, _parts(1, 10, 5))  # makes COMMON held
+    only_common = (42, np.full(50, COMMON, np.uint32), np.arange(50, dtype=np.uint32))
+    no_pairs = (43, np.zeros(0, np.uint32), np.zeros(0, np.uint32))
+    append_pair_segment(folder, [only_common, no_pairs])
+    live = set(range(1, 11)) | {42, 43}
+    assert merge_pair_segments(folder, live, max_segments=1) == 2
+    index = PairIndex(folder, live)
+    assert {42, 43} <= index.covered() and index.size == 30_050
+
+
+def _plain(folder: Path, parts: list) -> PairIndex:
+    """The same live tracks in one segment, nothing held back (what lookups must agree with)."""
+    write_pair_segment(folder / "pseg-0", parts)
+    (folder / "segments.json").write_text(
+        f'{{"format": 4, "segments": [{{"name": "pseg-0", "postings": {sum(h.size for _, h, _ in parts)}, '
+        f'"tracks": {len(parts)}}}]}}')
+    return PairIndex(folder)
+
+
+def test_dead_postings_of_reindexed_tracks_neither_hold_a_hash_nor_grow_the_size(tmp_path: Path) -> None:
+    """Tracks indexed again leave dead postings behind until a merge: holding must count only live ones."""
+    def batch(first: int) -> list:
+        rng = np.random.default_rng(first)
+        out = []
+        for tid in range(first, first + 10):
+            h = rng.integers(0, N_HASHES, 500).astype(np.uint32)
+            h[:9] = COMMON  # 9 x 20 tracks = 180 live postings: under the cap of 200
+            out.append((tid, h, np.sort(rng.integers(0, 9_000, h.size)).astype(np.uint32)))
+        return out
+    a, b = batch(1), batch(11)
+    folder = tmp_path / "idx"
+    for parts in (a, b, b, a):  # b and then a indexed again: 360 postings of COMMON, half of them dead
+        append_pair_segment(folder, parts, set(range(1, 21)))
+    index = PairIndex(folder, set(range(1, 21)))
+    assert not index.held[COMMON] and index.size == 10_000
+    plain = _plain(tmp_path / "plain", a + b)
+    query = np.r_[COMMON, a[3][1][9:200]].astype(np.int64)
+    # until a merge the dead postings count towards the cap (as they always did): COMMON is over it
+    assert _hits(index, query[1:]) == _hits(plain, query[1:]) and not _hits(index, query[:1])
+    merge_pair_segments(folder, set(range(1, 21)), max_segments=1)
+    merged = PairIndex(folder, set(range(1, 21)))
+    assert not merged.held[COMMON] and merged.size == 10_000 and _hits(merged, query) == _hits(plain, query)
+    assert len(_hits(merged, np.array([COMMON]))) == 180
+
+
+def test_removed_and_reindexed_tracks_take_their_held_postings_out_of_the_size(tmp_path: Path) -> None:
+    folder = tmp_path / "idx"
+    first, second = _parts(1, 10, 3), _parts(11, 10, 4)
+    append_pair_segment(folder, first)
+    append_pair_segment(folder, second)
+    assert PairIndex(folder).size == 60_000
+    kept = set(range(1, 11))  # tracks 11-20 removed
+    assert PairIndex(folder, kept).size == 30_000
+    merge_pair_segments(folder, kept, max_segments=1)
+    assert PairIndex(folder, kept).size == 30_000
+    append_pair_segment(folder, first[:5], kept)  # five tracks indexed again
+    assert PairIndex(folder, kept).size == 30_000

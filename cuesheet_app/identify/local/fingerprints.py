@@ -43,6 +43,8 @@ import io
 import json
 import lzma
 import struct
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,7 +107,7 @@ def _uint_planes(x: np.ndarray) -> np.ndarray:
 
 
 def _uint_unplanes(p: np.ndarray) -> np.ndarray:
-    if p.ndim != 2 or p.shape[0] not in (1, 2, 4):
+    if p.dtype != np.uint8 or p.ndim != 2 or p.shape[0] not in (1, 2, 4):
         raise ValueError("byte planes of the wrong shape")
     return np.ascontiguousarray(p.T).view(f"<u{p.shape[0]}").ravel().astype(np.int64)
 
@@ -114,11 +116,13 @@ def _fine_arrays(frames: np.ndarray, bins: np.ndarray) -> dict[str, np.ndarray]:
     """The fine peaks as format 5 stores them, in 1/``FINE_STEPS`` of a frame and a bin: the first
     frame and the lowest bin (``fine_origin``; interpolated peaks can lie just below 0), then frame
     steps and bins above that; as float32 byte planes (format 4's way) were they not sorted by frame."""
-    qf = np.rint(np.asarray(frames, np.float64) * FINE_STEPS).astype(np.int64)
-    qb = np.rint(np.asarray(bins, np.float64) * FINE_STEPS).astype(np.int64)
+    with np.errstate(invalid="ignore"):  # a NaN is kept exactly, below
+        qf = np.rint(np.nan_to_num(np.asarray(frames, np.float64)) * FINE_STEPS).astype(np.int64)
+        qb = np.rint(np.nan_to_num(np.asarray(bins, np.float64)) * FINE_STEPS).astype(np.int64)
     origin = np.array([qf[0] if qf.size else 0, qb.min(initial=0)], np.int64)
     steps = np.diff(qf, prepend=origin[0])
-    if steps.min(initial=0) < 0:
+    finite = bool(np.isfinite(frames).all() and np.isfinite(bins).all())
+    if not finite or steps.min(initial=0) < 0:
         return {"fine_frames": _planes(frames), "fine_bins": _planes(bins)}
     return {"fine_origin": origin, "fine_frame_steps": _uint_planes(steps), "fine_bins_q": _uint_planes(qb - origin[1])}
 
@@ -211,7 +215,8 @@ def _open(path: Path, *keys: str) -> dict[str, np.ndarray]:
             return {k: arrays[k] for k in keys if k in arrays}
         with np.load(io.BytesIO(data)) as z:
             return {k: z[k] for k in keys if k in z.files}
-    except (OSError, ValueError, EOFError, lzma.LZMAError, struct.error, TypeError) as exc:
+    except (OSError, ValueError, EOFError, lzma.LZMAError, struct.error, TypeError, OverflowError,
+            zipfile.BadZipFile, zlib.error) as exc:
         raise FingerprintError(f"{path}: fingerprint file damaged ({exc}); remove and re-add its track") from None
 
 
@@ -222,10 +227,17 @@ def read_arrays(path: Path) -> dict[str, np.ndarray]:
     return _open(path, *names)
 
 
+def _scalar(path: Path, a: np.ndarray) -> int:
+    """An integer stored as a 0-d array (FingerprintError for anything else)."""
+    if a.shape != () or a.dtype.kind not in "iu":
+        raise FingerprintError(f"{path}: fingerprint file damaged (a count of the wrong type); remove and re-add its track")
+    return int(a)
+
+
 def file_format(path: Path) -> int:
     """1 to 5 (FingerprintError if unreadable)."""
     z = _open(path, "format")
-    return int(z["format"]) if "format" in z else 1
+    return _scalar(path, z["format"]) if "format" in z else 1
 
 
 def _load_pairs(path: Path) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -238,7 +250,7 @@ def _load_pairs(path: Path) -> tuple[np.ndarray, np.ndarray, bool]:
         raise FingerprintError(f"{path}: fingerprint file damaged (no landmarks); remove and re-add its track")
     else:
         hashes, frames = _pairs_of(np.cumsum(z["pair_steps"].astype(np.int64)), z["pair_bins"])
-        if hashes.size != int(z["pairs"]):
+        if hashes.size != _scalar(path, z["pairs"]):
             raise FingerprintError(f"{path}: fingerprint file damaged ({hashes.size} landmarks made from its peaks, "
                                    f"{int(z['pairs'])} stored); remove and re-add its track")
     if "levels" not in z:
@@ -279,7 +291,10 @@ def load_fine_peaks(path: Path) -> tuple[np.ndarray, np.ndarray]:
               "peak_frames", "peak_bins")
     if "fine_origin" in z and "fine_frame_steps" in z and "fine_bins_q" in z:
         try:
-            first, low = (int(v) for v in z["fine_origin"])
+            origin = z["fine_origin"]
+            if origin.shape != (2,) or origin.dtype.kind not in "iu":
+                raise ValueError("fine peaks' origin of the wrong shape")
+            first, low = (int(v) for v in origin)
             frames = (first + np.cumsum(_uint_unplanes(z["fine_frame_steps"]))) / FINE_STEPS
             bins = (low + _uint_unplanes(z["fine_bins_q"])) / FINE_STEPS
         except ValueError as exc:

@@ -385,7 +385,7 @@ class Library:
         live = {r.id for r in records.values()}
         missing = sorted(live - PairIndex(self._index_dir, live).covered())
         for at in range(0, len(missing), 500):  # bounded memory for a large old library
-            append_pair_segment(self._index_dir, self._pair_parts(missing[at:at + 500]))
+            append_pair_segment(self._index_dir, self._pair_parts(missing[at:at + 500]), live)
         merge_pair_segments(self._index_dir, live)
 
     # ----- public API -----------------------------------------------------------------------
@@ -645,7 +645,7 @@ class Library:
                     pairs.append((track_id, result.hashes, result.frames))
                     if sum(h.size for _, h, _ in pairs) >= FLUSH_POSTINGS:
                         self._save(data, records)
-                        append_pair_segment(self._index_dir, pairs)
+                        append_pair_segment(self._index_dir, pairs, {r.id for r in records.values()})
                         pairs = []
                 progress(Progress("Indexing", done / max(1, len(todo)), f.name))
         finally:
@@ -653,7 +653,7 @@ class Library:
                 report.unmatched_rows = [r.row for r in sheet.rows if r.ok and r.row not in matched_rows]
             self._save(data, records)
             progress(Progress("Building index", None))
-            append_pair_segment(self._index_dir, pairs)
+            append_pair_segment(self._index_dir, pairs, {r.id for r in records.values()})
             self._cover_pairs(records)
         return report
 

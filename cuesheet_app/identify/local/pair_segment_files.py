@@ -15,8 +15,10 @@ in segments written before 2026-12-03, still read: each hash's postings, dense o
 before 2026-12-03 store those offsets as ``offsets.npy``, uint32, and are still read), else
 ``keys.npy`` (uint32, the distinct hashes) plus ``offsets.npy`` (one more than the keys), and
 ``layout.json`` (``frame_bits``, ``local``), and ``held.npy`` (int64 (hash, count) rows: hashes so
-common when the segment was written that their postings were held back, see ``pair_segments``;
-absent in segments written before 2026-12-03: none held). Why: format 2
+common when the segment was written that their postings were held back, see ``pair_segments``)
+with ``held_tracks.npy`` (int64, per track of ``ids.npy``, its postings held back: they count
+towards the index's size while the track is live); both absent in segments written before
+2026-12-03 and when nothing was held. Why: format 2
 stored a uint32 track id and a uint32 frame per posting (8 bytes) and an int64 offset per key;
 a segment-local track number and a frame fit one uint32 (a reference track is fingerprinted up to
 30 minutes: 17 bits of frames, leaving 15 bits: 32,768 tracks per segment), and a dense directory
@@ -66,6 +68,10 @@ class PairSegment:
                 raise ValueError("held hashes of the wrong shape or out of range")
             self.track_ids = np.load(folder / "ids.npy")
             self.track_counts = np.load(folder / "counts.npy")
+            held_tracks = folder / "held_tracks.npy"
+            self.held_tracks = np.load(held_tracks) if held_tracks.exists() else np.zeros(self.track_ids.size, np.int64)
+            if self.held_tracks.shape != self.track_ids.shape:
+                raise ValueError("held postings per track do not match the tracks")
             if (folder / "postings.npy").exists():
                 self.postings = np.load(folder / "postings.npy", mmap_mode="r")
                 layout = json.loads((folder / "layout.json").read_text())
@@ -88,21 +94,14 @@ class PairSegment:
             raise SegmentError(f"{folder}: index segment damaged (its directory, postings and track "
                                "counts disagree); rebuild it with 'cuesheet library upgrade'")
 
-    @property
-    def held_postings(self) -> int:
-        """Postings written nowhere because their hash was held back (they still count towards
-        the index's size, which sets the posting cap)."""
-        return int(self.held[:, 1].sum())
-
-    def hash_counts(self) -> np.ndarray:
-        """Every hash's postings in this segment, stored or held back (int64, dense)."""
+    def stored_counts(self) -> np.ndarray:
+        """Every hash's stored postings in this segment, live or dead (int64, dense)."""
         counts = np.zeros(N_HASHES, np.int64)
         stored = np.diff(np.asarray(self.offsets).astype(np.int64))
         if self.keys is None:
             counts += stored
         else:
             counts[np.asarray(self.keys)] = stored
-        np.add.at(counts, self.held[:, 0], self.held[:, 1])
         return counts
 
     @property
@@ -171,20 +170,29 @@ def _dense_offsets(small: np.ndarray, big: np.ndarray) -> np.ndarray:
 
 
 def write_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarray]],
-                       hold: np.ndarray | None = None, held: np.ndarray | None = None) -> int:
+                       hold: np.ndarray | None = None, held: np.ndarray | None = None,
+                       held_tracks: dict[int, int] | None = None) -> int:
     """One segment of ``parts`` = [(track id, hashes, anchor frames)] in a new folder; returns
     the postings stored.
 
     ``hold`` (bool over every hash): hashes whose postings are not stored, only counted, in
-    ``held.npy``, together with ``held`` ((hash, count) rows carried over from merged segments).
+    ``held.npy``, together with ``held`` ((hash, count) rows carried over from merged segments);
+    ``held_tracks``: postings of these tracks held back before (carried over), per track id.
     """
     hashes, tracks, times = concat_postings(parts)
+    # every track given is listed, even one whose postings were all held back (else it would
+    # look uncovered, and be appended again by every load)
+    ids = np.unique(np.array([tid for tid, _, _ in parts], np.int64))
+    per_track_held = np.zeros(ids.size, np.int64)
+    for tid, n in (held_tracks or {}).items():
+        per_track_held[np.searchsorted(ids, tid)] += n
     held_rows = [np.zeros((0, 2), np.int64) if held is None else np.asarray(held, np.int64).reshape(-1, 2)]
     if hold is not None:
         out = hold[hashes]
         if out.any():
             gone, n_gone = np.unique(hashes[out], return_counts=True)
             held_rows.append(np.stack([gone.astype(np.int64), n_gone.astype(np.int64)], axis=1))
+            per_track_held += np.bincount(np.searchsorted(ids, tracks[out]), minlength=ids.size)
             keep = ~out
             hashes, tracks, times = hashes[keep], tracks[keep], times[keep]
     all_held = np.concatenate(held_rows)
@@ -196,9 +204,6 @@ def write_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarr
     sorted_hashes = hashes[order]
     starts = np.flatnonzero(np.r_[True, sorted_hashes[1:] != sorted_hashes[:-1]]) if total else np.zeros(0, np.int64)
     keys, counts = sorted_hashes[starts], np.diff(np.r_[starts, total])
-    # every track given is listed, even one whose postings were all held back (else it would
-    # look uncovered, and be appended again by every load)
-    ids = np.unique(np.array([tid for tid, _, _ in parts], np.int64))
     per_track = np.bincount(np.searchsorted(ids, tracks), minlength=ids.size) if ids.size else np.zeros(0, np.int64)
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -228,6 +233,8 @@ def write_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarr
         (tmp / "layout.json").write_text(json.dumps({"frame_bits": packed[1], "local": packed[2]}))
     if all_held.size:
         np.save(tmp / "held.npy", all_held)
+    if per_track_held.any():
+        np.save(tmp / "held_tracks.npy", per_track_held)
     np.save(tmp / "ids.npy", ids.astype(np.int64))
     np.save(tmp / "counts.npy", per_track.astype(np.int64))
     tmp.rename(folder)

@@ -98,18 +98,37 @@ def forget_pair_segments(folder: Path) -> None:
         save_segment_list(folder, FORMAT, [])
 
 
-def _hold_mask(index: PairIndex, extra_counts: np.ndarray, extra_postings: int) -> np.ndarray:
-    """The hashes to hold back in a segment about to be written: those held anywhere already,
-    and those whose postings over the whole index (every segment, plus ``extra_counts`` of the new
-    postings) exceed ``HOLD_FACTOR`` times the cap of the index's size after the write."""
-    totals = extra_counts.astype(np.int64, copy=True)
-    for seg in index.segments:
-        totals += seg.hash_counts()
-    cap = posting_cap(index.size + extra_postings)
-    return (totals > HOLD_FACTOR * cap) | index.held
+def _live_totals(index: PairIndex, live: np.ndarray) -> tuple[np.ndarray, int]:
+    """Per hash, the live postings stored over every segment, and the index's live size (held
+    postings included, as for the cap), where ``live`` (per track id, the position of its live
+    segment, or -1) says what is live. A segment whose tracks are all live is counted from its
+    directory; one with dead tracks (re-indexed or removed) from its postings."""
+    totals = np.zeros(N_HASHES, np.int64)
+    size = 0
+    for i, seg in enumerate(index.segments):
+        ok = live[seg.track_ids] == i
+        size += int(seg.track_counts[ok].sum() + seg.held_tracks[ok].sum())
+        if ok.all():
+            totals += seg.stored_counts()
+        elif ok.any():
+            tracks, _ = seg.read(np.arange(seg.size))
+            totals += np.bincount(seg.all_hashes()[live[tracks] == i], minlength=N_HASHES)
+    return totals, size
 
 
-def append_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
+def _hold_mask(index: PairIndex, live: np.ndarray, new_counts: np.ndarray) -> np.ndarray:
+    """The hashes to hold back in a segment about to be written: those held already, and those
+    whose live postings over the whole index (plus ``new_counts``, the new segment's) exceed
+    ``HOLD_FACTOR`` times the cap of the index's live size after the write."""
+    totals, size = _live_totals(index, live)
+    cap = posting_cap(size + int(new_counts.sum()))
+    return (totals + new_counts > HOLD_FACTOR * cap) | index.held
+
+
+def append_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarray]],
+                        live_tracks: set[int] | None = None) -> None:
+    """A new segment of ``parts``; ``live_tracks``, when known, are the library's tracks after
+    it (so a removed track's postings do not count towards holding a hash back)."""
     if not parts:
         return
     folder.mkdir(parents=True, exist_ok=True)
@@ -118,7 +137,11 @@ def append_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndar
         _drop_old_layout(folder)
     new = np.bincount(np.concatenate([np.asarray(h, np.int64) for _, h, _ in parts]), minlength=N_HASHES)
     try:
-        hold = _hold_mask(PairIndex(folder), new, int(new.sum()))
+        index = PairIndex(folder, live_tracks)
+        live = index.live.copy()  # the tracks appended again are dead where they were
+        again = np.array([t for t, _, _ in parts if t < live.size], np.int64)
+        live[again] = -1
+        hold = _hold_mask(index, live, new)
     except SegmentError:  # a damaged segment: the upgrade rebuilds the index and decides again
         hold = None
     name = f"pseg-{uuid.uuid4().hex[:12]}"
@@ -151,12 +174,15 @@ class PairIndex:
         self.all_live = all_live(self.live, [seg.track_ids for seg in self.segments])
         # live postings, and those held back: fixed once opened (the matcher asks on every
         # call, the cap needs it)
-        self.size = sum(int(seg.track_counts[self.live[seg.track_ids] == i].sum()) + seg.held_postings
-                        for i, seg in enumerate(self.segments))
+        self.size = 0
+        for i, seg in enumerate(self.segments):
+            ok = self.live[seg.track_ids] == i
+            self.size += int(seg.track_counts[ok].sum() + seg.held_tracks[ok].sum())
         self.max_postings = posting_cap(self.size)
         self.held = np.zeros(N_HASHES, bool)  # never looked up: too common (see the module's docstring)
-        for seg in self.segments:
-            self.held[seg.held[:, 0]] = True
+        for i, seg in enumerate(self.segments):
+            if (self.live[seg.track_ids] == i).any():  # a segment of dead tracks holds nothing back
+                self.held[seg.held[:, 0]] = True
 
     @classmethod
     def empty(cls, folder: Path) -> PairIndex:
@@ -208,22 +234,30 @@ def merge_pair_segments(folder: Path, live_tracks: set[int], max_segments: int =
         return 0
     index = PairIndex(folder, live_tracks)
     parts: list[tuple[int, np.ndarray, np.ndarray]] = []
-    held = np.concatenate([index.segments[i].held for i in chosen])  # stays held, counted as before
+    held_rows, held_tracks = [], {}
     for i in chosen:
         seg = index.segments[i]
+        live_ids = seg.track_ids[index.live[seg.track_ids] == i]
+        if not live_ids.size:  # every track of this segment was re-indexed later or removed
+            continue
+        held_rows.append(seg.held)  # stays held
+        for tid, n in zip(seg.track_ids.tolist(), seg.held_tracks.tolist(), strict=True):
+            if n and index.live[tid] == i:
+                held_tracks[tid] = n
         hashes = seg.all_hashes()
         tracks, times = seg.read(np.arange(seg.size))
-        times = times.astype(np.uint32)
-        ok = index.live[np.minimum(tracks, index.live.size - 1)] == i
-        tracks, hashes, times = tracks[ok], hashes[ok], times[ok]
-        if not tracks.size:  # every track of this segment was re-indexed later or removed
-            continue
+        ok = index.live[tracks] == i
+        tracks, hashes, times = tracks[ok], hashes[ok], times[ok].astype(np.uint32)
         order = np.argsort(tracks, kind="stable")
         ids, first = np.unique(tracks[order], return_index=True)
-        for t, idx in zip(ids.tolist(), np.split(order, first[1:]), strict=True):
+        for t, idx in zip(ids.tolist(), np.split(order, first[1:]) if ids.size else [], strict=True):
             parts.append((int(t), hashes[idx], times[idx]))
+        empty = np.zeros(0, np.uint32)  # live tracks without a stored posting stay listed
+        parts.extend((int(t), empty, empty) for t in np.setdiff1d(live_ids, ids).tolist())
     name = f"pseg-{uuid.uuid4().hex[:12]}"
-    n = write_pair_segment(folder / name, parts, hold=_hold_mask(index, np.zeros(N_HASHES, np.int64), 0), held=held)
+    hold = _hold_mask(index, index.live, np.zeros(N_HASHES, np.int64))
+    n = write_pair_segment(folder / name, parts, hold=hold,
+                           held=np.concatenate(held_rows) if held_rows else None, held_tracks=held_tracks)
     del index
     merged = {"name": name, "postings": n, "tracks": len({t for t, _, _ in parts})}
     return replace_with_merged(folder, FORMAT, segs, chosen, merged)
