@@ -108,19 +108,37 @@ def index_probe() -> str:
 def _dense_segment(folder: Path, digest: Any) -> None:
     """The pair segment layout of a large library, which the probe's three tracks never reach:
     a segment holding more than an eighth of all hashes has a dense directory (and one hash with
-    more postings than a byte counts). Written straight from generated postings (~1 s)."""
-    from cuesheet_app.identify.local.pair_segments import N_HASHES, write_pair_segment
+    more postings than a byte counts), a hash over 1.5 times the posting cap is held back, and
+    segments are merged. Written through the index's own appends and merge from generated
+    postings (~2 s), each state digested."""
+    from cuesheet_app.identify.local.pair_segments import (
+        N_HASHES,
+        append_pair_segment,
+        merge_pair_segments,
+    )
 
     rng = np.random.default_rng(12)
-    parts = []
-    for tid in (2, 5, 9):
-        hashes = rng.integers(0, N_HASHES, 250_000).astype(np.uint32)
-        hashes[:300] = 777
-        parts.append((tid, hashes, np.sort(rng.integers(0, 60_000, hashes.size)).astype(np.uint32)))
-    write_pair_segment(folder, parts)
-    for f in sorted(folder.iterdir()):
-        digest.update(f.name.encode())
-        digest.update(f.read_bytes())
+
+    def parts(ids: tuple[int, ...]) -> list:
+        out = []
+        for tid in ids:
+            hashes = rng.integers(0, N_HASHES, 250_000).astype(np.uint32)
+            hashes[:300] = 777  # held back: 900 postings in the first segment
+            hashes[300:400] = 4242  # 300 in the first segment (more than a byte counts), held from the second
+            out.append((tid, hashes, np.sort(rng.integers(0, 60_000, hashes.size)).astype(np.uint32)))
+        return out
+
+    def files() -> None:
+        for seg in json.loads((folder / "segments.json").read_text())["segments"]:
+            for f in sorted((folder / seg["name"]).iterdir()):
+                digest.update(f.name.encode())
+                digest.update(f.read_bytes())
+
+    append_pair_segment(folder, parts((2, 5, 9)), {2, 5, 9, 11})
+    append_pair_segment(folder, parts((11, 5)), {2, 5, 9, 11})  # 5 indexed again
+    files()
+    merge_pair_segments(folder, {2, 5, 9, 11}, max_segments=1)
+    files()
 
 
 if __name__ == "__main__":
