@@ -98,12 +98,17 @@ def _unplanes(p: np.ndarray) -> np.ndarray:
 FINE_STEPS = 64  # format 5 keeps the fine peaks in 1/64 of a frame and of a bin
 
 
+def _narrowest(x: np.ndarray) -> np.ndarray:
+    """Non-negative integers in the narrowest unsigned type that holds them."""
+    top = int(x.max(initial=0))
+    return x.astype(np.uint8 if top < 1 << 8 else np.uint16 if top < 1 << 16 else np.uint32)
+
+
 def _uint_planes(x: np.ndarray) -> np.ndarray:
     """Non-negative integers in the narrowest unsigned type, as byte planes (rows)."""
-    top = int(x.max(initial=0))
-    dtype = "<u1" if top < 1 << 8 else "<u2" if top < 1 << 16 else "<u4"
-    size = np.dtype(dtype).itemsize
-    return np.ascontiguousarray(x.astype(dtype).view(np.uint8).reshape(-1, size).T)
+    narrow = _narrowest(x)
+    size = narrow.dtype.itemsize
+    return np.ascontiguousarray(narrow.astype(narrow.dtype.newbyteorder("<")).view(np.uint8).reshape(-1, size).T)
 
 
 def _uint_unplanes(p: np.ndarray) -> np.ndarray:
@@ -115,21 +120,21 @@ def _uint_unplanes(p: np.ndarray) -> np.ndarray:
 def _fine_arrays(frames: np.ndarray, bins: np.ndarray) -> dict[str, np.ndarray]:
     """The fine peaks as format 5 stores them, in 1/``FINE_STEPS`` of a frame and a bin: the first
     frame and the lowest bin (``fine_origin``; interpolated peaks can lie just below 0), then frame
-    steps and bins above that; as float32 byte planes (format 4's way) were they not sorted by frame."""
-    with np.errstate(invalid="ignore"):  # a NaN is kept exactly, below
-        qf = np.rint(np.nan_to_num(np.asarray(frames, np.float64)) * FINE_STEPS).astype(np.int64)
-        qb = np.rint(np.nan_to_num(np.asarray(bins, np.float64)) * FINE_STEPS).astype(np.int64)
-    origin = np.array([qf[0] if qf.size else 0, qb.min(initial=0)], np.int64)
-    steps = np.diff(qf, prepend=origin[0])
-    finite = bool(np.isfinite(frames).all() and np.isfinite(bins).all())
-    if not finite or steps.min(initial=0) < 0:
-        return {"fine_frames": _planes(frames), "fine_bins": _planes(bins)}
-    return {"fine_origin": origin, "fine_frame_steps": _uint_planes(steps), "fine_bins_q": _uint_planes(qb - origin[1])}
+    steps and bins above that; as float32 byte planes (format 4's way, exact) were they not finite
+    or not sorted by frame."""
+    if np.isfinite(frames).all() and np.isfinite(bins).all():
+        qf = np.rint(np.asarray(frames, np.float64) * FINE_STEPS).astype(np.int64)
+        qb = np.rint(np.asarray(bins, np.float64) * FINE_STEPS).astype(np.int64)
+        origin = np.array([qf[0] if qf.size else 0, qb.min(initial=0)], np.int64)
+        steps = np.diff(qf, prepend=origin[0])
+        if steps.min(initial=0) >= 0:
+            return {"fine_origin": origin, "fine_frame_steps": _uint_planes(steps),
+                    "fine_bins_q": _uint_planes(qb - origin[1])}
+    return {"fine_frames": _planes(frames), "fine_bins": _planes(bins)}
 
 
 def _steps(frames: np.ndarray) -> np.ndarray:
-    d = np.diff(frames.astype(np.int64), prepend=0)
-    return d.astype(np.uint8 if d.max(initial=0) < 256 else np.uint16 if d.max() < 65536 else np.uint32)
+    return _narrowest(np.diff(frames.astype(np.int64), prepend=0))
 
 
 def _pairs_of(frames: np.ndarray, bins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

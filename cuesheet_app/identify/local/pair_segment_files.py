@@ -94,6 +94,11 @@ class PairSegment:
             raise SegmentError(f"{folder}: index segment damaged (its directory, postings and track "
                                "counts disagree); rebuild it with 'cuesheet library upgrade'")
 
+    def postings_of(self, tracks: np.ndarray) -> int:
+        """Postings of the tracks at the positions ``tracks`` (a mask or indices of ``track_ids``),
+        stored or held back: what they count towards the index's size."""
+        return int(self.track_counts[tracks].sum() + self.held_tracks[tracks].sum())
+
     def stored_counts(self) -> np.ndarray:
         """Every hash's stored postings in this segment, live or dead (int64, dense)."""
         counts = np.zeros(N_HASHES, np.int64)
@@ -213,7 +218,7 @@ def write_pair_segment(folder: Path, parts: list[tuple[int, np.ndarray, np.ndarr
         # stored as one byte of count per hash (4.2 MB against the offsets' 16.8 MB: at 20,000
         # tracks, six segments, 0.07 MB per hour of reference audio instead of 0.29), the offsets
         # summed up when the segment opens
-        per_hash = np.zeros(N_HASHES, np.int64)  # the counts np.unique gave, spread over every hash
+        per_hash = np.zeros(N_HASHES, np.int64)  # the counts of the sorted hashes, spread over every hash
         per_hash[keys] = counts
         big = np.flatnonzero(per_hash >= BIG)
         # and under zlib: most counts are small (0.6 of the bytes gone at 1,000 tracks, ~20 ms to open)

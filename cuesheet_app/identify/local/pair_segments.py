@@ -107,7 +107,7 @@ def _live_totals(index: PairIndex, live: np.ndarray) -> tuple[np.ndarray, int]:
     size = 0
     for i, seg in enumerate(index.segments):
         ok = live[seg.track_ids] == i
-        size += int(seg.track_counts[ok].sum() + seg.held_tracks[ok].sum())
+        size += seg.postings_of(ok)
         if ok.all():
             totals += seg.stored_counts()
         elif ok.any():
@@ -175,14 +175,13 @@ class PairIndex:
         # live postings, and those held back: fixed once opened (the matcher asks on every
         # call, the cap needs it)
         self.size = 0
-        for i, seg in enumerate(self.segments):
-            ok = self.live[seg.track_ids] == i
-            self.size += int(seg.track_counts[ok].sum() + seg.held_tracks[ok].sum())
-        self.max_postings = posting_cap(self.size)
         self.held = np.zeros(N_HASHES, bool)  # never looked up: too common (see the module's docstring)
         for i, seg in enumerate(self.segments):
-            if (self.live[seg.track_ids] == i).any():  # a segment of dead tracks holds nothing back
+            ok = self.live[seg.track_ids] == i
+            self.size += seg.postings_of(ok)
+            if ok.any():  # a segment of dead tracks holds nothing back
                 self.held[seg.held[:, 0]] = True
+        self.max_postings = posting_cap(self.size)
 
     @classmethod
     def empty(cls, folder: Path) -> PairIndex:
@@ -237,13 +236,13 @@ def merge_pair_segments(folder: Path, live_tracks: set[int], max_segments: int =
     held_rows, held_tracks = [], {}
     for i in chosen:
         seg = index.segments[i]
-        live_ids = seg.track_ids[index.live[seg.track_ids] == i]
-        if not live_ids.size:  # every track of this segment was re-indexed later or removed
+        ok = index.live[seg.track_ids] == i
+        if not ok.any():  # every track of this segment was re-indexed later or removed
             continue
+        live_ids = seg.track_ids[ok]
         held_rows.append(seg.held)  # stays held
-        for tid, n in zip(seg.track_ids.tolist(), seg.held_tracks.tolist(), strict=True):
-            if n and index.live[tid] == i:
-                held_tracks[tid] = n
+        carried = ok & (seg.held_tracks > 0)
+        held_tracks.update(zip(seg.track_ids[carried].tolist(), seg.held_tracks[carried].tolist(), strict=True))
         hashes = seg.all_hashes()
         tracks, times = seg.read(np.arange(seg.size))
         ok = index.live[tracks] == i
