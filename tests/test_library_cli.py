@@ -38,6 +38,9 @@ def test_library_add_list_stats_remove_then_identify(tmp_path: Path) -> None:
     assert {t["title"] for t in listed["tracks"] if "title" in t} == {"Harbour Lights"}
     stats = run_cli("library", "stats", "--library", str(lib))
     assert stats.returncode == 0 and "3 track(s)" in stats.stdout
+    assert "too common" not in stats.stdout  # nothing held back in a small library
+    as_json = json.loads(run_cli("library", "stats", "--library", str(lib), "--json").stdout)
+    assert as_json["held_hashes"] == 0 and as_json["posting_cap"] >= 200
 
     episode = np.concatenate([silence(2.0), synth_music(16.0, seed=21)[3 * RATE:13 * RATE], silence(2.0)])
     ep = write_wav(tmp_path / "ep1.wav", episode)

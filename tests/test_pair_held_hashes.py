@@ -54,6 +54,7 @@ def test_held_hashes_are_not_stored_and_lookups_are_unchanged(tmp_path: Path) ->
     assert a.size == b.size == 60_000 and a.max_postings == b.max_postings == MAX_POSTINGS
     assert b.held[COMMON] and not b.held[NEAR_CAP] and int(b.held.sum()) == 1
     assert sum(seg.size for seg in b.segments) == 60_000 - 2_400  # the common hash's postings
+    assert b.held_postings == 2_400 and a.held_postings == 0  # what ``library stats`` shows
     rng = np.random.default_rng(9)
     query = np.r_[COMMON, NEAR_CAP, first[2][1][150:900], second[5][1][150:900],
                   rng.integers(0, N_HASHES, 2_000)].astype(np.int64)

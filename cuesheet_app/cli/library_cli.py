@@ -106,7 +106,10 @@ def _stats(args: argparse.Namespace, lib: Library) -> int:
              f"format {s.format}" + (" (index damaged: run 'cuesheet library upgrade' to rebuild it)"
                                      if s.index_damaged else
                                      " (built by an older version: run 'cuesheet library upgrade')"
-                                     if s.upgrade_needed else f", {s.segments} index segment(s)"))
+                                     if s.upgrade_needed else f", {s.segments} index segment(s)"
+                                     + (f"; {s.held_hashes:,} hash(es) too common to look up, "
+                                        f"{s.held_postings:,} landmarks held back "
+                                        f"(over {s.posting_cap:,} postings a hash)" if s.held_hashes else "")))
     emit(args, human, s.to_dict())
     return 0
 

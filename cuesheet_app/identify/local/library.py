@@ -174,6 +174,11 @@ class LibraryStats:
     index_damaged: bool = False  # a pair index segment is unreadable: the upgrade rebuilds it
     triplet_postings: int = 0
     segments: int = 0
+    # hashes too common to say anything (live postings over 1.5 x the cap when a segment was
+    # written): counted, not stored, never looked up; their postings still set the cap
+    held_hashes: int = 0
+    held_postings: int = 0
+    posting_cap: int = 0  # postings a hash may have and still be looked up
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -353,11 +358,14 @@ class Library:
         return self._pair_index_damaged({r.id for r in self._records(data).values()})
 
     def _pair_index_damaged(self, live: set[int]) -> bool:
+        return self._open_pair_index(live) is None
+
+    def _open_pair_index(self, live: set[int]) -> PairIndex | None:
+        """The pair index over ``live`` tracks, or None when a segment is damaged."""
         try:
-            PairIndex(self._index_dir, live)
+            return PairIndex(self._index_dir, live)
         except SegmentError:
-            return True
-        return False
+            return None
 
     def _records(self, data: dict[str, Any]) -> dict[str, TrackRecord]:
         return {t["path"]: TrackRecord.from_dict(t) for t in data.get("tracks", [])}
@@ -742,7 +750,8 @@ class Library:
         data = self._load()
         records = self._records(data)
         current = data.get("format") == LIBRARY_FORMAT
-        damaged = current and self._pair_index_damaged({r.id for r in records.values()})
+        index = self._open_pair_index({r.id for r in records.values()}) if current else None
+        damaged = current and index is None
         size = pair_index_bytes(self._index_dir)
         segs = read_manifest(self._index2_dir).get("segments", [])  # format 2 only
         try:
@@ -762,4 +771,7 @@ class Library:
             index_damaged=damaged,
             triplet_postings=sum(int(x.get("postings", 0)) for x in segs),
             segments=pair_segs + len(segs),
+            held_hashes=int(index.held.sum()) if index is not None else 0,
+            held_postings=index.held_postings if index is not None else 0,
+            posting_cap=index.max_postings if index is not None else 0,
         )

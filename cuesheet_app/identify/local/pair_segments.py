@@ -176,9 +176,11 @@ class PairIndex:
         # call, the cap needs it)
         self.size = 0
         self.held = np.zeros(N_HASHES, bool)  # never looked up: too common (see the module's docstring)
+        self.held_postings = 0  # of live tracks, held back (``library stats`` shows them)
         for i, seg in enumerate(self.segments):
             ok = self.live[seg.track_ids] == i
             self.size += seg.postings_of(ok)
+            self.held_postings += int(seg.held_tracks[ok].sum())
             if ok.any():  # a segment of dead tracks holds nothing back
                 self.held[seg.held[:, 0]] = True
         self.max_postings = posting_cap(self.size)
